@@ -1,0 +1,25 @@
+// The subcommands of the one `gatehouse` binary. Each takes its arguments
+// (without the program and command names) and streams, and returns the exit
+// code: 0 success, 1 a finding or failure the command reports, 2 bad arguments.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace gatehouse::cli {
+
+struct Io {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+using Args = std::vector<std::string>;
+
+int run_simulate(const Args& args, Io io);
+int run_validate(const Args& args, Io io);
+int run_test(const Args& args, Io io);
+int run_sign(const Args& args, Io io);
+
+}  // namespace gatehouse::cli

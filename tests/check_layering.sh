@@ -1,0 +1,18 @@
+#!/bin/sh
+# Dependencies point one way: policy/ and sigv4/ include nothing of ours but
+# themselves; store/ may include policy/; nothing below server/ includes server/ or cli/.
+root=${1:-.}
+fail=0
+check() {  # check DIR ALLOWED-PREFIXES...
+  dir=$1; shift
+  [ -d "$root/$dir" ] || return 0
+  allowed=$(printf '%s|' "$@"); allowed=${allowed%|}
+  bad=$(grep -rnE '#include "(policy|sigv4|store|server|cli)/' "$root/$dir" | grep -vE "#include \"($allowed)/") || true
+  if [ -n "$bad" ]; then echo "layering violation in $dir/:"; echo "$bad"; fail=1; fi
+}
+check policy policy
+check sigv4 sigv4
+check store store policy
+check server server store policy sigv4
+[ $fail -eq 0 ] && echo "layering: ok"
+exit $fail
