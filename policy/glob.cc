@@ -1,0 +1,76 @@
+#include "policy/glob.h"
+
+#include "policy/text.h"
+
+namespace gatehouse::policy {
+namespace {
+
+GlobPattern make_pattern(std::string_view text, bool fold, bool wildcards) {
+  GlobPattern out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const char32_t cp = decode_utf8(text, pos);
+    if (wildcards && cp == U'*') {
+      // "**" matches what "*" matches; one star keeps the backtracking short.
+      if (out.empty() || out.back() != kGlobStar) out.push_back(kGlobStar);
+    } else if (wildcards && cp == U'?') {
+      out.push_back(kGlobAny);
+    } else {
+      out.push_back(fold ? fold_case(cp) : cp);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+GlobPattern make_glob_pattern(std::string_view text, bool fold) {
+  return make_pattern(text, fold, true);
+}
+
+GlobPattern make_literal_pattern(std::string_view text, bool fold) {
+  return make_pattern(text, fold, false);
+}
+
+// Appendix A of the policy semantics, over UTF-8 text decoded on the fly: the
+// text position is a byte offset and "one more character" is one code point.
+bool glob_match(GlobPatternView pattern, std::string_view text, bool fold) noexcept {
+  constexpr std::size_t kNone = GlobPatternView::npos;
+  std::size_t pi = 0;
+  std::size_t ti = 0;
+  std::size_t star = kNone;  // last star seen in the pattern
+  std::size_t mark = 0;      // text offset that star has swallowed up to
+  while (ti < text.size()) {
+    if (pi < pattern.size() && pattern[pi] == kGlobStar) {
+      if (pi + 1 == pattern.size()) return true;  // a trailing star takes the rest
+      star = pi++;
+      mark = ti;
+      continue;
+    }
+    std::size_t next = ti;
+    const char32_t c = decode_utf8(text, next);
+    if (pi < pattern.size() &&
+        (pattern[pi] == kGlobAny || pattern[pi] == (fold ? fold_case(c) : c))) {
+      ++pi;
+      ti = next;
+    } else if (star != kNone) {
+      pi = star + 1;
+      decode_utf8(text, mark);
+      ti = mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < pattern.size() && pattern[pi] == kGlobStar) ++pi;
+  return pi == pattern.size();
+}
+
+bool is_literal(GlobPatternView pattern) noexcept {
+  for (const char32_t c : pattern) {
+    if (c == kGlobStar || c == kGlobAny) return false;
+  }
+  return true;
+}
+
+}  // namespace gatehouse::policy
