@@ -58,8 +58,7 @@ struct CompiledValue {
   CompiledTemplate arn[6];     // Arn: the six fields
   bool valid = true;           // false: can never match (unparsable for its operator)
   bool is_true = false;        // Bool / Null without variables
-  Decimal decimal;             // Numeric (views into decimal_text)
-  std::string decimal_text;
+  std::string decimal_text;    // Numeric: re-read as a view at evaluation (no allocation)
   Instant instant;             // Date
   IpRange range;               // Ip
 };

@@ -50,6 +50,9 @@ struct PolicySet {
 struct Request {
   std::string_view action;    // service:Operation
   std::string_view resource;  // ARN or "*"
+  // The account that owns the resource; empty: the ARN's account field, or for
+  // "*" the caller's account (semantics 2.4).
+  std::string_view resource_account;
   const Caller* caller = nullptr;
   const RequestContext* context = nullptr;
 };

@@ -57,6 +57,15 @@ std::optional<OperatorSpec> parse_operator(std::string_view name) noexcept {
 
 std::string_view operator_name(Operator op) noexcept { return kNames[static_cast<std::size_t>(op)]; }
 
+std::string operator_spec_name(const OperatorSpec& spec) {
+  std::string name;
+  if (spec.set == SetQualifier::ForAnyValue) name = kForAnyValue;
+  if (spec.set == SetQualifier::ForAllValues) name = kForAllValues;
+  name += operator_name(spec.op);
+  if (spec.if_exists) name += kIfExists;
+  return name;
+}
+
 OperatorFamily family_of(Operator op) noexcept {
   switch (op) {
     case Operator::StringEquals: case Operator::StringNotEquals:

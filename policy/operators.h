@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace gatehouse::policy {
@@ -38,6 +39,8 @@ struct OperatorSpec {
 std::optional<OperatorSpec> parse_operator(std::string_view name) noexcept;
 
 std::string_view operator_name(Operator op) noexcept;
+// The full spelling, e.g. "ForAnyValue:StringLikeIfExists".
+std::string operator_spec_name(const OperatorSpec& spec);
 OperatorFamily family_of(Operator op) noexcept;
 // Negated operators hold when the context value matches none of the policy values.
 bool is_negated(Operator op) noexcept;

@@ -1,0 +1,142 @@
+#include "policy/context.h"
+
+#include <algorithm>
+#include <array>
+
+#include "policy/text.h"
+
+namespace gatehouse::policy {
+namespace {
+
+// Global keys ("AWS global condition context keys") and the IAM, STS and Lambda
+// keys of the policy semantics, section 4.5. Tag keys carry a suffix and are
+// therefore looked up by name, not interned.
+constexpr std::array<std::string_view, 57> kKnownKeys = {
+    "aws:CurrentTime", "aws:EpochTime", "aws:SecureTransport", "aws:SourceIp",
+    "aws:UserAgent", "aws:Referer", "aws:RequestedRegion", "aws:PrincipalArn",
+    "aws:PrincipalAccount", "aws:PrincipalType", "aws:userid", "aws:username",
+    "aws:PrincipalIsAWSService", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
+    "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:TokenIssueTime",
+    "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:SourceIdentity",
+    "aws:FederatedProvider", "aws:ViaAWSService", "aws:CalledVia", "aws:CalledViaFirst",
+    "aws:CalledViaLast", "aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID",
+    "aws:SourceOrgPaths", "aws:SourceVpc", "aws:SourceVpce", "aws:VpcSourceIp",
+    "aws:TagKeys", "aws:ResourceAccount", "aws:ResourceOrgID", "aws:ResourceOrgPaths",
+    "iam:PassedToService", "iam:AssociatedResourceArn", "iam:PermissionsBoundary",
+    "iam:PolicyARN", "sts:ExternalId", "sts:RoleSessionName", "sts:SourceIdentity",
+    "sts:TransitiveTagKeys", "lambda:Principal", "lambda:FunctionUrlAuthType",
+    "lambda:Layer", "lambda:VpcIds", "lambda:SubnetIds", "lambda:SecurityGroupIds",
+    "lambda:CodeSigningConfigArn", "lambda:FunctionArn", "lambda:EventSourceToken",
+    "lambda:SourceFunctionArn", "aws:Ec2InstanceSourceVpc", "aws:Ec2InstanceSourcePrivateIPv4",
+};
+
+struct LowerTable {
+  std::array<std::string, kKnownKeys.size()> lower;
+  LowerTable() {
+    for (std::size_t i = 0; i < kKnownKeys.size(); ++i) lower[i] = to_lower(kKnownKeys[i]);
+  }
+};
+
+const LowerTable& lower_table() {
+  static const LowerTable table;
+  return table;
+}
+
+std::int16_t known_id(std::string_view lower) {
+  const auto& table = lower_table().lower;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (table[i] == lower) return static_cast<std::int16_t>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+KeyRef make_key_ref(std::string_view name) {
+  KeyRef ref;
+  ref.lower = to_lower(name);
+  ref.known = known_id(ref.lower);
+  return ref;
+}
+
+std::span<const std::string_view> known_context_keys() noexcept { return kKnownKeys; }
+
+RequestContext::RequestContext() : known_index_(kKnownKeys.size(), -1) {}
+
+RequestContext::Entry& RequestContext::slot(std::string_view key) {
+  std::string lower = to_lower(key);
+  for (auto& e : entries_) {
+    if (e.lower == lower) return e;
+  }
+  Entry e;
+  e.name = std::string(key);
+  e.known = known_id(lower);
+  e.lower = std::move(lower);
+  entries_.push_back(std::move(e));
+  if (entries_.back().known >= 0) {
+    known_index_[static_cast<std::size_t>(entries_.back().known)] =
+        static_cast<std::int16_t>(entries_.size() - 1);
+  }
+  return entries_.back();
+}
+
+void RequestContext::set(std::string_view key, std::string_view value) {
+  Entry& e = slot(key);
+  e.values.assign(1, std::string(value));
+  e.multi = false;
+}
+
+void RequestContext::set_list(std::string_view key, std::span<const std::string> values) {
+  Entry& e = slot(key);
+  e.values.assign(values.begin(), values.end());
+  e.multi = true;
+}
+
+void RequestContext::set_list(std::string_view key, std::initializer_list<std::string_view> values) {
+  Entry& e = slot(key);
+  e.values.clear();
+  for (auto v : values) e.values.emplace_back(v);
+  e.multi = true;
+}
+
+void RequestContext::erase(std::string_view key) {
+  std::string lower = to_lower(key);
+  std::erase_if(entries_, [&](const Entry& e) { return e.lower == lower; });
+  reindex();
+}
+
+void RequestContext::clear() {
+  entries_.clear();
+  reindex();
+}
+
+void RequestContext::reindex() {
+  std::fill(known_index_.begin(), known_index_.end(), static_cast<std::int16_t>(-1));
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].known >= 0) {
+      known_index_[static_cast<std::size_t>(entries_[i].known)] = static_cast<std::int16_t>(i);
+    }
+  }
+}
+
+namespace {
+ContextValues view_of(const RequestContext::Entry& e) noexcept {
+  return ContextValues{std::span<const std::string>(e.values), e.multi || e.values.size() > 1, true};
+}
+}  // namespace
+
+ContextValues RequestContext::find(const KeyRef& key) const noexcept {
+  if (key.known >= 0) {
+    const auto index = known_index_[static_cast<std::size_t>(key.known)];
+    if (index < 0) return {};
+    return view_of(entries_[static_cast<std::size_t>(index)]);
+  }
+  for (const auto& e : entries_) {
+    if (e.known < 0 && e.lower == key.lower) return view_of(e);
+  }
+  return {};
+}
+
+ContextValues RequestContext::find(std::string_view key) const { return find(make_key_ref(key)); }
+
+}  // namespace gatehouse::policy
