@@ -93,6 +93,9 @@ struct SyntaxError {
   std::string detail;  // e.g. "duplicate key `Effect`"
   Position pos;
   std::string path;
+  // The text is not JSON, or its root is not an object (trust policies word this
+  // differently: `This policy contains invalid Json`).
+  bool invalid_json = false;
 };
 
 // Parses a policy document. Never throws, never recurses on input depth, and
