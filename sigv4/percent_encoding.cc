@@ -1,0 +1,63 @@
+#include "sigv4/percent_encoding.h"
+
+#include <array>
+
+namespace gatehouse::sigv4 {
+namespace {
+
+constexpr std::array<bool, 256> make_unreserved_table() {
+  std::array<bool, 256> table{};
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  table['-'] = table['_'] = table['.'] = table['~'] = true;
+  return table;
+}
+
+constexpr std::array<bool, 256> kUnreserved = make_unreserved_table();
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool is_unreserved(char c) noexcept { return kUnreserved[static_cast<unsigned char>(c)]; }
+
+void append_uri_encoded(std::string& out, std::string_view in, SlashRule slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const bool keep_slash = slash == SlashRule::Keep;
+  for (const char c : in) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (kUnreserved[byte] || (keep_slash && c == '/')) {
+      out.push_back(c);
+    } else {
+      const char escape[3] = {'%', kHex[byte >> 4], kHex[byte & 0x0f]};
+      out.append(escape, 3);
+    }
+  }
+}
+
+bool append_percent_decoded(std::string& out, std::string_view in) {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c != '%') {
+      out.push_back(c);
+    } else {
+      if (in.size() - i < 3) return false;
+      const int high = hex_value(in[i + 1]);
+      const int low = hex_value(in[i + 2]);
+      if (high < 0 || low < 0) return false;
+      out.push_back(static_cast<char>(high * 16 + low));
+      i += 2;
+    }
+  }
+  return true;
+}
+
+}  // namespace gatehouse::sigv4
