@@ -3,6 +3,8 @@
 // same-account union and the cross-account intersection.
 #include "policy/decide.h"
 
+#include <algorithm>
+
 #include "policy/action_catalog.h"
 #include "policy/arn.h"
 #include "policy/evaluate.h"
@@ -89,6 +91,16 @@ bool is_self_assumption(const Caller& caller, std::string_view role_arn) noexcep
   if (caller.type != PrincipalType::AssumedRole) return false;
   const auto arn = parse_principal_arn(role_arn);
   return arn && arn->kind == PrincipalArnKind::Role && arn->account == caller.account && arn->name == caller.name;
+}
+
+int display_rank(DecisionSource s) noexcept {
+  switch (s) {
+    case DecisionSource::IdentityPolicy: return 0;
+    case DecisionSource::PermissionsBoundary: return 1;
+    case DecisionSource::SessionPolicy: return 2;
+    case DecisionSource::ResourcePolicy: case DecisionSource::TrustPolicy: return 3;
+    default: return 4;
+  }
 }
 
 Outcome implicit(DecisionSource s) noexcept { return {Decision::ImplicitDeny, s}; }
@@ -192,11 +204,12 @@ Outcome decide(const PolicySet& policies, const Request& request, Trace* trace) 
           return implicit(DecisionSource::TrustPolicy);
         }
         if (rp_direct) return kAllowed;
-        if (rp_bound && pb_ok && sess_ok) return kAllowed;
+        if (rp_bound) return gate(true, pb_ok, sess_ok);
         return gate(id_allow, pb_ok, sess_ok);
       }
       if (rp_direct) return kAllowed;
-      if (rp_bound && pb_ok && sess_ok) return kAllowed;
+      // A role match needs no identity policy but is limited by B and S (D14, D18).
+      if (rp_bound) return gate(true, pb_ok, sess_ok);
       return gate(id_allow, pb_ok, sess_ok);
     }
 
@@ -222,6 +235,10 @@ Outcome decide(const PolicySet& policies, const Request& request, Trace* trace) 
         if (contributes && m.statement->effect == Effect::Allow) trace->matched.push_back(m);
       }
     }
+    // Report identity-side statements before the resource policy's, as the simulator does.
+    std::stable_sort(trace->matched.begin(), trace->matched.end(), [](const Trace::Match& a, const Trace::Match& b) {
+      return display_rank(a.source) < display_rank(b.source);
+    });
     trace->boundary_present = policies.boundary != nullptr;
     trace->allowed_by_boundary = policies.boundary != nullptr && sides.boundary.allow && !sides.boundary.deny;
     trace->cross_account = !same_account && !is_service && !is_anonymous;
