@@ -162,7 +162,7 @@ std::string json_error_detail(rapidjson::ParseErrorCode code) {
   switch (code) {
     case rapidjson::kParseErrorDocumentEmpty: what = "the document is empty"; break;
     case rapidjson::kParseErrorDocumentRootNotSingular: what = "unexpected text after the root value"; break;
-    case rapidjson::kParseErrorValueInvalid: what = "invalid value"; break;
+    case rapidjson::kParseErrorValueInvalid: what = "expected a JSON value"; break;
     case rapidjson::kParseErrorObjectMissName: what = "expected a quoted key"; break;
     case rapidjson::kParseErrorObjectMissColon: what = "expected `:` after a key"; break;
     case rapidjson::kParseErrorObjectMissCommaOrCurlyBracket: what = "expected `,` or `}` after an object member"; break;
@@ -696,7 +696,13 @@ bool DocumentBuilder::EndArray(rapidjson::SizeType count) {
 Result<Document, SyntaxError> DocumentBuilder::finish(const rapidjson::ParseResult& result) {
   if (result.IsError()) {
     const std::string path = skipping_ ? (error_ ? error_->path : std::string()) : location();
-    return SyntaxError{json_error_detail(result.Code()), lines_.at(result.Offset()), path, true};
+    std::string detail = json_error_detail(result.Code());
+    // The reader takes a leading NUL byte for the end of the input.
+    if (result.Code() == rapidjson::kParseErrorDocumentEmpty &&
+        text_.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+      detail = json_error_detail(rapidjson::kParseErrorValueInvalid);
+    }
+    return SyntaxError{std::move(detail), lines_.at(result.Offset()), path, true};
   }
   // The reader treats a NUL byte as the end of the input; text after it is not JSON.
   if (stream_.Tell() < text_.size()) {
