@@ -1,0 +1,829 @@
+#include "cli/fixture_runner.h"
+
+#include <algorithm>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "policy/context.h"
+#include "policy/text.h"
+
+namespace gatehouse::cli {
+namespace {
+
+using rapidjson::Value;
+namespace fs = std::filesystem;
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+std::string quoted_list(const std::vector<std::string>& items) {
+  std::vector<std::string> quoted;
+  for (const auto& item : items) quoted.push_back("`" + item + "`");
+  return "[" + join(quoted, ", ") + "]";
+}
+
+std::optional<policy::PolicyType> policy_type_from_name(std::string_view name) {
+  using policy::PolicyType;
+  static const std::pair<std::string_view, PolicyType> kTypes[] = {
+      {"identity", PolicyType::Identity},         {"inline-user", PolicyType::InlineUser},
+      {"inline-group", PolicyType::InlineGroup},  {"inline-role", PolicyType::InlineRole},
+      {"boundary", PolicyType::Boundary},         {"session", PolicyType::Session},
+      {"trust", PolicyType::Trust},               {"resource", PolicyType::Resource},
+      {"simulator-resource", PolicyType::SimulatorResource},
+      {"scp", PolicyType::Scp},                   {"rcp", PolicyType::Rcp},
+  };
+  for (const auto& [n, t] : kTypes) {
+    if (n == name) return t;
+  }
+  return std::nullopt;
+}
+
+std::optional<policy::ResourcePolicyKind> resource_kind_from_name(std::string_view name) {
+  if (name == "function") return policy::ResourcePolicyKind::Function;
+  if (name == "trust") return policy::ResourcePolicyKind::Trust;
+  if (name == "generic") return policy::ResourcePolicyKind::Generic;
+  return std::nullopt;
+}
+
+std::optional<policy::Decision> decision_from_name(std::string_view name) {
+  for (auto d : {policy::Decision::Allowed, policy::Decision::ExplicitDeny, policy::Decision::ImplicitDeny}) {
+    if (policy::decision_name(d) == name) return d;
+  }
+  return std::nullopt;
+}
+
+// Reads one fixture document strictly: every object's fields are checked
+// against the format, and the first problem is kept with its JSON path.
+class Loader {
+ public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  bool fail(const std::string& path, std::string message) {
+    if (!error_) error_ = FixtureError{file_, path, std::move(message)};
+    return false;
+  }
+  FixtureError take_error() { return std::move(*error_); }
+
+  // Rejects unknown fields and reports the first missing required one.
+  bool check_object(const Value& v, const std::string& path, std::initializer_list<std::string_view> required,
+                    std::initializer_list<std::string_view> optional) {
+    if (!v.IsObject()) return fail(path, "expected an object");
+    std::set<std::string_view> seen;
+    for (const auto& m : v.GetObject()) {
+      std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      const bool known = std::find(required.begin(), required.end(), key) != required.end() ||
+                         std::find(optional.begin(), optional.end(), key) != optional.end();
+      if (!known) {
+        std::vector<std::string> allowed(required.begin(), required.end());
+        allowed.insert(allowed.end(), optional.begin(), optional.end());
+        return fail(path, "unknown field `" + std::string(key) + "` (known: " + join(allowed, ", ") + ")");
+      }
+      if (!seen.insert(key).second) return fail(path, "duplicate field `" + std::string(key) + "`");
+    }
+    for (auto key : required) {
+      if (!seen.count(key)) return fail(path, "missing required field `" + std::string(key) + "`");
+    }
+    return true;
+  }
+
+  static const Value* member(const Value& obj, std::string_view key) {
+    auto it = obj.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
+    return it == obj.MemberEnd() ? nullptr : &it->value;
+  }
+
+  bool read_string(const Value& v, const std::string& path, std::string& out) {
+    if (!v.IsString()) return fail(path, "expected a string");
+    out.assign(v.GetString(), v.GetStringLength());
+    return true;
+  }
+
+  bool read_nonempty_string(const Value& v, const std::string& path, std::string& out) {
+    if (!read_string(v, path, out)) return false;
+    if (out.empty()) return fail(path, "must not be empty");
+    return true;
+  }
+
+  bool read_string_list(const Value& v, const std::string& path, std::vector<std::string>& out) {
+    if (!v.IsArray()) return fail(path, "expected an array of strings");
+    out.clear();
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      std::string s;
+      if (!read_string(v[i], path + "[" + std::to_string(i) + "]", s)) return false;
+      out.push_back(std::move(s));
+    }
+    return true;
+  }
+
+  bool read_levels(const Value& v, const std::string& path, std::vector<std::vector<std::string>>& out) {
+    if (!v.IsArray()) return fail(path, "expected an array of arrays of policy names");
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      std::vector<std::string> level;
+      if (!read_string_list(v[i], path + "[" + std::to_string(i) + "]", level)) return false;
+      out.push_back(std::move(level));
+    }
+    return true;
+  }
+
+  bool read_context(const Value& v, const std::string& path, ContextEntries& out) {
+    if (!v.IsObject()) return fail(path, "expected an object of context keys");
+    for (const auto& m : v.GetObject()) {
+      std::string key(m.name.GetString(), m.name.GetStringLength());
+      const std::string at = path + "." + key;
+      ContextValue value;
+      if (m.value.IsNull()) {
+        value.erase = true;
+      } else if (m.value.IsString()) {
+        value.values.emplace_back(m.value.GetString(), m.value.GetStringLength());
+      } else if (m.value.IsArray()) {
+        value.list = true;
+        if (!read_string_list(m.value, at, value.values)) return false;
+      } else {
+        return fail(at, "a context value is a string, an array of strings (a list-typed key) or null (absent)");
+      }
+      out.emplace_back(std::move(key), std::move(value));
+    }
+    return true;
+  }
+
+  bool read_position(const Value& v, const std::string& path, policy::Position& out) {
+    if (!check_object(v, path, {"line", "column"}, {})) return false;
+    const Value& line = v["line"];
+    const Value& column = v["column"];
+    if (!line.IsUint() || line.GetUint() == 0) return fail(path + ".line", "expected a positive integer");
+    if (!column.IsUint() || column.GetUint() == 0) return fail(path + ".column", "expected a positive integer");
+    out = {line.GetUint(), column.GetUint()};
+    return true;
+  }
+
+  bool load(const Value& root, Fixture& fixture) {
+    if (!check_object(root, "$", {"description", "source", "cases"},
+                      {"note", "policies", "principals", "resources", "context"}))
+      return false;
+    std::string text;
+    if (!read_nonempty_string(root["description"], "$.description", text)) return false;
+    if (!read_nonempty_string(root["source"], "$.source", text)) return false;
+    if (const Value* note = member(root, "note"); note && !read_string(*note, "$.note", text)) return false;
+    if (const Value* v = member(root, "policies"); v && !load_policies(*v, fixture)) return false;
+    if (const Value* v = member(root, "principals"); v && !load_principals(*v, fixture)) return false;
+    if (const Value* v = member(root, "resources"); v && !load_resources(*v, fixture)) return false;
+    if (const Value* v = member(root, "context"); v && !read_context(*v, "$.context", fixture.context)) return false;
+    const Value& cases = root["cases"];
+    if (!cases.IsArray() || cases.Empty()) return fail("$.cases", "expected a non-empty array of cases");
+    std::set<std::string> names;
+    for (rapidjson::SizeType i = 0; i < cases.Size(); ++i) {
+      FixtureCase c;
+      c.path = "$.cases[" + std::to_string(i) + "]";
+      if (!load_case(cases[i], fixture, c)) return false;
+      if (!names.insert(c.name).second) return fail(c.path + ".name", "duplicate case name `" + c.name + "`");
+      fixture.cases.push_back(std::move(c));
+    }
+    return true;
+  }
+
+ private:
+  bool load_policies(const Value& v, Fixture& fixture) {
+    if (!v.IsObject()) return fail("$.policies", "expected an object of named policies");
+    for (const auto& m : v.GetObject()) {
+      std::string name(m.name.GetString(), m.name.GetStringLength());
+      const std::string path = "$.policies." + name;
+      if (!check_object(m.value, path, {"type"}, {"document", "text", "description", "source"})) return false;
+      std::string type_name;
+      if (!read_string(m.value["type"], path + ".type", type_name)) return false;
+      auto type = policy_type_from_name(type_name);
+      if (!type) {
+        return fail(path + ".type", "unknown policy type `" + type_name +
+                                        "` (known: identity, inline-user, inline-group, inline-role, boundary, "
+                                        "session, trust, resource, simulator-resource, scp, rcp)");
+      }
+      for (const char* key : {"description", "source"}) {
+        std::string ignored;
+        if (const Value* s = member(m.value, key); s && !read_string(*s, path + "." + key, ignored)) return false;
+      }
+      const Value* document = member(m.value, "document");
+      const Value* text = member(m.value, "text");
+      if ((document == nullptr) == (text == nullptr)) return fail(path, "give exactly one of `document` and `text`");
+      FixturePolicy p;
+      p.type = *type;
+      if (text) {
+        if (!read_string(*text, path + ".text", p.text)) return false;
+      } else {
+        // Serialized compactly, so statement positions are on line 1.
+        rapidjson::StringBuffer buffer;
+        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+        document->Accept(writer);
+        p.text.assign(buffer.GetString(), buffer.GetSize());
+      }
+      auto parsed = policy::parse_and_validate(p.text, p.type);
+      if (parsed) {
+        p.compiled = policy::compile_validated(parsed.value(), name);
+      } else {
+        p.error = parsed.error().message;
+      }
+      if (!fixture.policies.emplace(name, std::move(p)).second) return fail(path, "duplicate policy name");
+    }
+    return true;
+  }
+
+  bool check_policy_name(const Fixture& fixture, const std::string& name, const std::string& path) {
+    if (!fixture.policies.count(name)) return fail(path, "no policy named `" + name + "` in `policies`");
+    return true;
+  }
+
+  bool check_policy_names(const Fixture& fixture, const std::vector<std::string>& names, const std::string& path) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!check_policy_name(fixture, names[i], path + "[" + std::to_string(i) + "]")) return false;
+    }
+    return true;
+  }
+
+  bool check_levels(const Fixture& fixture, const std::vector<std::vector<std::string>>& levels,
+                    const std::string& path) {
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      if (!check_policy_names(fixture, levels[i], path + "[" + std::to_string(i) + "]")) return false;
+    }
+    return true;
+  }
+
+  bool load_principals(const Value& v, Fixture& fixture) {
+    if (!v.IsObject()) return fail("$.principals", "expected an object of named principals");
+    for (const auto& m : v.GetObject()) {
+      std::string name(m.name.GetString(), m.name.GetStringLength());
+      const std::string path = "$.principals." + name;
+      if (!check_object(m.value, path, {"arn"},
+                        {"description", "identity", "boundary", "session", "tags", "path", "uniqueId",
+                         "subjectToScps", "scpLevels"}))
+        return false;
+      std::string arn;
+      if (!read_nonempty_string(m.value["arn"], path + ".arn", arn)) return false;
+      auto caller = policy::caller_from_arn(arn);
+      if (!caller) {
+        return fail(path + ".arn", "`" + arn +
+                                       "` is not a caller (user, role, assumed-role session, root, account id, "
+                                       "service principal or anonymous)");
+      }
+      FixturePrincipal p;
+      p.caller = std::move(*caller);
+      std::string text;
+      if (const Value* s = member(m.value, "description"); s && !read_string(*s, path + ".description", text))
+        return false;
+      if (const Value* s = member(m.value, "identity")) {
+        if (!read_string_list(*s, path + ".identity", p.identity)) return false;
+        if (!check_policy_names(fixture, p.identity, path + ".identity")) return false;
+      }
+      if (const Value* s = member(m.value, "boundary")) {
+        if (!read_string(*s, path + ".boundary", text)) return false;
+        if (!check_policy_name(fixture, text, path + ".boundary")) return false;
+        p.boundary = text;
+      }
+      if (const Value* s = member(m.value, "session")) {
+        if (!read_string_list(*s, path + ".session", p.session)) return false;
+        if (!check_policy_names(fixture, p.session, path + ".session")) return false;
+      }
+      if (const Value* s = member(m.value, "scpLevels")) {
+        if (!read_levels(*s, path + ".scpLevels", p.scp_levels)) return false;
+        if (!check_levels(fixture, p.scp_levels, path + ".scpLevels")) return false;
+      }
+      if (const Value* s = member(m.value, "tags")) {
+        if (!s->IsObject()) return fail(path + ".tags", "expected an object of tag key to value");
+        for (const auto& t : s->GetObject()) {
+          std::string value;
+          if (!read_string(t.value, path + ".tags." + t.name.GetString(), value)) return false;
+          p.caller.tags[std::string(t.name.GetString(), t.name.GetStringLength())] = value;
+        }
+      }
+      if (const Value* s = member(m.value, "path")) {
+        if (!read_nonempty_string(*s, path + ".path", p.caller.path)) return false;
+      }
+      if (const Value* s = member(m.value, "uniqueId")) {
+        if (!read_nonempty_string(*s, path + ".uniqueId", p.caller.unique_id)) return false;
+      }
+      if (const Value* s = member(m.value, "subjectToScps")) {
+        if (!s->IsBool()) return fail(path + ".subjectToScps", "expected true or false");
+        p.caller.subject_to_scps = s->GetBool();
+      }
+      fixture.principals.emplace(std::move(name), std::move(p));
+    }
+    return true;
+  }
+
+  bool read_kind(const Value& v, const std::string& path, policy::ResourcePolicyKind& out) {
+    std::string name;
+    if (!read_string(v, path, name)) return false;
+    auto kind = resource_kind_from_name(name);
+    if (!kind) return fail(path, "unknown resource kind `" + name + "` (known: function, trust, generic)");
+    out = *kind;
+    return true;
+  }
+
+  bool load_resources(const Value& v, Fixture& fixture) {
+    if (!v.IsObject()) return fail("$.resources", "expected an object keyed by resource ARN");
+    for (const auto& m : v.GetObject()) {
+      std::string arn(m.name.GetString(), m.name.GetStringLength());
+      const std::string path = "$.resources." + arn;
+      if (!check_object(m.value, path, {"kind", "policy"}, {"description", "rcpLevels"})) return false;
+      FixtureResource r;
+      if (!read_kind(m.value["kind"], path + ".kind", r.kind)) return false;
+      if (!m.value["policy"].IsNull()) {
+        std::string name;
+        if (!read_string(m.value["policy"], path + ".policy", name)) return false;
+        if (!check_policy_name(fixture, name, path + ".policy")) return false;
+        r.policy = name;
+      }
+      std::string text;
+      if (const Value* s = member(m.value, "description"); s && !read_string(*s, path + ".description", text))
+        return false;
+      if (const Value* s = member(m.value, "rcpLevels")) {
+        if (!read_levels(*s, path + ".rcpLevels", r.rcp_levels)) return false;
+        if (!check_levels(fixture, r.rcp_levels, path + ".rcpLevels")) return false;
+      }
+      fixture.resources.emplace(std::move(arn), std::move(r));
+    }
+    return true;
+  }
+
+  bool read_override(const Fixture& fixture, const Value& v, const std::string& path, PolicyOverride& out) {
+    out.set = true;
+    if (v.IsNull()) return true;
+    std::string name;
+    if (!read_string(v, path, name)) return false;
+    if (!check_policy_name(fixture, name, path)) return false;
+    out.name = name;
+    return true;
+  }
+
+  bool load_case(const Value& v, const Fixture& fixture, FixtureCase& c) {
+    if (!v.IsObject()) return fail(c.path, "expected an object");
+    const std::string& path = c.path;
+    std::string text;
+    if (member(v, "validate")) {
+      if (!check_object(v, path, {"name", "description", "source", "validate", "expect"}, {"note"})) return false;
+    } else if (!check_object(v, path, {"name", "description", "source", "principal", "action", "resource", "expect"},
+                             {"note", "context", "identity", "boundary", "session", "resourcePolicy",
+                              "resourceKind"})) {
+      return false;
+    }
+    if (!read_nonempty_string(v["name"], path + ".name", c.name)) return false;
+    if (!read_nonempty_string(v["description"], path + ".description", text)) return false;
+    if (!read_nonempty_string(v["source"], path + ".source", text)) return false;
+    if (const Value* s = member(v, "note"); s && !read_string(*s, path + ".note", text)) return false;
+
+    if (const Value* s = member(v, "validate")) {
+      std::string name;
+      if (!read_string(*s, path + ".validate", name)) return false;
+      if (!check_policy_name(fixture, name, path + ".validate")) return false;
+      c.validate = name;
+      const Value& expect = v["expect"];
+      if (!check_object(expect, path + ".expect", {}, {"error", "valid"})) return false;
+      const Value* error = member(expect, "error");
+      const Value* valid = member(expect, "valid");
+      if ((error == nullptr) == (valid == nullptr)) {
+        return fail(path + ".expect", "a validation case expects exactly one of `error` and `valid`");
+      }
+      if (error) {
+        if (!read_nonempty_string(*error, path + ".expect.error", text)) return false;
+        c.expect.validation_error = text;
+      } else if (!valid->IsBool() || !valid->GetBool()) {
+        return fail(path + ".expect.valid", "expected true");
+      }
+      return true;
+    }
+
+    if (!read_nonempty_string(v["principal"], path + ".principal", c.principal)) return false;
+    if (!fixture.principals.count(c.principal)) {
+      return fail(path + ".principal", "no principal named `" + c.principal + "` in `principals`");
+    }
+    if (!read_nonempty_string(v["action"], path + ".action", c.action)) return false;
+    if (!read_nonempty_string(v["resource"], path + ".resource", c.resource)) return false;
+    if (const Value* s = member(v, "context"); s && !read_context(*s, path + ".context", c.context)) return false;
+    if (const Value* s = member(v, "identity")) {
+      c.identity.emplace();
+      if (!read_string_list(*s, path + ".identity", *c.identity)) return false;
+      if (!check_policy_names(fixture, *c.identity, path + ".identity")) return false;
+    }
+    if (const Value* s = member(v, "session")) {
+      c.session.emplace();
+      if (!read_string_list(*s, path + ".session", *c.session)) return false;
+      if (!check_policy_names(fixture, *c.session, path + ".session")) return false;
+    }
+    if (const Value* s = member(v, "boundary"); s && !read_override(fixture, *s, path + ".boundary", c.boundary))
+      return false;
+    if (const Value* s = member(v, "resourcePolicy");
+        s && !read_override(fixture, *s, path + ".resourcePolicy", c.resource_policy))
+      return false;
+    if (const Value* s = member(v, "resourceKind")) {
+      policy::ResourcePolicyKind kind;
+      if (!read_kind(*s, path + ".resourceKind", kind)) return false;
+      c.resource_kind = kind;
+    }
+    if (c.resource_policy.name && !c.resource_kind && !fixture.resources.count(c.resource)) {
+      return fail(path, "`resourcePolicy` on an undeclared resource needs `resourceKind`");
+    }
+    return load_expect(v["expect"], path + ".expect", c.expect);
+  }
+
+  bool load_expect(const Value& v, const std::string& path, Expectation& e) {
+    if (!check_object(v, path, {"decision"},
+                      {"matched", "reason", "message", "missingKeys", "allowedByPermissionsBoundary",
+                       "allowedByOrganizations", "evalDecisionDetails"}))
+      return false;
+    std::string text;
+    if (!read_string(v["decision"], path + ".decision", text)) return false;
+    auto decision = decision_from_name(text);
+    if (!decision) {
+      return fail(path + ".decision", "unknown decision `" + text + "` (known: allowed, explicitDeny, implicitDeny)");
+    }
+    e.decision = *decision;
+    for (const char* key : {"reason", "message"}) {
+      const Value* s = member(v, key);
+      if (!s) continue;
+      if (e.decision == policy::Decision::Allowed) {
+        return fail(path + "." + key, "an allowed decision has no AccessDenied " + std::string(key));
+      }
+      if (!read_nonempty_string(*s, path + "." + key, text)) return false;
+      (std::string_view(key) == "reason" ? e.reason : e.message) = text;
+    }
+    if (const Value* s = member(v, "missingKeys")) {
+      e.missing_keys.emplace();
+      if (!read_string_list(*s, path + ".missingKeys", *e.missing_keys)) return false;
+    }
+    if (const Value* s = member(v, "allowedByPermissionsBoundary")) {
+      if (!s->IsBool()) return fail(path + ".allowedByPermissionsBoundary", "expected true or false");
+      e.allowed_by_boundary = s->GetBool();
+    }
+    if (const Value* s = member(v, "allowedByOrganizations")) {
+      if (!s->IsBool()) return fail(path + ".allowedByOrganizations", "expected true or false");
+      e.allowed_by_organizations = s->GetBool();
+    }
+    if (const Value* s = member(v, "evalDecisionDetails")) {
+      if (!check_object(*s, path + ".evalDecisionDetails", {"IAM Policy", "Resource Policy"}, {})) return false;
+      e.eval_decision_details.emplace();
+      for (const auto& m : s->GetObject()) {
+        const std::string at = path + ".evalDecisionDetails." + m.name.GetString();
+        if (!read_string(m.value, at, text)) return false;
+        if (!decision_from_name(text)) return fail(at, "unknown decision `" + text + "`");
+        (*e.eval_decision_details)[m.name.GetString()] = text;
+      }
+    }
+    if (const Value* s = member(v, "matched")) {
+      if (!s->IsArray()) return fail(path + ".matched", "expected an array of statements");
+      e.matched.emplace();
+      for (rapidjson::SizeType i = 0; i < s->Size(); ++i) {
+        const std::string at = path + ".matched[" + std::to_string(i) + "]";
+        const Value& m = (*s)[i];
+        if (!check_object(m, at, {"policy"}, {"statement", "sid", "start", "end"})) return false;
+        ExpectedMatch match;
+        if (!read_nonempty_string(m["policy"], at + ".policy", match.policy)) return false;
+        const Value* index = member(m, "statement");
+        const Value* sid = member(m, "sid");
+        if ((index == nullptr) == (sid == nullptr)) return fail(at, "give exactly one of `statement` and `sid`");
+        if (index) {
+          if (!index->IsUint()) return fail(at + ".statement", "expected a 0-based statement index");
+          match.statement = index->GetUint();
+        } else {
+          if (!read_string(*sid, at + ".sid", text)) return false;
+          match.sid = text;
+        }
+        for (const char* key : {"start", "end"}) {
+          if (const Value* p = member(m, key)) {
+            policy::Position pos;
+            if (!read_position(*p, at + "." + key, pos)) return false;
+            (std::string_view(key) == "start" ? match.start : match.end) = pos;
+          }
+        }
+        e.matched->push_back(std::move(match));
+      }
+    }
+    return true;
+  }
+
+  std::string file_;
+  std::optional<FixtureError> error_;
+};
+
+// The compiled policies one decision case uses, and the spans decide() reads.
+struct CaseInputs {
+  std::vector<const policy::CompiledPolicy*> identity;
+  const policy::CompiledPolicy* boundary = nullptr;
+  std::vector<const policy::CompiledPolicy*> session;
+  const policy::CompiledPolicy* resource = nullptr;
+  policy::ResourcePolicyKind resource_kind = policy::ResourcePolicyKind::Function;
+  std::vector<std::vector<const policy::CompiledPolicy*>> scp_levels, rcp_levels;
+  std::vector<policy::PolicyList> scp_spans, rcp_spans;
+};
+
+// Resolves a policy name to its compiled form, or says why it has none.
+const policy::CompiledPolicy* compiled_or_note(const Fixture& fixture, const std::string& name,
+                                               std::vector<std::string>& problems) {
+  const FixturePolicy& p = fixture.policies.at(name);
+  if (!p.compiled) problems.push_back("policy `" + name + "` does not validate: " + p.error);
+  return p.compiled ? &*p.compiled : nullptr;
+}
+
+void apply_context(const ContextEntries& entries, policy::RequestContext& context) {
+  for (const auto& [key, value] : entries) {
+    if (value.erase) {
+      context.erase(key);
+    } else if (value.list) {
+      context.set_list(key, value.values);
+    } else {
+      context.set(key, value.values.front());
+    }
+  }
+}
+
+std::string describe_match(const policy::Trace::Match& m) {
+  std::string out = m.policy->id + "#" + std::to_string(m.statement->index);
+  if (!m.statement->sid.empty()) out += "(" + m.statement->sid + ")";
+  return out;
+}
+
+std::string describe_expected(const ExpectedMatch& m) {
+  return m.policy + (m.statement ? "#" + std::to_string(*m.statement) : "(" + m.sid.value_or("") + ")");
+}
+
+std::string describe_position(const policy::Position& p) {
+  return std::to_string(p.line) + ":" + std::to_string(p.column);
+}
+
+bool match_equals(const ExpectedMatch& e, const policy::Trace::Match& m) {
+  if (m.policy->id != e.policy) return false;
+  if (e.statement && m.statement->index != *e.statement) return false;
+  if (e.sid && m.statement->sid != *e.sid) return false;
+  if (e.start && m.statement->start != *e.start) return false;
+  if (e.end && m.statement->end != *e.end) return false;
+  return true;
+}
+
+// Order-insensitive: every expected statement matched once, nothing left over.
+bool matches_equal(const std::vector<ExpectedMatch>& expected, const std::vector<policy::Trace::Match>& got) {
+  if (expected.size() != got.size()) return false;
+  std::vector<bool> used(got.size(), false);
+  for (const auto& e : expected) {
+    bool found = false;
+    for (std::size_t i = 0; i < got.size() && !found; ++i) {
+      if (!used[i] && match_equals(e, got[i])) used[i] = found = true;
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+std::string describe_matches(const std::vector<policy::Trace::Match>& got, bool with_positions) {
+  std::vector<std::string> items;
+  for (const auto& m : got) {
+    std::string item = describe_match(m);
+    if (with_positions) {
+      item += " " + describe_position(m.statement->start) + "-" + describe_position(m.statement->end);
+    }
+    items.push_back(std::move(item));
+  }
+  return "[" + join(items, ", ") + "]";
+}
+
+std::string describe_expected_matches(const std::vector<ExpectedMatch>& expected) {
+  std::vector<std::string> items;
+  for (const auto& m : expected) {
+    std::string item = describe_expected(m);
+    if (m.start || m.end) {
+      item += " " + (m.start ? describe_position(*m.start) : std::string("?")) + "-" +
+              (m.end ? describe_position(*m.end) : std::string("?"));
+    }
+    items.push_back(std::move(item));
+  }
+  return "[" + join(items, ", ") + "]";
+}
+
+std::string expected_got(std::string_view what, std::string_view expected, std::string_view got) {
+  return std::string(what) + ": expected " + std::string(expected) + ", got " + std::string(got);
+}
+
+// "IAM identifiers"/AccessDenied format (policy semantics 7.1): IAM and STS
+// messages leave out `on resource: *`; Lambda's always carry it.
+bool message_includes_resource(std::string_view action, std::string_view resource) {
+  if (resource != "*") return true;
+  const auto service = action.substr(0, action.find(':'));
+  return !(policy::equals_ignore_case(service, "iam") || policy::equals_ignore_case(service, "sts"));
+}
+
+CaseResult run_validation_case(const Fixture& fixture, const FixtureCase& c) {
+  CaseResult result{c.name, false, {}};
+  const FixturePolicy& p = fixture.policies.at(*c.validate);
+  const std::string got = p.compiled ? "valid" : "`" + p.error + "`";
+  const std::string expected = c.expect.validation_error ? "`" + *c.expect.validation_error + "`" : "valid";
+  if (got != expected) result.mismatches.push_back(expected_got("validation", expected, got));
+  result.passed = result.mismatches.empty();
+  return result;
+}
+
+CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
+  CaseResult result{c.name, false, {}};
+  const FixturePrincipal& principal = fixture.principals.at(c.principal);
+  const auto declared = fixture.resources.find(c.resource);
+
+  CaseInputs in;
+  std::vector<std::string>& problems = result.mismatches;
+  for (const auto& name : c.identity.value_or(principal.identity)) {
+    in.identity.push_back(compiled_or_note(fixture, name, problems));
+  }
+  const std::optional<std::string> boundary = c.boundary.set ? c.boundary.name : principal.boundary;
+  if (boundary) in.boundary = compiled_or_note(fixture, *boundary, problems);
+  for (const auto& name : c.session.value_or(principal.session)) {
+    in.session.push_back(compiled_or_note(fixture, name, problems));
+  }
+  std::optional<std::string> resource_policy;
+  if (declared != fixture.resources.end()) {
+    resource_policy = declared->second.policy;
+    in.resource_kind = declared->second.kind;
+    for (const auto& level : declared->second.rcp_levels) {
+      auto& out = in.rcp_levels.emplace_back();
+      for (const auto& name : level) out.push_back(compiled_or_note(fixture, name, problems));
+    }
+  }
+  if (c.resource_policy.set) resource_policy = c.resource_policy.name;
+  if (c.resource_kind) in.resource_kind = *c.resource_kind;
+  if (resource_policy) in.resource = compiled_or_note(fixture, *resource_policy, problems);
+  for (const auto& level : principal.scp_levels) {
+    auto& out = in.scp_levels.emplace_back();
+    for (const auto& name : level) out.push_back(compiled_or_note(fixture, name, problems));
+  }
+  if (!problems.empty()) return result;
+  for (const auto& level : in.scp_levels) in.scp_spans.emplace_back(level);
+  for (const auto& level : in.rcp_levels) in.rcp_spans.emplace_back(level);
+
+  policy::PolicySet set;
+  set.identity = in.identity;
+  set.boundary = in.boundary;
+  set.session = in.session;
+  set.resource = in.resource;
+  set.resource_kind = in.resource_kind;
+  set.scp_levels = in.scp_spans;
+  set.rcp_levels = in.rcp_spans;
+
+  // As the simulator builds it (policy semantics 5.8): principal keys, then the
+  // fixture's defaults, then the case's entries, each overriding the one before.
+  policy::RequestContext context;
+  policy::add_principal_keys(principal.caller, context);
+  apply_context(fixture.context, context);
+  apply_context(c.context, context);
+
+  policy::Request request;
+  request.action = c.action;
+  request.resource = c.resource;
+  request.caller = &principal.caller;
+  request.context = &context;
+  policy::Trace trace;
+  const policy::Outcome outcome = policy::decide(set, request, &trace);
+
+  const Expectation& e = c.expect;
+  if (outcome.decision != e.decision) {
+    problems.push_back(
+        expected_got("decision", policy::decision_name(e.decision), policy::decision_name(outcome.decision)));
+  }
+  if (e.reason) {
+    const std::string got = policy::reason_clause(outcome, c.action);
+    if (got != *e.reason) problems.push_back(expected_got("reason", "`" + *e.reason + "`", "`" + got + "`"));
+  }
+  if (e.message) {
+    const std::string got = policy::access_denied_message(principal.caller, c.action, c.resource, outcome,
+                                                          message_includes_resource(c.action, c.resource));
+    if (got != *e.message) problems.push_back(expected_got("message", "`" + *e.message + "`", "`" + got + "`"));
+  }
+  if (e.matched && !matches_equal(*e.matched, trace.matched)) {
+    const bool positions = std::any_of(e.matched->begin(), e.matched->end(),
+                                       [](const ExpectedMatch& m) { return m.start || m.end; });
+    problems.push_back(
+        expected_got("matched", describe_expected_matches(*e.matched), describe_matches(trace.matched, positions)));
+  }
+  if (e.missing_keys) {
+    std::vector<std::string> expected = *e.missing_keys;
+    std::vector<std::string> got = trace.missing_keys;
+    std::sort(expected.begin(), expected.end());
+    std::sort(got.begin(), got.end());
+    if (expected != got) problems.push_back(expected_got("missingKeys", quoted_list(*e.missing_keys),
+                                                         quoted_list(trace.missing_keys)));
+  }
+  if (e.allowed_by_boundary) {
+    const std::string expected = *e.allowed_by_boundary ? "true" : "false";
+    const std::string got =
+        trace.boundary_present ? (trace.allowed_by_boundary ? "true" : "false") : "no boundary taking part";
+    if (got != expected) problems.push_back(expected_got("allowedByPermissionsBoundary", expected, got));
+  }
+  if (e.allowed_by_organizations) {
+    const std::string expected = *e.allowed_by_organizations ? "true" : "false";
+    const std::string got = trace.organizations_modelled ? (trace.allowed_by_organizations ? "true" : "false")
+                                                         : "organizations not modelled";
+    if (got != expected) problems.push_back(expected_got("allowedByOrganizations", expected, got));
+  }
+  if (e.eval_decision_details) {
+    auto describe = [](const std::map<std::string, std::string>& details) {
+      std::vector<std::string> items;
+      for (const auto& [k, v] : details) items.push_back(k + "=" + v);
+      return "{" + join(items, ", ") + "}";
+    };
+    const std::string expected = describe(*e.eval_decision_details);
+    const std::string got =
+        trace.cross_account ? describe({{"IAM Policy", std::string(policy::decision_name(trace.identity_side))},
+                                        {"Resource Policy", std::string(policy::decision_name(trace.resource_side))}})
+                            : "not cross-account";
+    if (got != expected) problems.push_back(expected_got("evalDecisionDetails", expected, got));
+  }
+  result.passed = problems.empty();
+  return result;
+}
+
+std::string location(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+}  // namespace
+
+policy::Result<Fixture, FixtureError> parse_fixture(std::string_view json, const std::string& file) {
+  rapidjson::Document root;
+  // Default flags: trailing content after the one value is an error too.
+  root.Parse(json.data(), json.size());
+  if (root.HasParseError()) {
+    return policy::failure(FixtureError{file, "",
+                                        std::string("invalid JSON at ") + location(json, root.GetErrorOffset()) +
+                                            ": " + rapidjson::GetParseError_En(root.GetParseError())});
+  }
+  Fixture fixture;
+  fixture.file = file;
+  Loader loader(file);
+  if (!loader.load(root, fixture)) return policy::failure(loader.take_error());
+  return fixture;
+}
+
+policy::Result<Fixture, FixtureError> load_fixture(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return policy::failure(FixtureError{file.string(), "", "cannot open the file"});
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return policy::failure(FixtureError{file.string(), "", "cannot read the file"});
+  return parse_fixture(text.str(), file.string());
+}
+
+std::vector<CaseResult> run_fixture(const Fixture& fixture) {
+  std::vector<CaseResult> results;
+  results.reserve(fixture.cases.size());
+  for (const auto& c : fixture.cases) {
+    results.push_back(c.validate ? run_validation_case(fixture, c) : run_decision_case(fixture, c));
+  }
+  return results;
+}
+
+FixtureFiles find_fixture_files(const std::vector<std::string>& paths) {
+  FixtureFiles out;
+  for (const auto& arg : paths) {
+    const fs::path path(arg);
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) {
+      out.errors.push_back({arg, "", "no such file or directory"});
+      continue;
+    }
+    if (!fs::is_directory(status)) {
+      out.files.push_back(path);
+      continue;
+    }
+    std::vector<fs::path> found;
+    fs::recursive_directory_iterator it(path, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      const auto name = it->path().filename().string();
+      if (it->is_directory(ec)) {
+        // demo/ holds simulator inputs, not fixtures.
+        if (name == "demo") it.disable_recursion_pending();
+        continue;
+      }
+      if (it->path().extension() == ".json" && !name.starts_with("README")) found.push_back(it->path());
+    }
+    if (ec) out.errors.push_back({arg, "", "cannot list the directory: " + ec.message()});
+    std::sort(found.begin(), found.end());
+    out.files.insert(out.files.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,135 @@
+// Permission fixtures: JSON files that declare policies, principals and
+// resources, and cases that each state the decision one request must get
+// (format: fixtures/README.md). The runner only builds inputs for
+// policy::decide() and compares; it holds no decision logic of its own.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "policy/compiled.h"
+#include "policy/decide.h"
+#include "policy/principal.h"
+#include "policy/result.h"
+#include "policy/validate.h"
+
+namespace gatehouse::cli {
+
+// A fixture file that cannot be used: which file, where in it, what is wrong.
+struct FixtureError {
+  std::string file;
+  std::string path;  // JSON path, e.g. "$.cases[3].expect"; empty for file-level problems
+  std::string message;
+};
+
+// One context entry: a single value, a list (a list-typed key), or an erase.
+struct ContextValue {
+  bool erase = false;
+  bool list = false;
+  std::vector<std::string> values;
+};
+using ContextEntries = std::vector<std::pair<std::string, ContextValue>>;
+
+struct FixturePolicy {
+  policy::PolicyType type = policy::PolicyType::Identity;
+  std::string text;  // what the validator sees: `text` verbatim, or `document` serialized compactly
+  std::optional<policy::CompiledPolicy> compiled;  // set iff the text validated
+  std::string error;                               // the validation message otherwise
+};
+
+struct FixturePrincipal {
+  policy::Caller caller;
+  std::vector<std::string> identity;
+  std::optional<std::string> boundary;
+  std::vector<std::string> session;
+  std::vector<std::vector<std::string>> scp_levels;
+};
+
+struct FixtureResource {
+  std::optional<std::string> policy;
+  policy::ResourcePolicyKind kind = policy::ResourcePolicyKind::Function;
+  std::vector<std::vector<std::string>> rcp_levels;
+};
+
+struct ExpectedMatch {
+  std::string policy;
+  std::optional<std::uint32_t> statement;  // 0-based index
+  std::optional<std::string> sid;
+  std::optional<policy::Position> start, end;
+};
+
+struct Expectation {
+  // Decision cases.
+  policy::Decision decision = policy::Decision::ImplicitDeny;
+  std::optional<std::vector<ExpectedMatch>> matched;
+  std::optional<std::string> reason;
+  std::optional<std::string> message;
+  std::optional<std::vector<std::string>> missing_keys;
+  std::optional<bool> allowed_by_boundary;
+  std::optional<bool> allowed_by_organizations;
+  std::optional<std::map<std::string, std::string>> eval_decision_details;
+  // Validation cases: the exact message, or nullopt when the policy must validate.
+  std::optional<std::string> validation_error;
+};
+
+// A case's replacement for one of the principal's or resource's policies;
+// `name` empty with `set` true means "none".
+struct PolicyOverride {
+  bool set = false;
+  std::optional<std::string> name;
+};
+
+struct FixtureCase {
+  std::string name;
+  std::string path;  // JSON path of the case, for messages
+  std::optional<std::string> validate;  // validation case: the policy to validate
+  std::string principal;
+  std::string action;
+  std::string resource;
+  ContextEntries context;
+  std::optional<std::vector<std::string>> identity;
+  PolicyOverride boundary;
+  std::optional<std::vector<std::string>> session;
+  PolicyOverride resource_policy;
+  std::optional<policy::ResourcePolicyKind> resource_kind;
+  Expectation expect;
+};
+
+struct Fixture {
+  std::string file;
+  std::map<std::string, FixturePolicy> policies;  // node-based: compiled policies keep their addresses
+  std::map<std::string, FixturePrincipal> principals;
+  std::map<std::string, FixtureResource> resources;  // keyed by the exact resource ARN
+  ContextEntries context;                            // defaults for every case
+  std::vector<FixtureCase> cases;
+};
+
+struct CaseResult {
+  std::string name;
+  bool passed = false;
+  std::vector<std::string> mismatches;  // "decision: expected allowed, got implicitDeny"
+};
+
+// Parses and checks a fixture (unknown fields, missing fields, dangling names)
+// and validates and compiles every policy it declares. `file` names it in errors.
+policy::Result<Fixture, FixtureError> parse_fixture(std::string_view json, const std::string& file);
+policy::Result<Fixture, FixtureError> load_fixture(const std::filesystem::path& file);
+
+// Runs every case of a loaded fixture, in file order.
+std::vector<CaseResult> run_fixture(const Fixture& fixture);
+
+// Expands the PATH arguments of `gatehouse test`: files as given, directories
+// recursively (*.json, skipping README* files and demo/ directories), sorted.
+struct FixtureFiles {
+  std::vector<std::filesystem::path> files;
+  std::vector<FixtureError> errors;  // paths that do not exist or cannot be listed
+};
+FixtureFiles find_fixture_files(const std::vector<std::string>& paths);
+
+}  // namespace gatehouse::cli
