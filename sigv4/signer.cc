@@ -23,9 +23,10 @@ constexpr std::array<std::string_view, 11> kUnsignedHeaders = {
     "trailer",    "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization",
 };
 
-// Headers the signer itself sets; a caller's own copy is replaced.
-constexpr std::array<std::string_view, 4> kReplacedHeaders = {
-    "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"};
+// Headers the signer itself sets; a caller's own copy is replaced. A caller's
+// x-amz-content-sha256 is an ordinary header unless the signer is asked to add its own.
+constexpr std::array<std::string_view, 3> kReplacedHeaders = {"authorization", "x-amz-date", "x-amz-security-token"};
+constexpr std::string_view kContentSha256Header = "x-amz-content-sha256";
 
 bool is_one_of(std::string_view name, std::span<const std::string_view> names) noexcept {
   return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return equals_ignore_case(name, n); });
@@ -63,6 +64,7 @@ Result<SignedRequest, std::string> sign_request(const SignInput& input, const Si
   SignedRequest out;
   for (const Header& header : input.headers) {
     if (is_one_of(header.name, kReplacedHeaders)) continue;
+    if (options.add_content_sha256 && equals_ignore_case(header.name, kContentSha256Header)) continue;
     out.headers.emplace_back(header.name, header.value);
   }
   if (std::none_of(out.headers.begin(), out.headers.end(),
