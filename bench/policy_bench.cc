@@ -155,7 +155,7 @@ int main() {
   for (int i = 0; i < 5; ++i) identity_storage.push_back(compile(identity_policy(i), PolicyType::Identity, "I" + std::to_string(i)));
   std::vector<const CompiledPolicy*> identity;
   for (const auto& p : identity_storage) identity.push_back(&p);
-  const CompiledPolicy rp = compile(function_policy(), PolicyType::SimulatorResource, "RP");
+  const CompiledPolicy rp = compile(function_policy(), PolicyType::Resource, "RP");
 
   // (a) corpus of mixed cases: users, sessions, other accounts, services.
   std::vector<Case> corpus(6000);

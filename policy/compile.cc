@@ -14,6 +14,19 @@ namespace {
 
 enum class Wildcards : bool { Literal = false, Glob = true };
 
+void index_literal_prefix(CompiledTemplate& t) {
+  t.literal_prefix.clear();
+  t.prefix_length = 0;
+  t.exact = false;
+  if (!t.pieces.empty() || t.fold) return;
+  for (char32_t c : t.pattern) {
+    if (c == kGlobStar || c == kGlobAny) return;
+    append_utf8(t.literal_prefix, c);
+    ++t.prefix_length;
+  }
+  t.exact = true;
+}
+
 // Joins template pieces into a CompiledTemplate. Without variables the result
 // is one ready pattern; with them, runs of text become pattern pieces.
 CompiledTemplate make_template(std::string_view text, bool variables_allowed, Wildcards wildcards,
@@ -25,6 +38,7 @@ CompiledTemplate make_template(std::string_view text, bool variables_allowed, Wi
   };
   if (!variables_allowed || !has_variables(text)) {
     t.pattern = text_pattern(text);
+    index_literal_prefix(t);
     return t;
   }
   GlobPattern run;
@@ -55,6 +69,7 @@ CompiledTemplate make_template(std::string_view text, bool variables_allowed, Wi
   }
   if (!any_variable) {
     t.pattern = std::move(run);
+    index_literal_prefix(t);
     return t;
   }
   if (!run.empty()) t.pieces.push_back(CompiledTemplate::Piece{false, std::move(run), {}, {}, {}});
@@ -80,6 +95,7 @@ CompiledTemplate compile_resource(std::string_view value, bool variables) {
   CompiledTemplate rest = make_template(value.substr(split + 1), true, Wildcards::Glob, false);
   if (rest.pieces.empty()) {
     prefix.pattern += rest.pattern;
+    index_literal_prefix(prefix);
     return prefix;
   }
   CompiledTemplate t;
@@ -206,6 +222,7 @@ CompiledValue compile_value(Operator op, std::string_view text, bool variables) 
     case OperatorFamily::Binary:
       if (auto bytes = decode_base64(text)) {
         v.text.pattern = make_literal_pattern(encode_base64(*bytes), false);
+        index_literal_prefix(v.text);
       } else {
         v.valid = false;
       }
@@ -280,6 +297,26 @@ CompiledStatement compile_statement(const Statement& s, std::uint32_t index, boo
   return out;
 }
 
+bool may_match_action(const CompiledStatement& s, std::size_t id) {
+  const bool listed = s.actions.any || (s.actions.known[id / 64] >> (id % 64) & 1) != 0;
+  return s.not_action ? !listed : listed;
+}
+
+void index_by_action(CompiledPolicy& policy) {
+  const std::size_t n = known_actions().size();
+  policy.action_offsets.clear();
+  policy.by_action.clear();
+  if (policy.statements.size() > 0xFFFF) return;  // no index: decisions scan every statement
+  policy.action_offsets.assign(n + 1, 0);
+  for (std::size_t id = 0; id < n; ++id) {
+    policy.action_offsets[id] = static_cast<std::uint32_t>(policy.by_action.size());
+    for (std::size_t i = 0; i < policy.statements.size(); ++i) {
+      if (may_match_action(policy.statements[i], id)) policy.by_action.push_back(static_cast<std::uint16_t>(i));
+    }
+  }
+  policy.action_offsets[n] = static_cast<std::uint32_t>(policy.by_action.size());
+}
+
 }  // namespace
 
 CompiledPolicy compile_validated(const Document& document, std::string id) {
@@ -292,6 +329,7 @@ CompiledPolicy compile_validated(const Document& document, std::string id) {
   for (std::size_t i = 0; i < document.statements.size(); ++i) {
     policy.statements.push_back(compile_statement(document.statements[i], static_cast<std::uint32_t>(i), variables));
   }
+  index_by_action(policy);
   return policy;
 }
 

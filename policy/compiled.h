@@ -32,6 +32,11 @@ struct CompiledTemplate {
   GlobPattern pattern;        // used when pieces is empty
   std::vector<Piece> pieces;  // non-empty iff the text had variables
   bool fold = false;          // pattern is case-folded (compare with fold)
+  // Fast path for patterns without variables or folding: the UTF-8 text before
+  // the first wildcard is compared with memcmp, only the rest is globbed.
+  std::string literal_prefix;
+  std::size_t prefix_length = 0;  // code points of `pattern` covered by literal_prefix
+  bool exact = false;             // no wildcard at all: plain equality
 };
 
 struct ActionMatcher {
@@ -92,6 +97,10 @@ struct CompiledPolicy {
   std::string id;  // how traces name it, e.g. "PolicyInputList.1" or a policy name
   PolicyVersion version = PolicyVersion::Absent;
   std::vector<CompiledStatement> statements;
+  // Statements whose Action/NotAction can match catalog action i are
+  // by_action[offsets[i] .. offsets[i+1]) (CSR), so a decision visits only those.
+  std::vector<std::uint32_t> action_offsets;
+  std::vector<std::uint16_t> by_action;
 };
 
 // Compiles a document the caller has already validated (parse_and_validate).

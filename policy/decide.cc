@@ -26,12 +26,12 @@ Verdict evaluate_policy(const CompiledPolicy& policy, Evaluation& e, DecisionSou
                         std::vector<Trace::Match>* matches) noexcept {
   Verdict v;
   e.policy = &policy;
-  for (const auto& s : policy.statements) {
-    if (!detail::action_matches(s, e)) continue;
-    if (!detail::resource_matches(s, e)) continue;
+  auto visit = [&](const CompiledStatement& s) noexcept {
+    // Principal before resource: in resource policies it rejects most statements cheaply.
     const MatchKind kind = detail::principal_matches(s, e);
-    if (kind == MatchKind::None) continue;
-    if (!detail::conditions_hold(s, e)) continue;
+    if (kind == MatchKind::None) return;
+    if (!detail::resource_matches(s, e)) return;
+    if (!detail::conditions_hold(s, e)) return;
     if (s.effect == Effect::Deny) {
       v.deny = true;
     } else {
@@ -39,7 +39,17 @@ Verdict evaluate_policy(const CompiledPolicy& policy, Evaluation& e, DecisionSou
       if (kind > v.allow_kind) v.allow_kind = kind;
     }
     if (matches != nullptr) matches->push_back({&policy, &s, source});
-    // Without a trace, only a Deny can still change this policy's verdict.
+  };
+  if (e.action_id && !policy.action_offsets.empty()) {
+    // Only the statements whose actions can match this one (compile-time index).
+    const std::size_t id = *e.action_id;
+    for (std::uint32_t i = policy.action_offsets[id]; i < policy.action_offsets[id + 1]; ++i) {
+      visit(policy.statements[policy.by_action[i]]);
+    }
+  } else {
+    for (const auto& s : policy.statements) {
+      if (detail::action_matches(s, e)) visit(s);
+    }
   }
   return v;
 }

@@ -88,6 +88,18 @@ std::optional<GlobPatternView> materialize(const CompiledTemplate& t, const Requ
   return buffer.view();
 }
 
+// Matches a compiled template; an unresolvable variable matches nothing.
+bool template_matches(const CompiledTemplate& t, std::string_view text, const RequestContext& context,
+                      PatternBuffer& buffer, Trace* trace) noexcept {
+  if (t.pieces.empty() && !t.fold) {
+    if (t.exact) return text == t.literal_prefix;
+    if (!text.starts_with(t.literal_prefix)) return false;
+    return glob_match(GlobPatternView(t.pattern).substr(t.prefix_length), text.substr(t.literal_prefix.size()), false);
+  }
+  auto pattern = materialize(t, context, buffer, trace);
+  return pattern && glob_match(*pattern, text, t.fold);
+}
+
 bool pattern_equals(GlobPatternView pattern, std::string_view word) noexcept {
   if (pattern.size() != word.size()) return false;
   for (std::size_t i = 0; i < word.size(); ++i) {
@@ -119,8 +131,7 @@ bool holds_for_value(const CompiledCondition& c, std::string_view value, const R
   switch (c.family) {
     case OperatorFamily::String: {
       for (const auto& v : c.values) {
-        auto pattern = materialize(v.text, context, buffer, trace);
-        if (pattern && glob_match(*pattern, value, v.text.fold)) return !negated;
+        if (template_matches(v.text, value, context, buffer, trace)) return !negated;
       }
       return negated;
     }
@@ -168,7 +179,7 @@ bool holds_for_value(const CompiledCondition& c, std::string_view value, const R
     }
     case OperatorFamily::Binary: {
       for (const auto& v : c.values) {
-        if (v.valid && glob_match(v.text.pattern, value, false)) return true;
+        if (v.valid && template_matches(v.text, value, context, buffer, trace)) return true;
       }
       return false;
     }
@@ -196,8 +207,7 @@ bool holds_for_value(const CompiledCondition& c, std::string_view value, const R
         }
         bool all = true;
         for (std::size_t i = 0; i < fields.size() && all; ++i) {
-          auto pattern = materialize(v.arn[i], context, buffer, trace);
-          all = pattern && glob_match(*pattern, fields[i], false);
+          all = template_matches(v.arn[i], fields[i], context, buffer, trace);
         }
         if (all) return !negated;
       }
@@ -283,8 +293,7 @@ bool resource_matches(const CompiledStatement& s, const Evaluation& e) noexcept 
   bool matched = false;
   for (const auto& r : s.resources) {
     // An unresolvable variable matches nothing (and so excludes nothing in NotResource).
-    auto pattern = materialize(r, context, buffer, e.trace);
-    if (pattern && glob_match(*pattern, e.request->resource, false)) {
+    if (template_matches(r, e.request->resource, context, buffer, e.trace)) {
       matched = true;
       if (e.trace == nullptr) break;
     }
