@@ -1,39 +1,19 @@
 #include "policy/context.h"
 
 #include <algorithm>
-#include <array>
 
+#include "policy/action_catalog.h"
 #include "policy/text.h"
 
 namespace gatehouse::policy {
 namespace {
 
-// Global keys ("AWS global condition context keys") and the IAM, STS and Lambda
-// keys of the policy semantics, section 4.5. Tag keys carry a suffix and are
-// therefore looked up by name, not interned.
-constexpr std::array<std::string_view, 57> kKnownKeys = {
-    "aws:CurrentTime", "aws:EpochTime", "aws:SecureTransport", "aws:SourceIp",
-    "aws:UserAgent", "aws:Referer", "aws:RequestedRegion", "aws:PrincipalArn",
-    "aws:PrincipalAccount", "aws:PrincipalType", "aws:userid", "aws:username",
-    "aws:PrincipalIsAWSService", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
-    "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:TokenIssueTime",
-    "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:SourceIdentity",
-    "aws:FederatedProvider", "aws:ViaAWSService", "aws:CalledVia", "aws:CalledViaFirst",
-    "aws:CalledViaLast", "aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID",
-    "aws:SourceOrgPaths", "aws:SourceVpc", "aws:SourceVpce", "aws:VpcSourceIp",
-    "aws:TagKeys", "aws:ResourceAccount", "aws:ResourceOrgID", "aws:ResourceOrgPaths",
-    "iam:PassedToService", "iam:AssociatedResourceArn", "iam:PermissionsBoundary",
-    "iam:PolicyARN", "sts:ExternalId", "sts:RoleSessionName", "sts:SourceIdentity",
-    "sts:TransitiveTagKeys", "lambda:Principal", "lambda:FunctionUrlAuthType",
-    "lambda:Layer", "lambda:VpcIds", "lambda:SubnetIds", "lambda:SecurityGroupIds",
-    "lambda:CodeSigningConfigArn", "lambda:FunctionArn", "lambda:EventSourceToken",
-    "lambda:SourceFunctionArn", "aws:Ec2InstanceSourceVpc", "aws:Ec2InstanceSourcePrivateIPv4",
-};
-
+// Interned keys are the exact (non-tag) keys of the one key table in the
+// action catalog; tag keys carry a suffix and are looked up by name.
 struct LowerTable {
-  std::array<std::string, kKnownKeys.size()> lower;
+  std::vector<std::string> lower;  // empty for tag prefixes: they never intern
   LowerTable() {
-    for (std::size_t i = 0; i < kKnownKeys.size(); ++i) lower[i] = to_lower(kKnownKeys[i]);
+    for (const auto& key : known_condition_keys()) lower.push_back(key.tag_prefix ? std::string() : to_lower(key.name));
   }
 };
 
@@ -45,7 +25,7 @@ const LowerTable& lower_table() {
 std::int16_t known_id(std::string_view lower) {
   const auto& table = lower_table().lower;
   for (std::size_t i = 0; i < table.size(); ++i) {
-    if (table[i] == lower) return static_cast<std::int16_t>(i);
+    if (!table[i].empty() && table[i] == lower) return static_cast<std::int16_t>(i);
   }
   return -1;
 }
@@ -59,9 +39,7 @@ KeyRef make_key_ref(std::string_view name) {
   return ref;
 }
 
-std::span<const std::string_view> known_context_keys() noexcept { return kKnownKeys; }
-
-RequestContext::RequestContext() : known_index_(kKnownKeys.size(), -1) {}
+RequestContext::RequestContext() : known_index_(known_condition_keys().size(), -1) {}
 
 RequestContext::Entry& RequestContext::slot(std::string_view key) {
   std::string lower = to_lower(key);

@@ -13,7 +13,7 @@
 namespace gatehouse::policy {
 
 // A condition key resolved at compile time: an index into the table of keys the
-// service knows (O(1) lookup), or the lower-cased name for anything else
+// service knows (known_condition_keys(), O(1) lookup), or the lower-cased name for anything else
 // (tag keys such as aws:PrincipalTag/team, other services' keys).
 struct KeyRef {
   std::int16_t known = -1;
@@ -22,10 +22,6 @@ struct KeyRef {
 
 // Interns a key name (any case) into a KeyRef.
 KeyRef make_key_ref(std::string_view name);
-
-// The keys the service knows in advance (global and service-specific keys of
-// the policy semantics, section 4), in their documented spelling.
-std::span<const std::string_view> known_context_keys() noexcept;
 
 struct ContextValues {
   std::span<const std::string> values;
