@@ -611,14 +611,6 @@ std::string expected_got(std::string_view what, std::string_view expected, std::
   return std::string(what) + ": expected " + std::string(expected) + ", got " + std::string(got);
 }
 
-// "IAM identifiers"/AccessDenied format (policy semantics 7.1): IAM and STS
-// messages leave out `on resource: *`; Lambda's always carry it.
-bool message_includes_resource(std::string_view action, std::string_view resource) {
-  if (resource != "*") return true;
-  const auto service = action.substr(0, action.find(':'));
-  return !(policy::equals_ignore_case(service, "iam") || policy::equals_ignore_case(service, "sts"));
-}
-
 CaseResult run_validation_case(const Fixture& fixture, const FixtureCase& c) {
   CaseResult result{c.name, false, {}};
   const FixturePolicy& p = fixture.policies.at(*c.validate);
@@ -698,8 +690,7 @@ CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
     if (got != *e.reason) problems.push_back(expected_got("reason", "`" + *e.reason + "`", "`" + got + "`"));
   }
   if (e.message) {
-    const std::string got = policy::access_denied_message(principal.caller, c.action, c.resource, outcome,
-                                                          message_includes_resource(c.action, c.resource));
+    const std::string got = policy::access_denied_message(principal.caller, c.action, c.resource, outcome);
     if (got != *e.message) problems.push_back(expected_got("message", "`" + *e.message + "`", "`" + got + "`"));
   }
   if (e.matched && !matches_equal(*e.matched, trace.matched)) {

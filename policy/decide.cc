@@ -8,6 +8,7 @@
 #include "policy/action_catalog.h"
 #include "policy/arn.h"
 #include "policy/evaluate.h"
+#include "policy/text.h"
 
 namespace gatehouse::policy {
 namespace {
@@ -306,7 +307,11 @@ std::string reason_clause(const Outcome& outcome, std::string_view action) {
 }
 
 std::string access_denied_message(const Caller& caller, std::string_view action, std::string_view resource,
-                                  const Outcome& outcome, bool include_resource) {
+                                  const Outcome& outcome) {
+  // "Troubleshoot access denied error messages" (policy semantics 7.1).
+  const std::string_view service = action.substr(0, action.find(':'));
+  const bool include_resource =
+      resource != "*" || !(equals_ignore_case(service, "iam") || equals_ignore_case(service, "sts"));
   std::string canonical(action);
   if (auto name = canonical_action_name(action)) canonical = std::string(*name);
   std::string message = "User: " + caller.arn + " is not authorized to perform: " + canonical;

@@ -97,10 +97,10 @@ Outcome decide(const PolicySet& policies, const Request& request, Trace* trace =
 
 // "because no identity-based policy allows the lambda:InvokeFunction action" etc.
 std::string reason_clause(const Outcome& outcome, std::string_view action);
-// "User: ARN is not authorized to perform: ACTION on resource: RES because ..."
+// "User: ARN is not authorized to perform: ACTION on resource: RES because ...".
+// Lambda messages always name the resource; IAM and STS ones leave out `on resource: *`.
 std::string access_denied_message(const Caller& caller, std::string_view action,
-                                  std::string_view resource, const Outcome& outcome,
-                                  bool include_resource = true);
+                                  std::string_view resource, const Outcome& outcome);
 // allowed | explicitDeny | implicitDeny
 std::string_view decision_name(Decision decision) noexcept;
 

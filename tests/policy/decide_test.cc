@@ -294,3 +294,17 @@ TEST_CASE("AccessDenied message form (section 7)", "[policy][decide][message]") 
         "lambda:GetFunctionConfiguration on resource: arn:aws:lambda:us-east-1:111111111111:function:F:$LATEST "
         "because no permissions boundary allows the lambda:GetFunctionConfiguration action");
 }
+
+TEST_CASE("IAM and STS messages leave out `on resource: *`; Lambda's keep it", "[policy][decide][message]") {
+  const Caller alice = caller(kAlice);
+  const Outcome denied{Decision::ImplicitDeny, DecisionSource::IdentityPolicy};
+  CHECK(access_denied_message(alice, "iam:ListUsers", "*", denied) ==
+        "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:ListUsers because no "
+        "identity-based policy allows the iam:ListUsers action");
+  CHECK(access_denied_message(alice, "lambda:ListFunctions", "*", denied) ==
+        "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: lambda:ListFunctions on resource: * "
+        "because no identity-based policy allows the lambda:ListFunctions action");
+  CHECK(access_denied_message(alice, "iam:CreateUser", "arn:aws:iam::111111111111:user/bob", denied) ==
+        "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:CreateUser on resource: "
+        "arn:aws:iam::111111111111:user/bob because no identity-based policy allows the iam:CreateUser action");
+}
