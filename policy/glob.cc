@@ -23,6 +23,23 @@ GlobPattern make_pattern(std::string_view text, bool fold, bool wildcards) {
   return out;
 }
 
+// The matcher's inner loop: ASCII (most of every ARN and action) skips the
+// general decoder and the folding tables.
+inline char32_t next_code_point(std::string_view text, std::size_t& pos) noexcept {
+  const auto byte = static_cast<unsigned char>(text[pos]);
+  if (byte < 0x80) {
+    ++pos;
+    return byte;
+  }
+  return decode_utf8(text, pos);
+}
+
+inline char32_t fold_if(char32_t c, bool fold) noexcept {
+  if (!fold) return c;
+  if (c < 0x80) return (c >= U'A' && c <= U'Z') ? c + 0x20 : c;
+  return fold_case(c);
+}
+
 }  // namespace
 
 GlobPattern make_glob_pattern(std::string_view text, bool fold) {
@@ -49,14 +66,13 @@ bool glob_match(GlobPatternView pattern, std::string_view text, bool fold) noexc
       continue;
     }
     std::size_t next = ti;
-    const char32_t c = decode_utf8(text, next);
-    if (pi < pattern.size() &&
-        (pattern[pi] == kGlobAny || pattern[pi] == (fold ? fold_case(c) : c))) {
+    const char32_t c = next_code_point(text, next);
+    if (pi < pattern.size() && (pattern[pi] == kGlobAny || pattern[pi] == fold_if(c, fold))) {
       ++pi;
       ti = next;
     } else if (star != kNone) {
       pi = star + 1;
-      decode_utf8(text, mark);
+      next_code_point(text, mark);
       ti = mark;
     } else {
       return false;

@@ -7,6 +7,13 @@
 #include <vector>
 
 #include "policy/text.h"
+#include "policy/values.h"
+
+// Sanitizer allocator hooks (compiler-rt allocator_interface.h); weak, so that a
+// build without sanitizers still links and the allocation test is skipped.
+extern "C" int __sanitizer_install_malloc_and_free_hooks(
+    void (*malloc_hook)(const volatile void*, std::size_t),
+    void (*free_hook)(const volatile void*)) __attribute__((weak));
 
 using gatehouse::policy::glob_match;
 using gatehouse::policy::GlobPattern;
@@ -36,6 +43,14 @@ void check_rows(const std::vector<Row>& rows) {
 }
 
 // Independent reference: the textbook dynamic program over code points.
+int g_allocations = 0;
+bool g_counting = false;
+
+void count_malloc(const volatile void*, std::size_t) {
+  if (g_counting) ++g_allocations;
+}
+void ignore_free(const volatile void*) {}
+
 bool reference_glob(std::u32string_view p, std::u32string_view t) {
   std::vector<std::vector<char>> m(p.size() + 1, std::vector<char>(t.size() + 1, 0));
   m[0][0] = 1;
@@ -264,4 +279,48 @@ TEST_CASE("glob_match stays quadratic on adversarial patterns", "[policy][glob]"
   std::string many_any(5000, '?');
   CHECK_FALSE(glob_match(make_glob_pattern("*" + many_any + "b", false), std::string(6000, 'a'),
                          false));
+}
+
+TEST_CASE("hot-path primitives allocate nothing", "[policy][glob][values][text]") {
+  if (__sanitizer_install_malloc_and_free_hooks == nullptr) {
+    WARN("no sanitizer allocator hooks in this build; allocation check skipped");
+    return;
+  }
+  static const int installed = __sanitizer_install_malloc_and_free_hooks(count_malloc, ignore_free);
+  REQUIRE(installed > 0);
+
+  using namespace gatehouse::policy;
+  const GlobPattern pattern = make_glob_pattern("ARN:aws:*:*:function:F*?", true);
+  const std::string text = "arn:aws:lambda:us-east-1:111111111111:function:F:PROD";
+  const std::string long_text(4096, 'a');
+  std::size_t pos = 0;
+
+  g_allocations = 0;
+  g_counting = true;
+  const bool matched = glob_match(pattern, text, true);
+  const bool long_matched = glob_match(pattern, long_text, true);
+  const auto decimal = parse_decimal("-0012345678901234567890.500");
+  const auto other = parse_decimal("10");
+  const bool less = decimal && other && compare(*decimal, *other) < 0;
+  const auto date = parse_date("2020-01-31T10:00:00.123456789+05:30");
+  const auto epoch = parse_date("9223372036854775807");
+  const auto ip = parse_ip("2001:db8::ffff:10.0.0.1");
+  const auto range = parse_cidr("2001:db8::/32");
+  const bool inside = ip && range && contains(*range, *ip);
+  const auto v4 = parse_ip("203.0.113.7");
+  const char32_t cp = decode_utf8("\xc3\x89", pos);
+  const char32_t folded = fold_case(cp);
+  const bool same = equals_ignore_case("ΟΔΥΣΣΕΥΣ", "οδυσσευσ");
+  g_counting = false;
+
+  CHECK(g_allocations == 0);
+  CHECK(matched);
+  CHECK_FALSE(long_matched);
+  CHECK(less);
+  CHECK(date.has_value());
+  CHECK(epoch.has_value());
+  CHECK(inside);
+  CHECK(v4.has_value());
+  CHECK(folded == 0xE9);
+  CHECK(same);
 }
