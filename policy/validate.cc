@@ -353,7 +353,49 @@ void check_version(const Document& doc, const Profile& p, Findings& out) {
   }
 }
 
-void check_legacy(const Document& doc, const Profile& p, Findings& out) {
+// Resource values in the order AWS scans them: Resource over all statements,
+// then NotResource; one element's values in descending lexical order for the
+// format check. Legacy parsing of an element's values runs only while no format
+// error has been found, so later legacy problems surface after the format errors.
+struct ResourceScan {
+  struct Bad {
+    const Located* value;
+    std::string message;
+    std::string detail;
+  };
+  std::vector<Bad> legacy_early;  // reported by legacy parsing (step 3)
+  std::vector<Bad> format;        // step 4, reported as step 7
+  std::vector<Bad> legacy_late;   // masked by a format error; listed after it
+};
+
+ResourceScan scan_resources(const Document& doc) {
+  ResourceScan scan;
+  for (const bool negated : {false, true}) {
+    for (const Statement& s : doc.statements) {
+      const ListElement& element = negated ? s.not_resource : s.resource;
+      std::vector<const Located*> values;
+      for (const Located& v : element.values) values.push_back(&v);
+      std::stable_sort(values.begin(), values.end(),
+                       [](const Located* a, const Located* b) { return a->value > b->value; });
+      for (const Located* v : values) {
+        if (auto message = resource_format_message(v->value)) scan.format.push_back({v, std::move(*message), {}});
+      }
+      auto& legacy = scan.format.empty() ? scan.legacy_early : scan.legacy_late;
+      for (const Located& v : element.values) {
+        if (auto problem = legacy_resource_problem(v.value)) {
+          legacy.push_back({&v, std::string(kLegacyParsing), std::move(*problem)});
+        }
+      }
+    }
+  }
+  return scan;
+}
+
+void add_resource_errors(const std::vector<ResourceScan::Bad>& bad, Findings& out) {
+  for (const auto& b : bad) add_error(out, kMalformed, b.message, b.value->path, b.value->pos, b.detail);
+}
+
+void check_legacy(const Document& doc, const ResourceScan& scan, Findings& out) {
   for (const Statement& s : doc.statements) {
     if (s.effect && s.effect->value != "Allow" && s.effect->value != "Deny") {
       add_error(out, kMalformed, std::string(kLegacyParsing), s.effect->path, s.effect->pos,
@@ -372,16 +414,7 @@ void check_legacy(const Document& doc, const Profile& p, Findings& out) {
       }
     }
   }
-  if (!p.resource_rules) return;
-  for (const bool negated : {false, true}) {
-    for (const Statement& s : doc.statements) {
-      for (const Located& v : (negated ? s.not_resource : s.resource).values) {
-        if (auto problem = legacy_resource_problem(v.value)) {
-          add_error(out, kMalformed, std::string(kLegacyParsing), v.path, v.pos, std::move(*problem));
-        }
-      }
-    }
-  }
+  add_resource_errors(scan.legacy_early, out);
 }
 
 void check_sids_iam(const Document& doc, Findings& out) {
@@ -411,32 +444,14 @@ void check_action_presence(const Document& doc, const Profile& p, Findings& out)
   }
 }
 
-// AWS reports the last malformed value found when it scans Resource over all
-// statements, then NotResource, each element's values in descending order.
-void check_resource_format(const Document& doc, Findings& out) {
-  struct Bad {
-    const Located* value;
-    std::string message;
-  };
-  std::vector<Bad> found;
-  for (const bool negated : {false, true}) {
-    for (const Statement& s : doc.statements) {
-      const ListElement& element = negated ? s.not_resource : s.resource;
-      std::vector<const Located*> values;
-      for (const Located& v : element.values) values.push_back(&v);
-      std::stable_sort(values.begin(), values.end(),
-                       [](const Located* a, const Located* b) { return a->value > b->value; });
-      for (const Located* v : values) {
-        if (auto message = resource_format_message(v->value)) found.push_back(Bad{v, std::move(*message)});
-      }
-    }
-  }
-  if (found.empty()) return;
-  const Bad& reported = found.back();
+// AWS reports the last malformed value found (the lexically smallest bad value
+// of the last offending element); the others follow in scan order.
+void check_resource_format(const ResourceScan& scan, Findings& out) {
+  if (scan.format.empty()) return;
+  const auto& reported = scan.format.back();
   add_error(out, kMalformed, reported.message, reported.value->path, reported.value->pos);
-  for (std::size_t i = 0; i + 1 < found.size(); ++i) {
-    add_error(out, kMalformed, found[i].message, found[i].value->path, found[i].value->pos);
-  }
+  add_resource_errors({scan.format.begin(), scan.format.end() - 1}, out);
+  add_resource_errors(scan.legacy_late, out);
 }
 
 void check_action_format(const Document& doc, Findings& out) {
@@ -782,12 +797,17 @@ bool can_match_star(std::string_view resource) {
   return glob_match(make_glob_pattern(resource, false), "*", false);
 }
 
+// A truncated name ("Invoke") suggests the first catalog action it begins
+// (the seed's actions come first); otherwise the nearest by edit distance.
 std::optional<std::string_view> closest_lambda_action(std::string_view name) {
   std::optional<std::string_view> best;
   std::size_t best_distance = kNoDistance;
   for (const ActionInfo& a : known_actions()) {
     if (!a.lower.starts_with("lambda:")) continue;
     const std::string_view candidate = std::string_view(a.name).substr(7);
+    if (name.size() >= 4 && candidate.size() > name.size() && equals_ignore_case(candidate.substr(0, name.size()), name)) {
+      return a.name;
+    }
     const std::size_t d = edit_distance(name, candidate);
     if (close_enough(name, candidate, d) && (!best || d < best_distance)) {
       best = a.name;
@@ -1068,7 +1088,8 @@ void suggest(const Statement& s, PolicyType type, Findings& out) {
       return std::any_of(known_actions().begin(), known_actions().end(),
                          [&](const ActionInfo& a) { return !a.read_only && action_covers(v.value, a); });
     });
-    if (write != s.action.values.end()) {
+    // Conditions already narrow the grant, so only unconditional wildcards are flagged.
+    if (write != s.action.values.end() && !has_condition_keys(s)) {
       add_note(out, "S1", "Allow of write actions such as " + ticked(write->value) + " on \"Resource\": \"*\".",
                star->path, star->pos, "name the resources the actions need");
     }
@@ -1140,10 +1161,11 @@ Outcome run(std::string_view text, PolicyType type, const PrincipalExists& exist
     check_lambda(doc, out);
   } else {
     check_version(doc, p, out);
-    check_legacy(doc, p, out);
+    const ResourceScan scan = p.resource_rules ? scan_resources(doc) : ResourceScan{};
+    check_legacy(doc, scan, out);
     check_sids_iam(doc, out);
     check_action_presence(doc, p, out);
-    if (p.resource_rules) check_resource_format(doc, out);
+    check_resource_format(scan, out);
     check_action_format(doc, out);
     if (p.resource_required) check_resource_presence(doc, out);
     check_principals(doc, p, exists, out);
