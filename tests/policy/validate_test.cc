@@ -3,9 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include "policy/action_catalog.h"
 #include "policy/validate.h"
 
 using namespace gatehouse::policy;
@@ -771,4 +774,83 @@ TEST_CASE("policy type names round-trip", "[policy][validate]") {
     CHECK(policy_type_name(*type) == name);
   }
   CHECK_FALSE(parse_policy_type("managed"));
+}
+
+TEST_CASE("the action catalog holds every action of lambda-actions.json once", "[policy][validate]") {
+  // policy/data/lambda-actions.json is the spec's file verbatim.
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string spec = read(std::string(GATEHOUSE_SHARED_DIR) + "/spec/lambda-actions.json");
+  CHECK(read(std::string(GATEHOUSE_SOURCE_DIR) + "/policy/data/lambda-actions.json") == spec);
+
+  std::size_t from = 0;
+  std::size_t listed = 0;
+  while ((from = spec.find("\"iamAction\": \"", from)) != std::string::npos) {
+    from += 14;
+    const std::string action = spec.substr(from, spec.find('"', from) - from);
+    ++listed;
+    INFO(action);
+    const auto id = find_action(action);
+    REQUIRE(id);
+    CHECK(known_actions()[*id].name == action);
+  }
+  CHECK(listed == 25);
+
+  const auto actions = known_actions();
+  for (std::size_t i = 0; i < actions.size(); ++i) {
+    CHECK(find_action(actions[i].name) == static_cast<std::uint16_t>(i));
+    CHECK(find_action(actions[i].lower) == static_cast<std::uint16_t>(i));
+  }
+  // Invoke and InvokeAsync share lambda:InvokeFunction: one entry.
+  CHECK(std::count_if(actions.begin(), actions.end(),
+                      [](const ActionInfo& a) { return a.lower == "lambda:invokefunction"; }) == 1);
+}
+
+TEST_CASE("catalog lookups are case-insensitive and carry the action's facts", "[policy][validate]") {
+  CHECK(canonical_action_name("LAMBDA:invokefunction") == std::string_view("lambda:InvokeFunction"));
+  CHECK(canonical_action_name("iam:passrole") == std::string_view("iam:PassRole"));
+  CHECK(canonical_action_name("STS:AssumeRole") == std::string_view("sts:AssumeRole"));
+  CHECK_FALSE(find_action("lambda:DescribeTags"));
+  CHECK_FALSE(find_action("lambda:*"));
+  CHECK_FALSE(find_action(""));
+
+  const ActionInfo& invoke = known_actions()[*find_action("lambda:InvokeFunction")];
+  CHECK(invoke.resource_level);
+  CHECK(invoke.cross_account);
+  CHECK_FALSE(invoke.read_only);
+  CHECK(invoke.seed_status == "wrong");
+  CHECK(std::find(invoke.condition_keys.begin(), invoke.condition_keys.end(), "lambda:EventSourceToken") !=
+        invoke.condition_keys.end());
+  const ActionInfo& list = known_actions()[*find_action("lambda:ListFunctions")];
+  CHECK_FALSE(list.resource_level);
+  CHECK(list.read_only);
+  CHECK(list.seed_status == "typo");
+  CHECK(known_actions()[*find_action("lambda:CreateAlias")].seed_status == "missing");
+  CHECK(known_actions()[*find_action("iam:PassRole")].condition_keys.front() == "iam:PassedToService");
+  CHECK(known_actions()[*find_action("sts:GetCallerIdentity")].seed_status.empty());
+
+  const SeedMistake* tags = find_seed_mistake("lambda:describetags");
+  REQUIRE(tags);
+  CHECK(tags->operation == "Invoke");
+  CHECK(tags->correct == "lambda:InvokeFunction");
+  const SeedMistake* typo = find_seed_mistake("lambda>ListFunctions");
+  REQUIRE(typo);
+  CHECK(typo->status == "typo");
+  CHECK(seed_mistakes().size() == 8);
+
+  REQUIRE(find_condition_key("AWS:sourceip"));
+  CHECK(find_condition_key("AWS:sourceip")->name == "aws:SourceIp");
+  REQUIRE(find_condition_key("aws:ResourceTag/Team"));
+  CHECK(find_condition_key("aws:ResourceTag/Team")->tag_prefix);
+  CHECK_FALSE(find_condition_key("aws:ResourceTag/"));
+  CHECK(find_condition_key("aws:TagKeys")->multi_valued);
+  CHECK_FALSE(find_condition_key("aws:SourceIps"));
+
+  CHECK(is_known_service_prefix("Lambda"));
+  CHECK(is_known_service_prefix("execute-api"));
+  CHECK_FALSE(is_known_service_prefix("cloudwatchlog"));
+  CHECK_FALSE(is_known_service_prefix(""));
 }
