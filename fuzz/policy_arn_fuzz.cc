@@ -86,8 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(principal.has_value() == arn.has_value());
   if (principal) check_principal(*arn, *principal);
 
-  const bool account = text.size() == 12 &&
-                       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  const bool account = text.size() == 12 && std::all_of(text.begin(), text.end(), is_digit);
   require(gp::is_account_id(text) == account);
   return 0;
 }

@@ -145,7 +145,8 @@ bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
     const char32_t cb = decode_utf8(b, j);
     if (fold_case(ca) != fold_case(cb)) return false;
     // Invalid bytes all decode to U+FFFD; tell them apart by their bytes.
-    if (ca == kReplacementChar && a.substr(a_start, i - a_start) != b.substr(b_start, j - b_start)) {
+    if (ca == kReplacementChar &&
+        a.substr(a_start, i - a_start) != b.substr(b_start, j - b_start)) {
       return false;
     }
   }

@@ -253,7 +253,8 @@ void mask_host_bits(IpAddress& a, int prefix) noexcept {
     const int keep = prefix - i * 8;
     if (keep >= 8) continue;
     const auto index = static_cast<std::size_t>(i);
-    a.bytes[index] = keep <= 0 ? 0 : static_cast<std::uint8_t>(a.bytes[index] & (0xff << (8 - keep)));
+    a.bytes[index] =
+        keep <= 0 ? 0 : static_cast<std::uint8_t>(a.bytes[index] & (0xff << (8 - keep)));
   }
 }
 
@@ -309,7 +310,8 @@ std::strong_ordering compare(const Decimal& a, const Decimal& b) noexcept {
 }
 
 std::optional<Instant> parse_date(std::string_view text) noexcept {
-  // Appendix B: a value containing '-', 'T' or 't' is ISO 8601, anything else epoch seconds.
+  // "IAM JSON policy elements: Condition operators" (date operators) takes ISO 8601
+  // or epoch seconds; Appendix B: any '-', 'T' or 't' means ISO, anything else epoch.
   if (text.find_first_of("-Tt") != std::string_view::npos) return parse_iso(text);
   return parse_epoch(text);
 }
@@ -336,6 +338,7 @@ std::string format_date(Instant t) {
   return std::string(buffer, static_cast<std::size_t>(n));
 }
 
+// "IAM JSON policy elements: Condition operators", Boolean: true/false in any case.
 std::optional<bool> parse_bool(std::string_view text) noexcept {
   const auto equals_lower = [text](std::string_view word) {
     if (text.size() != word.size()) return false;
@@ -380,7 +383,7 @@ std::optional<IpRange> parse_cidr(std::string_view text) noexcept {
     }
     out.prefix = prefix;
   }
-  // "10.1.2.3/8" is stored as 10.0.0.0/8 (policy semantics 3.8, masking choice).
+  // "10.1.2.3/8" is stored as 10.0.0.0/8 (policy semantics 3.8, as ceph does).
   mask_host_bits(out.base, out.prefix);
   return out;
 }
@@ -397,6 +400,8 @@ bool contains(const IpRange& range, const IpAddress& addr) noexcept {
   return masked.bytes == base.bytes;
 }
 
+// BinaryEquals compares bytes with the decoded policy value; non-zero pad bits
+// are accepted, as most decoders do (RFC 4648 section 3.5 allows either).
 std::optional<std::string> decode_base64(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
   std::size_t padding = 0;

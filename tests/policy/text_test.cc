@@ -196,7 +196,7 @@ TEST_CASE("fold_case changes exactly the 300 upper-case letters of its blocks an
     const char32_t lower = fold_case(cp);
     if (lower != cp) ++changed;
     if (fold_case(lower) != lower) FAIL("not idempotent at U+" << std::hex << unsigned(cp));
-    if (lower != cp && cp > 0x4FF) FAIL("changed outside the blocks: U+" << std::hex << unsigned(cp));
+    if (lower != cp && cp > 0x4FF) FAIL("changed outside the blocks: U+" << std::hex << +cp);
   }
   CHECK(changed == 300);
 }
@@ -219,7 +219,7 @@ TEST_CASE("equals_ignore_case compares folded code points", "[policy][text]") {
       {"\xc3\x9f", "ss", false},                               // ß ss
       {"\xc3\xaa", "e\xcc\x82", false},                        // ê vs e + combining circumflex
       {"\xce\x9f\xce\x94\xce\xa5\xce\xa3\xce\xa3\xce\x95\xce\xa5\xce\xa3",
-       "\xce\xbf\xce\xb4\xcf\x85\xcf\x83\xcf\x83\xce\xb5\xcf\x85\xcf\x83", true},  // ΟΔΥΣΣΕΥΣ
+       "\xce\xbf\xce\xb4\xcf\x85\xcf\x83\xcf\x83\xce\xb5\xcf\x85\xcf\x83", true},
       {"\xce\xa3", "\xcf\x82", false},                         // Σ vs final ς
       {"\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2",
        "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", true},  // ПРИВЕТ привет

@@ -62,7 +62,9 @@ TEST_CASE("parse_template splits text, literals and variables", "[policy][variab
       {"${aws:username}", {{Kind::Variable, "aws:username"}}},
       {"${AWS:UserName}", {{Kind::Variable, "AWS:UserName"}}},
       {"arn:aws:s3:::mybucket/${aws:username}/*",
-       {{Kind::Text, "arn:aws:s3:::mybucket/"}, {Kind::Variable, "aws:username"}, {Kind::Text, "/*"}}},
+       {{Kind::Text, "arn:aws:s3:::mybucket/"},
+        {Kind::Variable, "aws:username"},
+        {Kind::Text, "/*"}}},
       // 3.13: default text after comma, one space, single quotes.
       {"arn:aws:s3:::bucket-${aws:PrincipalTag/team, 'company-wide'}",
        {{Kind::Text, "arn:aws:s3:::bucket-"},
