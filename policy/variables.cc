@@ -1,21 +1,15 @@
 #include "policy/variables.h"
 
-#include <boost/fusion/include/std_tuple.hpp>
-#include <boost/range/iterator_range.hpp>
-#include <boost/spirit/home/x3.hpp>
+#include "policy/x3_support.h"
 
 #include <tuple>
 
 namespace gatehouse::policy {
 namespace {
 
-namespace x3 = boost::spirit::x3;
-
-using Range = boost::iterator_range<const char*>;
-
-std::string_view view_of(const Range& r) noexcept {
-  return {r.begin(), static_cast<std::size_t>(r.end() - r.begin())};
-}
+namespace x3 = x3_support::x3;
+using x3_support::Range;
+using x3_support::view_of;
 
 // "IAM policy elements: Variables and tags". A reference runs from "${" to the
 // first "}"; its inside is one of three spellings, tried in this order.
