@@ -214,10 +214,11 @@ void check_parameter(std::string_view text, const Profile& p, Findings& out) {
     ++length;
     // Bytes that are not UTF-8 are left to the JSON parser, which names them.
     if (!bad && !invalid_utf8 && !(cp == 0x09 || cp == 0x0A || cp == 0x0D || (cp >= 0x20 && cp <= 0xFF))) bad = pos;
-    if (cp == '\n') {
+    // Lines end at LF, or at a CR that no LF follows (as the parser counts them).
+    if (cp == '\n' || (cp == '\r' && (i >= text.size() || text[i] != '\n'))) {
       ++pos.line;
       pos.column = 1;
-    } else {
+    } else if (cp != '\r') {
       ++pos.column;
     }
   }
