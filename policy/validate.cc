@@ -788,10 +788,21 @@ void check_size(const Document& doc, PolicyType type, Findings& out) {
 // ---------------------------------------------------------------------------
 // Warnings and suggestions (policy-semantics 1.12, and beyond AWS).
 
-bool action_covers(std::string_view value, const ActionInfo& action) {
-  if (!has_wildcard(value)) return equals_ignore_case(value, action.name);
-  return glob_match(make_glob_pattern(value, true), action.lower, true);
-}
+// A policy action value, compiled once to be tested against catalog actions.
+class ActionValue {
+ public:
+  explicit ActionValue(std::string_view value) : value_(value), wildcard_(has_wildcard(value)) {
+    if (wildcard_) pattern_ = make_glob_pattern(value, true);
+  }
+  bool covers(const ActionInfo& action) const {
+    return wildcard_ ? glob_match(pattern_, action.lower, true) : equals_ignore_case(value_, action.name);
+  }
+
+ private:
+  std::string_view value_;
+  bool wildcard_;
+  GlobPattern pattern_;
+};
 
 // The request resource of a `*`-only action is the literal `*`.
 bool can_match_star(std::string_view resource) {
@@ -868,8 +879,9 @@ void warn_actions(const Statement& s, Findings& out) {
         continue;
       }
       if (has_wildcard(name)) {
+        const ActionValue pattern(value);
         const bool matches_any = std::any_of(known_actions().begin(), known_actions().end(), [&](const ActionInfo& a) {
-          return a.lower.starts_with("lambda:") && action_covers(value, a);
+          return a.lower.starts_with("lambda:") && pattern.covers(a);
         });
         if (!matches_any) {
           add_note(out, "W12", "Action " + ticked(value) + " matches no Lambda action.", v.path, v.pos);
@@ -1085,20 +1097,27 @@ void suggest(const Statement& s, PolicyType type, Findings& out) {
   const auto star = std::find_if(s.resource.values.begin(), s.resource.values.end(),
                                  [](const Located& r) { return r.value == "*"; });
   if (star != s.resource.values.end()) {
-    const auto write = std::find_if(s.action.values.begin(), s.action.values.end(), [](const Located& v) {
-      return std::any_of(known_actions().begin(), known_actions().end(),
-                         [&](const ActionInfo& a) { return !a.read_only && action_covers(v.value, a); });
-    });
+    std::vector<ActionValue> patterns;
+    patterns.reserve(s.action.values.size());
+    for (const Located& v : s.action.values) patterns.emplace_back(v.value);
+    auto first_covering = [&](auto&& wanted) {
+      for (std::size_t i = 0; i < patterns.size(); ++i) {
+        if (std::any_of(known_actions().begin(), known_actions().end(),
+                        [&](const ActionInfo& a) { return wanted(a) && patterns[i].covers(a); })) {
+          return &s.action.values[i];
+        }
+      }
+      return static_cast<const Located*>(nullptr);
+    };
     // Conditions already narrow the grant, so only unconditional wildcards are flagged.
-    if (write != s.action.values.end() && !has_condition_keys(s)) {
-      add_note(out, "S1", "Allow of write actions such as " + ticked(write->value) + " on \"Resource\": \"*\".",
-               star->path, star->pos, "name the resources the actions need");
+    if (!has_condition_keys(s)) {
+      if (const Located* write = first_covering([](const ActionInfo& a) { return !a.read_only; })) {
+        add_note(out, "S1", "Allow of write actions such as " + ticked(write->value) + " on \"Resource\": \"*\".",
+                 star->path, star->pos, "name the resources the actions need");
+      }
     }
-    const auto pass_role = find_action("iam:PassRole");
-    const auto passes = std::find_if(s.action.values.begin(), s.action.values.end(), [&](const Located& v) {
-      return pass_role && action_covers(v.value, known_actions()[*pass_role]);
-    });
-    if (passes != s.action.values.end() && !mentions_key(s, "iam:PassedToService")) {
+    const Located* passes = first_covering([](const ActionInfo& a) { return a.lower == "iam:passrole"; });
+    if (passes && !mentions_key(s, "iam:PassedToService")) {
       add_note(out, "S2", "iam:PassRole is allowed on every role without an iam:PassedToService condition.",
                passes->path, passes->pos, "limit the roles and the services they may be passed to");
     }
