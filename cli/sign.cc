@@ -204,7 +204,10 @@ Options parse_options(const po::variables_map& vm, Io io) {
 std::vector<std::pair<std::string, std::string>> merged_headers(
     const std::vector<std::pair<std::string, std::string>>& headers) {
   std::vector<std::pair<std::string, std::string>> merged;
-  for (const auto& [name, value] : headers) {
+  for (const auto& header : headers) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& name = header.first;
+    const std::string& value = header.second;
     const auto existing = std::find_if(merged.begin(), merged.end(),
                                        [&](const auto& m) { return sigv4::equals_ignore_case(m.first, name); });
     if (existing == merged.end()) {
