@@ -1,0 +1,138 @@
+#include "store/iam_common.h"
+
+#include "policy/arn.h"
+#include "store/ids.h"
+
+namespace gatehouse::store::detail {
+
+namespace {
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' ||
+         c == '=' || c == ',' || c == '.' || c == '@' || c == '-';
+}
+
+}  // namespace
+
+Result<void> check_name(std::string_view value, std::string_view member, std::size_t max_length) {
+  if (value.empty()) return aws::validation_null(member);
+  if (value.size() > max_length) {
+    return aws::validation(value, member, "Member must have length less than or equal to " + std::to_string(max_length));
+  }
+  for (char c : value) {
+    if (!is_name_char(c)) {
+      return aws::validation(value, member, "Member must satisfy regular expression pattern: [\\w+=,.@-]+");
+    }
+  }
+  return success();
+}
+
+Result<void> check_path(std::string_view path) {
+  if (path.size() > 512) {
+    return aws::validation(path, "path", "Member must have length less than or equal to 512");
+  }
+  bool ok = !path.empty() && path.front() == '/' && path.back() == '/';
+  for (char c : path) ok = ok && c >= 0x21 && c <= 0x7E;
+  if (!ok) {
+    return aws::validation(path, "path",
+                           "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
+  }
+  return success();
+}
+
+Result<void> check_account_id(std::string_view account) {
+  if (!policy::is_account_id(account)) {
+    return aws::invalid_input("Account id " + std::string(account) + " is not 12 digits.");
+  }
+  return success();
+}
+
+Result<void> require_account(const Snapshot& s, std::string_view account) {
+  if (!s.find_account(account)) {
+    return aws::make(aws::kNoSuchEntity, "The account with id " + std::string(account) + " cannot be found.");
+  }
+  return success();
+}
+
+Result<void> check_tags(const Tags& tags, std::string_view quota_name) {
+  if (tags.size() > kMaxTags) return aws::quota(quota_name, kMaxTags);
+  for (const auto& [key, value] : tags) {
+    if (key.empty() || key.size() > 128) {
+      return aws::validation(key, "tags.member.key", "Member must have length less than or equal to 128");
+    }
+    if (value.size() > 256) {
+      return aws::validation(value, "tags.member.value", "Member must have length less than or equal to 256");
+    }
+  }
+  return success();
+}
+
+std::string iam_arn(std::string_view account, std::string_view type, std::string_view path, std::string_view name) {
+  std::string arn = "arn:aws:iam::";
+  arn.append(account).append(":").append(type).append(path).append(name);
+  return arn;
+}
+
+std::string policy_arn(std::string_view account, std::string_view path, std::string_view name) {
+  return iam_arn(account, "policy", path, name);
+}
+
+std::string issue_unique_id(Mutation& m, std::string_view prefix, std::string_view account, std::string_view names) {
+  const auto& db = m.state().db;
+  for (;;) {
+    std::string id = prefix == ids::kAccessKeyPrefix || prefix == ids::kTemporaryKeyPrefix
+                         ? ids::access_key_id(prefix, account)
+                         : ids::unique_id(prefix, account);
+    if (db.unique_ids.insert(m.transaction(), id, names)) return id;
+  }
+}
+
+std::optional<policy::Finding> document_finding(const Snapshot& s, std::string_view text, policy::PolicyType type) {
+  policy::PrincipalExists exists;
+  if (type == policy::PolicyType::Trust) {
+    // CreateRole refuses user and role principals that do not exist.
+    exists = [&s](std::string_view arn) {
+      auto p = policy::parse_principal_arn(arn);
+      if (!p) return false;
+      if (p->kind == policy::PrincipalArnKind::User) return s.find_user(p->account, p->name).has_value();
+      if (p->kind == policy::PrincipalArnKind::Role) return s.find_role(p->account, p->name).has_value();
+      return true;
+    };
+  }
+  auto parsed = policy::parse_and_validate(text, type, exists);
+  if (!parsed) return std::move(parsed.error());
+  return std::nullopt;
+}
+
+Result<void> check_document(const Snapshot& s, std::string_view text, policy::PolicyType type) {
+  if (auto finding = document_finding(s, text, type)) return aws::make(finding->code, finding->message);
+  return success();
+}
+
+std::size_t policy_size(std::string_view text) {
+  auto parsed = policy::parse_document(text);
+  return parsed ? parsed.value().size : 0;
+}
+
+Result<ManagedPolicy> attachable_policy(const Snapshot& s, std::string_view account, std::string_view arn) {
+  auto found = s.find_policy(arn);
+  if (!found || (found->account != account && found->account != kAwsAccount)) {
+    return aws::policy_not_attachable(arn);
+  }
+  return std::move(*found);
+}
+
+void count_usage(Mutation& m, std::string_view arn, std::string_view account, int attachments, int boundaries) {
+  const auto& db = m.state().db;
+  const std::string key = keys::policy_usage(arn, account);
+  PolicyUsage usage = load<PolicyUsage>(m.transaction(), db.policy_usage, key).value_or(PolicyUsage{});
+  usage.attachments = static_cast<std::uint32_t>(static_cast<int>(usage.attachments) + attachments);
+  usage.boundaries = static_cast<std::uint32_t>(static_cast<int>(usage.boundaries) + boundaries);
+  if (usage.attachments == 0 && usage.boundaries == 0) {
+    db.policy_usage.del(m.transaction(), key);
+  } else {
+    save(m.transaction(), db.policy_usage, key, usage);
+  }
+}
+
+}  // namespace gatehouse::store::detail

@@ -1,0 +1,104 @@
+// The store: every account, user, group, role, key, policy, function,
+// version, alias, function policy and event-source mapping, in one LMDB
+// environment (docs/store.md). Thread-safe: any number of readers, one writer
+// at a time; readers never wait for writers.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "store/credential.h"
+#include "store/error.h"
+#include "store/mutation.h"
+#include "store/snapshot.h"
+
+namespace gatehouse::store {
+
+struct Options {
+  std::filesystem::path data_dir;  // created if absent
+  // The AES-256 key for secrets at rest; default data_dir/secret.key, created
+  // (mode 0600) with a new store. A store never opens without its key.
+  std::optional<std::filesystem::path> key_file;
+  std::size_t initial_map_size = std::size_t{64} << 20;  // grows on MDB_MAP_FULL
+  // Commit is durable (fsync) when true. false survives a crashed process but
+  // not a crashed machine: for tests and benchmarks.
+  bool sync = true;
+  std::function<Millis()> clock;  // default: the system clock
+};
+
+struct CacheStats {
+  std::uint64_t compiled_hits = 0, compiled_misses = 0;      // compiled-policy cache
+  std::uint64_t principal_hits = 0, principal_misses = 0;    // access key -> principal
+};
+
+class Store {
+ public:
+  // Opens or creates the store. Refuses a store of a newer schema, a store
+  // without its key file, a key that does not match, and a directory in use.
+  static Result<std::unique_ptr<Store>> open(const Options& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // One write transaction: fn(Mutation&) returns Result<T>; a value commits,
+  // an error aborts. MDB_MAP_FULL grows the map and runs fn again.
+  template <class F>
+  auto write(F&& fn) -> std::invoke_result_t<F, Mutation&> {
+    using R = std::invoke_result_t<F, Mutation&>;
+    std::optional<R> out;
+    auto status = run_write([&](Mutation& m) {
+      out.emplace(fn(m));
+      return out->has_value();
+    });
+    if (!status) return status.error();
+    return std::move(*out);
+  }
+
+  // One read transaction: fn(const Snapshot&) returns Result<T>.
+  template <class F>
+  auto read(F&& fn) const -> std::invoke_result_t<F, const Snapshot&> {
+    using R = std::invoke_result_t<F, const Snapshot&>;
+    std::optional<R> out;
+    auto status = run_read([&](const Snapshot& s) { out.emplace(fn(s)); });
+    if (!status) return status.error();
+    return std::move(*out);
+  }
+
+  // Fast paths for the authorization pipeline; cached, and a write takes
+  // effect on the very next call. nullptr: no such key / principal / policy.
+  Result<std::shared_ptr<const ResolvedCredential>> find_credential(std::string_view access_key_id) const;
+  Result<std::shared_ptr<const ResolvedPrincipal>> resolve_user(std::string_view account, std::string_view name) const;
+  // A role acting through a session (Lambda execution roles, the simulator).
+  Result<std::shared_ptr<const ResolvedPrincipal>> resolve_role(std::string_view account, std::string_view role,
+                                                                std::string_view session_name) const;
+  Result<std::shared_ptr<const RoleTrust>> find_role_trust(std::string_view account, std::string_view role) const;
+  // The compiled resource policy of (function, qualifier); "" is the unqualified function.
+  Result<CompiledPolicyPtr> find_function_policy(const FunctionRef& ref, std::string_view qualifier = {}) const;
+  // A managed policy's default version, compiled.
+  Result<CompiledPolicyPtr> find_managed_policy(std::string_view arn) const;
+
+  // A consistent copy of the environment (hot backup), into an empty directory.
+  Result<void> backup(const std::filesystem::path& dir, bool compact = true) const;
+
+  const std::filesystem::path& data_dir() const noexcept;
+  std::size_t map_size() const;
+  Millis now() const;
+  CacheStats cache_stats() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  Result<void> run_write(const std::function<bool(Mutation&)>& body);
+  Result<void> run_read(const std::function<void(const Snapshot&)>& body) const;
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gatehouse::store
