@@ -5,12 +5,13 @@
 #include <boost/spirit/home/x3.hpp>
 
 #include "sigv4/string_to_sign.h"
+#include "sigv4/x3_run.h"
 
 namespace gatehouse::sigv4 {
 namespace {
 
 namespace x3 = boost::spirit::x3;
-using Range = boost::iterator_range<const char*>;
+using x3_run::Range;
 
 constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
@@ -82,10 +83,10 @@ Result<AuthorizationHeader, Rejection> parse_authorization_header(std::string_vi
   // authorization = algorithm *( separator param ) [ separator ]
   // separator     = 1*( "," / SP / HTAB );  param = name "=" value, or a bare token (an error)
   const auto separator = x3::omit[+x3::char_(", \t")];
-  const auto algorithm = x3::rule<struct Algorithm, Range>{"algorithm"} = x3::raw[*~x3::char_(" \t")];
-  const auto name = x3::rule<struct ParamName, Range>{"name"} = x3::raw[*~x3::char_("=, \t")];
-  const auto param_value = x3::rule<struct ParamValue, Range>{"value"} = x3::raw[*~x3::char_(", \t")];
-  const auto bare = x3::rule<struct BareToken, Range>{"token"} = x3::raw[+~x3::char_(", \t")];
+  const auto algorithm = x3_run::until<' ', '\t'>;
+  const auto name = x3_run::until<'=', ',', ' ', '\t'>;
+  const auto param_value = x3_run::until<',', ' ', '\t'>;
+  const auto bare = x3_run::until1<',', ' ', '\t'>;
 
   const auto on_algorithm = [&](auto& ctx) { collector.algorithm(view_of(x3::_attr(ctx))); };
   const auto on_param = [&](auto& ctx) {

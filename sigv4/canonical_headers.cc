@@ -3,10 +3,6 @@
 namespace gatehouse::sigv4 {
 namespace {
 
-constexpr char to_lower_ascii(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
 // Appends the canonical values of every `name` header, joined with ','; false when none.
@@ -23,26 +19,16 @@ bool append_joined_values(std::string& out, std::string_view name, std::span<con
 
 }  // namespace
 
-bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) return false;
-  }
-  return true;
-}
-
 SignedHeaderNames split_signed_headers(std::string_view signed_headers) {
   SignedHeaderNames names;
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t end = signed_headers.find(';', pos);
-    if (end == std::string_view::npos) {
-      names.push_back(signed_headers.substr(pos));
-      return names;
-    }
-    names.push_back(signed_headers.substr(pos, end - pos));
-    pos = end + 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < signed_headers.size(); ++i) {
+    if (signed_headers[i] != ';') continue;
+    names.push_back(signed_headers.substr(start, i - start));
+    start = i + 1;
   }
+  names.push_back(signed_headers.substr(start));
+  return names;
 }
 
 bool is_canonical_signed_headers(const SignedHeaderNames& names) noexcept {
@@ -50,7 +36,7 @@ bool is_canonical_signed_headers(const SignedHeaderNames& names) noexcept {
     const std::string_view name = names[i];
     if (name.empty()) return false;
     for (const char c : name) {
-      if (c != to_lower_ascii(c) || is_blank(c)) return false;
+      if (kAsciiLower[static_cast<unsigned char>(c)] != static_cast<unsigned char>(c) || is_blank(c)) return false;
     }
     if (i > 0 && !(names[i - 1] < name)) return false;
   }
@@ -69,16 +55,16 @@ void append_canonical_header_value(std::string& out, std::string_view value) {
   std::size_t last = value.size();
   while (first < last && is_blank(value[first])) ++first;
   while (last > first && is_blank(value[last - 1])) --last;
-  bool in_blank_run = false;
-  for (std::size_t i = first; i < last; ++i) {
-    const char c = value[i];
-    if (is_blank(c)) {
-      in_blank_run = true;
-      continue;
-    }
-    if (in_blank_run) out.push_back(' ');
-    in_blank_run = false;
-    out.push_back(c);
+
+  // Copies each run of non-blank bytes whole, with one space between runs.
+  std::size_t run = first;
+  while (run < last) {
+    std::size_t end = run;
+    while (end < last && !is_blank(value[end])) ++end;
+    out.append(value.data() + run, end - run);
+    while (end < last && is_blank(value[end])) ++end;
+    if (end < last) out.push_back(' ');
+    run = end;
   }
 }
 

@@ -2,6 +2,7 @@
 // (spec sections 4.4 and 4.5).
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -15,8 +16,23 @@ inline constexpr std::size_t kMaxSignedHeaders = 64;
 
 using SignedHeaderNames = boost::container::small_vector<std::string_view, 16>;
 
-// ASCII case-insensitive equality, for header names.
-bool equals_ignore_case(std::string_view a, std::string_view b) noexcept;
+// ASCII lower-case mapping of every byte, as a table (header names are compared per line).
+inline constexpr auto kAsciiLower = [] {
+  std::array<unsigned char, 256> table{};
+  for (std::size_t c = 0; c < table.size(); ++c) {
+    table[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  return table;
+}();
+
+// ASCII case-insensitive equality, for header names (inline: it runs for every header line).
+inline bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (kAsciiLower[static_cast<unsigned char>(a[i])] != kAsciiLower[static_cast<unsigned char>(b[i])]) return false;
+  }
+  return true;
+}
 
 // Splits a SignedHeaders value on ';' exactly as received (empty entries kept, so the shape
 // check can refuse them).

@@ -6,12 +6,12 @@
 #include <boost/spirit/home/x3.hpp>
 
 #include "sigv4/percent_encoding.h"
+#include "sigv4/x3_run.h"
 
 namespace gatehouse::sigv4 {
 namespace {
 
 namespace x3 = boost::spirit::x3;
-using Range = boost::iterator_range<const char*>;
 
 inline constexpr std::string_view kSignatureParameter = "X-Amz-Signature";
 
@@ -30,8 +30,8 @@ void split_query(std::string_view raw, OnPiece&& on_piece) {
       on_piece(name_view, std::string_view(), false);
     }
   };
-  const auto name = x3::rule<struct QueryName, Range>{"name"} = x3::raw[*~x3::char_("&=")];
-  const auto value = x3::rule<struct QueryValue, Range>{"value"} = x3::raw[*~x3::char_('&')];
+  const auto name = x3_run::until<'&', '='>;
+  const auto value = x3_run::until<'&'>;
   const auto grammar = (name >> -('=' >> value))[piece] % '&';
   const char* first = raw.data();
   const char* const last = raw.data() + raw.size();
@@ -45,6 +45,7 @@ void DecodedQuery::assign(std::string_view raw_query) {
   storage_.clear();
   parameters_.clear();
   malformed_.reset();
+  if (raw_query.empty()) return;
   // Decoding never grows a piece, so one reservation keeps the views stable.
   storage_.reserve(raw_query.size());
   split_query(raw_query, [&](std::string_view name, std::string_view value, bool has_value) {

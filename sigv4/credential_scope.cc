@@ -7,13 +7,12 @@ namespace gatehouse::sigv4 {
 std::optional<CredentialParts> split_credential(std::string_view credential) noexcept {
   std::array<std::string_view, 5> parts;
   std::size_t count = 0;
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t end = credential.find('/', pos);
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= credential.size(); ++i) {
+    if (i < credential.size() && credential[i] != '/') continue;
     if (count == parts.size()) return std::nullopt;
-    parts[count++] = credential.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    if (end == std::string_view::npos) break;
-    pos = end + 1;
+    parts[count++] = credential.substr(start, i - start);
+    start = i + 1;
   }
   if (count != parts.size()) return std::nullopt;
   return CredentialParts{parts[0], {parts[1], parts[2], parts[3]}, parts[4]};

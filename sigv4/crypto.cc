@@ -1,5 +1,7 @@
 #include "sigv4/crypto.h"
 
+#include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -34,26 +36,51 @@ EVP_MAC* fetched_hmac() noexcept {
   return mac;
 }
 
-// Per-thread contexts: the digest is set on the MAC context once, each call only sets a key.
-struct ThreadContexts {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
+// An HMAC context with the digest set once; each use only sets a key.
+EVP_MAC_CTX* new_hmac_sha256_context() noexcept {
   EVP_MAC_CTX* mac = EVP_MAC_CTX_new(fetched_hmac());
+  require(mac != nullptr, "EVP_MAC_CTX_new");
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                               OSSL_PARAM_construct_end()};
+  require(EVP_MAC_CTX_set_params(mac, params), "EVP_MAC_CTX_set_params");
+  return mac;
+}
 
-  ThreadContexts() noexcept {
-    require(md != nullptr && mac != nullptr, "context allocation");
-    char digest_name[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-        OSSL_PARAM_construct_end()};
-    require(EVP_MAC_CTX_set_params(mac, params), "EVP_MAC_CTX_set_params");
-  }
+// A MAC context that stays keyed with the key named `key_id` between uses.
+struct KeyedMac {
+  std::uint64_t key_id = 0;
+  EVP_MAC_CTX* ctx = nullptr;
+  std::uint64_t last_used = 0;
+};
+
+// Per-thread contexts, so no call allocates one and no lock is taken.
+struct ThreadContexts {
+  static constexpr std::size_t kKeyedMacs = 4;
+
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_MAC_CTX* mac = new_hmac_sha256_context();
+  std::array<KeyedMac, kKeyedMacs> keyed;
+  std::uint64_t tick = 0;
+
+  ThreadContexts() noexcept { require(md != nullptr, "EVP_MD_CTX_new"); }
   ~ThreadContexts() {
+    for (KeyedMac& slot : keyed) EVP_MAC_CTX_free(slot.ctx);
     EVP_MAC_CTX_free(mac);
     EVP_MD_CTX_free(md);
   }
   ThreadContexts(const ThreadContexts&) = delete;
   ThreadContexts& operator=(const ThreadContexts&) = delete;
 };
+
+Digest finish_hmac(EVP_MAC_CTX* ctx, std::string_view message) noexcept {
+  Digest out;
+  std::size_t length = 0;
+  require(EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()),
+          "EVP_MAC_update");
+  require(EVP_MAC_final(ctx, out.data(), &length, out.size()), "EVP_MAC_final");
+  return out;
+}
 
 ThreadContexts& contexts() noexcept {
   thread_local ThreadContexts tls;
@@ -63,13 +90,44 @@ ThreadContexts& contexts() noexcept {
 }  // namespace
 
 HexDigest to_hex(const Digest& digest) noexcept {
-  static constexpr char kHex[] = "0123456789abcdef";
+  // Two characters per byte from one table lookup.
+  static constexpr auto kPairs = [] {
+    constexpr char kHex[] = "0123456789abcdef";
+    std::array<char, 512> pairs{};
+    for (std::size_t byte = 0; byte < 256; ++byte) {
+      pairs[2 * byte] = kHex[byte >> 4];
+      pairs[2 * byte + 1] = kHex[byte & 0x0f];
+    }
+    return pairs;
+  }();
   HexDigest hex;
   for (std::size_t i = 0; i < digest.size(); ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0x0f];
+    hex[2 * i] = kPairs[2 * digest[i]];
+    hex[2 * i + 1] = kPairs[2 * digest[i] + 1];
   }
   return hex;
+}
+
+std::optional<Digest> from_lower_hex(std::string_view hex) noexcept {
+  // -1 for every byte that is not a lower-case hex digit.
+  static constexpr auto kValues = [] {
+    std::array<signed char, 256> values{};
+    values.fill(-1);
+    for (int c = '0'; c <= '9'; ++c) values[c] = static_cast<signed char>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) values[c] = static_cast<signed char>(c - 'a' + 10);
+    return values;
+  }();
+  if (hex.size() != kHexDigestSize) return std::nullopt;
+  Digest out;
+  int invalid = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int high = kValues[static_cast<unsigned char>(hex[2 * i])];
+    const int low = kValues[static_cast<unsigned char>(hex[2 * i + 1])];
+    invalid |= high | low;
+    out[i] = static_cast<unsigned char>((high << 4) | (low & 0x0f));
+  }
+  if (invalid < 0) return std::nullopt;
+  return out;
 }
 
 Digest sha256(std::string_view data) noexcept {
@@ -101,14 +159,27 @@ Digest Sha256::finish() noexcept {
 
 Digest hmac_sha256(std::span<const unsigned char> key, std::string_view message) noexcept {
   EVP_MAC_CTX* ctx = contexts().mac;
-  Digest out;
-  std::size_t length = 0;
   require(EVP_MAC_init(ctx, key.data(), key.size(), nullptr), "EVP_MAC_init");
-  require(EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()),
-                         message.size()),
-          "EVP_MAC_update");
-  require(EVP_MAC_final(ctx, out.data(), &length, out.size()), "EVP_MAC_final");
-  return out;
+  return finish_hmac(ctx, message);
+}
+
+Digest hmac_sha256_repeated_key(std::uint64_t key_id, const Digest& key, std::string_view message) noexcept {
+  ThreadContexts& tls = contexts();
+  KeyedMac* slot = &tls.keyed[0];
+  for (KeyedMac& candidate : tls.keyed) {
+    if (candidate.ctx != nullptr && candidate.key_id == key_id) {
+      candidate.last_used = ++tls.tick;
+      // A null key restarts from the pad states already absorbed for this key.
+      require(EVP_MAC_init(candidate.ctx, nullptr, 0, nullptr), "EVP_MAC_init");
+      return finish_hmac(candidate.ctx, message);
+    }
+    if (candidate.last_used < slot->last_used) slot = &candidate;
+  }
+  if (slot->ctx == nullptr) slot->ctx = new_hmac_sha256_context();
+  slot->key_id = key_id;
+  slot->last_used = ++tls.tick;
+  require(EVP_MAC_init(slot->ctx, key.data(), key.size(), nullptr), "EVP_MAC_init");
+  return finish_hmac(slot->ctx, message);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {

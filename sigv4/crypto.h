@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -26,6 +28,9 @@ inline std::string_view as_view(const Digest& digest) noexcept {
   return {reinterpret_cast<const char*>(digest.data()), digest.size()};
 }
 
+// The digest written as exactly 64 lower-case hex digits, else nullopt.
+std::optional<Digest> from_lower_hex(std::string_view hex) noexcept;
+
 Digest sha256(std::string_view data) noexcept;
 
 // Incremental SHA-256 for a body hashed while it is being read ("Hash the body while it is
@@ -45,6 +50,12 @@ class Sha256 {
 };
 
 Digest hmac_sha256(std::span<const unsigned char> key, std::string_view message) noexcept;
+
+// HMAC-SHA256 under a key that signs many messages (a cached kSigning). Each thread keeps the
+// inner and outer pad states of its few most recent keys, so a repeated key costs only the
+// message: "keep a ready HMAC context per cached key" (spec section 7). `key_id` names the key
+// (non-zero, and never reused for other key bytes), so finding the state compares no secret.
+Digest hmac_sha256_repeated_key(std::uint64_t key_id, const Digest& key, std::string_view message) noexcept;
 
 // "Create a signed AWS API request": compare signatures with a constant-time routine. Unequal
 // lengths return false at once; lengths are public (a signature is always 64 characters).

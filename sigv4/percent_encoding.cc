@@ -30,15 +30,17 @@ bool is_unreserved(char c) noexcept { return kUnreserved[static_cast<unsigned ch
 void append_uri_encoded(std::string& out, std::string_view in, SlashRule slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   const bool keep_slash = slash == SlashRule::Keep;
-  for (const char c : in) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (kUnreserved[byte] || (keep_slash && c == '/')) {
-      out.push_back(c);
-    } else {
-      const char escape[3] = {'%', kHex[byte >> 4], kHex[byte & 0x0f]};
-      out.append(escape, 3);
-    }
+  std::size_t literal_from = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(in[i]);
+    if (kUnreserved[byte] || (keep_slash && byte == '/')) continue;
+    // Runs of literal bytes are copied whole; most names and paths are one run.
+    out.append(in.data() + literal_from, i - literal_from);
+    const char escape[3] = {'%', kHex[byte >> 4], kHex[byte & 0x0f]};
+    out.append(escape, 3);
+    literal_from = i + 1;
   }
+  out.append(in.data() + literal_from, in.size() - literal_from);
 }
 
 bool append_percent_decoded(std::string& out, std::string_view in) {

@@ -23,4 +23,8 @@ HexDigest calculate_signature(const Digest& signing_key, std::string_view string
   return to_hex(hmac_sha256(signing_key, string_to_sign));
 }
 
+Digest calculate_signature_digest(const CachedSigningKey& signing_key, std::string_view string_to_sign) noexcept {
+  return hmac_sha256_repeated_key(signing_key.id, signing_key.key, string_to_sign);
+}
+
 }  // namespace gatehouse::sigv4

@@ -1,11 +1,18 @@
 #include "sigv4/signing_key_cache.h"
 
+#include <algorithm>
+#include <atomic>
 #include <bit>
 #include <functional>
 
-#include "sigv4/signing_key.h"
-
 namespace gatehouse::sigv4 {
+namespace {
+
+// Ids of derived keys, unique across caches: a thread's HMAC state for one id always belongs
+// to the same key bytes.
+std::atomic<std::uint64_t> g_next_key_id{1};
+
+}  // namespace
 
 SigningKeyCache::SigningKeyCache(std::size_t capacity) {
   const std::size_t sets = std::bit_ceil(std::max<std::size_t>(1, (capacity + kWays - 1) / kWays));
@@ -14,7 +21,7 @@ SigningKeyCache::SigningKeyCache(std::size_t capacity) {
 }
 
 SigningKeyCache::~SigningKeyCache() {
-  for (Entry& entry : entries_) cleanse(entry.key);
+  for (Entry& entry : entries_) cleanse(entry.key.key);
 }
 
 bool SigningKeyCache::matches(const Entry& entry, std::string_view access_key_id,
@@ -26,22 +33,21 @@ bool SigningKeyCache::matches(const Entry& entry, std::string_view access_key_id
 
 std::size_t SigningKeyCache::set_of(std::string_view access_key_id, std::uint64_t secret_version,
                                     const CredentialScope& scope) const noexcept {
+  // The key id and date spread the keys; an endpoint sees one region and service, and
+  // matches() compares every part anyway.
   const std::hash<std::string_view> hash;
-  std::size_t h = hash(access_key_id);
-  for (const std::string_view part : {scope.date, scope.region, scope.service}) {
-    h = h * 0x9e3779b97f4a7c15ULL + hash(part);
-  }
+  std::size_t h = hash(access_key_id) * 0x9e3779b97f4a7c15ULL + hash(scope.date);
   h ^= secret_version * 0xff51afd7ed558ccdULL;
   return (h ^ (h >> 29)) & set_mask_;
 }
 
 void SigningKeyCache::erase(Entry& entry) noexcept {
-  cleanse(entry.key);
+  cleanse(entry.key.key);
   entry.occupied = false;
   --stats_.size;
 }
 
-Digest SigningKeyCache::signing_key(std::string_view access_key_id, std::uint64_t secret_version,
+CachedSigningKey SigningKeyCache::signing_key(std::string_view access_key_id, std::uint64_t secret_version,
                                     const CredentialScope& scope, std::string_view secret_access_key) {
   const std::size_t first = set_of(access_key_id, secret_version, scope) * kWays;
   {
@@ -57,7 +63,7 @@ Digest SigningKeyCache::signing_key(std::string_view access_key_id, std::uint64_
     ++stats_.misses;
   }
   // Derive outside the lock: four HMACs should not serialize other threads' hits.
-  const Digest key = derive_signing_key(secret_access_key, scope);
+  const CachedSigningKey key{derive_signing_key(secret_access_key, scope), g_next_key_id.fetch_add(1)};
   const std::lock_guard lock(mutex_);
   Entry* victim = &entries_[first];
   for (std::size_t i = first; i < first + kWays; ++i) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sigv4/crypto.h"
+#include "sigv4/signing_key.h"
 #include "sigv4/string_to_sign.h"
 
 namespace gatehouse::sigv4 {
@@ -34,9 +35,10 @@ class SigningKeyCache {
 
   // kSigning for (access key id, secret version, date, region, service), derived from
   // `secret_access_key` on a miss. A new secret version never reuses an old key. Call only
-  // after the scope checks, so a client cannot fill the cache with foreign scopes.
-  Digest signing_key(std::string_view access_key_id, std::uint64_t secret_version,
-                     const CredentialScope& scope, std::string_view secret_access_key);
+  // after the scope checks, so a client cannot fill the cache with foreign scopes. Each
+  // derivation gets an id unique in the process.
+  CachedSigningKey signing_key(std::string_view access_key_id, std::uint64_t secret_version,
+                               const CredentialScope& scope, std::string_view secret_access_key);
 
   // Drops every key of an access key id (rotation, deactivation, deletion).
   void forget(std::string_view access_key_id);
@@ -53,7 +55,7 @@ class SigningKeyCache {
     std::string date;
     std::string region;
     std::string service;
-    Digest key{};
+    CachedSigningKey key{};
     std::uint64_t last_used = 0;
     bool occupied = false;
   };

@@ -53,26 +53,47 @@ std::string_view trim_blanks(std::string_view text) noexcept {
   return text;
 }
 
+// The headers the pipeline looks up, found in one pass over the request.
+struct KnownHeaders {
+  struct Occurrences {
+    std::size_t count = 0;
+    std::string_view first;
+  };
+  Occurrences authorization;
+  Occurrences amz_date;
+  Occurrences http_date;
+  Occurrences security_token;
+  Occurrences content_sha256;
+};
+
+KnownHeaders find_known_headers(std::span<const Header> headers) noexcept {
+  KnownHeaders known;
+  const auto note = [](KnownHeaders::Occurrences& occurrences, std::string_view value) {
+    if (occurrences.count++ == 0) occurrences.first = value;
+  };
+  for (const Header& header : headers) {
+    if (equals_ignore_case(header.name, kAuthorizationHeader)) note(known.authorization, header.value);
+    else if (equals_ignore_case(header.name, kDateHeader)) note(known.amz_date, header.value);
+    else if (equals_ignore_case(header.name, kHttpDateHeader)) note(known.http_date, header.value);
+    else if (equals_ignore_case(header.name, kSecurityTokenHeader)) note(known.security_token, header.value);
+    else if (equals_ignore_case(header.name, kContentSha256Header)) note(known.content_sha256, header.value);
+  }
+  return known;
+}
+
 // The values of every `name` header, blanks trimmed, joined with ',' in wire order (spec 3.1:
 // a repeated date header yields a joined value that is never valid).
 std::optional<std::string_view> joined_header(std::span<const Header> headers, std::string_view name,
-                                              std::string& storage) {
-  std::optional<std::string_view> first;
-  bool repeated = false;
+                                              const KnownHeaders::Occurrences& occurrences, std::string& storage) {
+  if (occurrences.count == 0) return std::nullopt;
+  if (occurrences.count == 1) return trim_blanks(occurrences.first);
+  storage.clear();
   for (const Header& header : headers) {
     if (!equals_ignore_case(header.name, name)) continue;
-    const std::string_view value = trim_blanks(header.value);
-    if (!first) {
-      first = value;
-      continue;
-    }
-    if (!repeated) storage.assign(*first);
-    repeated = true;
-    storage.push_back(',');
-    storage.append(value);
+    if (!storage.empty()) storage.push_back(',');
+    storage.append(trim_blanks(header.value));
   }
-  if (repeated) return std::string_view(storage);
-  return first;
+  return std::string_view(storage);
 }
 
 std::string text_of(TimePoint time) { return std::string(as_view(format_amz_date(time))); }
@@ -95,12 +116,6 @@ Rejection signature_not_yet_current(std::string_view timestamp, TimePoint now, s
                                                     text_of(now) + " + " + describe(skew) + ")");
 }
 
-bool is_lower_hex_signature(std::string_view signature) noexcept {
-  return signature.size() == kHexDigestSize && std::all_of(signature.begin(), signature.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 // Everything the later steps need, whichever carrier it came in.
 struct Carrier {
   bool presigned = false;
@@ -114,17 +129,17 @@ struct Carrier {
 };
 
 // Steps 2-3 for header authentication.
-Result<Carrier, Rejection> read_authorization_carrier(std::span<const Header> headers, std::string_view authorization,
+Result<Carrier, Rejection> read_authorization_carrier(std::span<const Header> headers, const KnownHeaders& known,
                                                       Scratch& scratch) {
-  auto parsed = parse_authorization_header(authorization);
+  auto parsed = parse_authorization_header(known.authorization.first);
   if (!parsed) return std::move(parsed).error();
   const AuthorizationHeader& header = parsed.value();
 
   Carrier carrier;
-  if (auto date = joined_header(headers, kDateHeader, scratch.date)) {
+  if (auto date = joined_header(headers, kDateHeader, known.amz_date, scratch.date)) {
     carrier.date = *date;
     carrier.date_header = kDateHeader;
-  } else if (auto http_date = joined_header(headers, kHttpDateHeader, scratch.date)) {
+  } else if (auto http_date = joined_header(headers, kHttpDateHeader, known.http_date, scratch.date)) {
     carrier.date = *http_date;
     carrier.date_header = kHttpDateHeader;
   }
@@ -150,7 +165,7 @@ Result<Carrier, Rejection> read_authorization_carrier(std::span<const Header> he
   carrier.credential = *header.credential;
   carrier.signed_headers = *header.signed_headers;
   carrier.signature = *header.signature;
-  carrier.security_token = joined_header(headers, kSecurityTokenHeader, scratch.token);
+  carrier.security_token = joined_header(headers, kSecurityTokenHeader, known.security_token, scratch.token);
   return carrier;
 }
 
@@ -230,7 +245,9 @@ std::optional<Reason> check_credential(const Credential* credential, const std::
 }
 
 // Step 10, payload part: x-amz-content-sha256 may only restate the body hash (spec 4.6).
-std::optional<Reason> check_content_sha256(std::span<const Header> headers, const HexDigest& payload_hash) {
+std::optional<Reason> check_content_sha256(std::span<const Header> headers, const KnownHeaders& known,
+                                           const HexDigest& payload_hash) {
+  if (known.content_sha256.count == 0) return std::nullopt;
   for (const Header& header : headers) {
     if (!equals_ignore_case(header.name, kContentSha256Header)) continue;
     const std::string_view value = trim_blanks(header.value);
@@ -278,12 +295,8 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
   Scratch& scratch = thread_scratch();
 
   // Step 1: the credentials carrier.
-  std::size_t authorization_count = 0;
-  std::string_view authorization;
-  for (const Header& header : request.headers) {
-    if (!equals_ignore_case(header.name, kAuthorizationHeader)) continue;
-    if (++authorization_count == 1) authorization = header.value;
-  }
+  const KnownHeaders known = find_known_headers(request.headers);
+  const std::size_t authorization_count = known.authorization.count;
   scratch.query.assign(request.query);
   const bool query_carrier = scratch.query.find(kAlgorithmParameter).has_value();
   if (authorization_count == 0 && !query_carrier) return reject(Reason::NoAuthentication);
@@ -299,7 +312,7 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
                                                       "' has a malformed percent-encoding. Re-examine the "
                                                       "query-string parameters.");
   }
-  auto read = query_carrier ? read_query_carrier(scratch) : read_authorization_carrier(request.headers, authorization, scratch);
+  auto read = query_carrier ? read_query_carrier(scratch) : read_authorization_carrier(request.headers, known, scratch);
   if (!read) return std::move(read).error();
   const Carrier& carrier = read.value();
   const SignedHeaderNames signed_names = split_signed_headers(carrier.signed_headers);
@@ -356,9 +369,11 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
 
   // Step 10: shapes the service insists on.
   if (!is_canonical_signed_headers(signed_names)) return held_back_or(Reason::MalformedSignedHeaders);
-  if (!is_lower_hex_signature(carrier.signature)) return held_back_or(Reason::MalformedSignature);
+  // Exactly 64 lower-case hex digits (service policy: upper case is refused, spec section 8).
+  const std::optional<Digest> received_signature = from_lower_hex(carrier.signature);
+  if (!received_signature) return held_back_or(Reason::MalformedSignature);
   const HexDigest payload_hash = to_hex(request.payload.digest());
-  if (auto payload_problem = check_content_sha256(request.headers, payload_hash)) return held_back_or(*payload_problem);
+  if (auto payload_problem = check_content_sha256(request.headers, known, payload_hash)) return held_back_or(*payload_problem);
 
   // Step 11: canonical request, string to sign, signing key, signature; compare in constant time.
   scratch.canonical_request.clear();
@@ -374,13 +389,14 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
   scratch.string_to_sign.clear();
   append_string_to_sign(scratch.string_to_sign, carrier.date, credential_parts->scope,
                         to_hex(sha256(scratch.canonical_request)));
-  Digest signing_key =
+  CachedSigningKey signing_key =
       credential ? cache_.signing_key(credential->access_key_id, credential->secret_version, credential_parts->scope,
                                       credential->secret_access_key)
                  : cache_.signing_key(kUnknownKeyId, 0, credential_parts->scope, kUnknownKeySecret);
-  const HexDigest signature = calculate_signature(signing_key, scratch.string_to_sign);
-  cleanse(signing_key);
-  const bool matched = constant_time_equal(as_view(signature), carrier.signature);
+  const Digest signature = calculate_signature_digest(signing_key, scratch.string_to_sign);
+  cleanse(signing_key.key);
+  // "Create a signed AWS API request": compare in constant time (CRYPTO_memcmp).
+  const bool matched = constant_time_equal(as_view(signature), as_view(*received_signature));
 
   if (debug_hook_) {
     debug_hook_(SignatureTrace{

@@ -87,6 +87,25 @@ TEST_CASE("Authorization: malformed headers are IncompleteSignature with AWS's t
   }
 }
 
+TEST_CASE("Authorization: token boundaries fall anywhere in the scanned words", "[sigv4][authorization]") {
+  for (const std::string_view separator : {",", " ", ", ", "\t,\t", " , , "}) {
+    for (std::size_t credential_size = 0; credential_size <= 20; ++credential_size) {
+      for (std::size_t signature_size = 0; signature_size <= 20; ++signature_size) {
+        const std::string credential(credential_size, 'c');
+        const std::string signature(signature_size, 's');
+        const std::string value = "AWS4-HMAC-SHA256 Credential=" + credential + std::string(separator) +
+                                  "Signature=" + signature + std::string(separator) + "SignedHeaders=host";
+        INFO("Authorization: " << value);
+        const auto parsed = parse_authorization_header(value);
+        REQUIRE(parsed.has_value());
+        CHECK(parsed.value().credential == std::optional<std::string_view>(credential));
+        CHECK(parsed.value().signature == std::optional<std::string_view>(signature));
+        CHECK(parsed.value().signed_headers == std::optional<std::string_view>("host"));
+      }
+    }
+  }
+}
+
 TEST_CASE("Authorization: the work is bounded at 8 KiB", "[sigv4][authorization]") {
   std::string value = "AWS4-HMAC-SHA256 Credential=";
   value.resize(kMaxAuthorizationSize, 'a');

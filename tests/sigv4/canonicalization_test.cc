@@ -62,6 +62,11 @@ TEST_CASE("canonical URI: normalized, then the raw path encoded once more", "[si
       {"/a/b/../c", "/a/c"},
       {"/../..", "/"},
       {"/example/.", "/example"},
+      {"/.well-known/..x/...", "/.well-known/..x/..."},  // dots inside names are not dot segments
+      {"/a/b/", "/a/b/"},
+      {"/a//b", "/a/b"},
+      {"/a/./b/", "/a/b/"},
+      {"relative/path", "/relative/path"},
       {"/%2E%2E/x", "/%252E%252E/x"},  // only literal dots are dot segments
       {"", "/"},
       {"/", "/"},

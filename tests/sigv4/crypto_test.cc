@@ -31,6 +31,36 @@ TEST_CASE("crypto: a body hashed in pieces equals the one-shot hash", "[sigv4][c
   CHECK(hasher.finish() == sha256(""));  // finish() leaves the hasher ready for the next body
 }
 
+TEST_CASE("crypto: a repeated key's kept HMAC state gives the plain HMAC, across evictions", "[sigv4][crypto]") {
+  // Six keys take turns through four per-thread slots, so states are evicted and rebuilt.
+  for (int round = 0; round < 3; ++round) {
+    for (std::uint64_t id = 1; id <= 6; ++id) {
+      Digest key{};
+      key[0] = static_cast<unsigned char>(id);
+      const std::string message = "message " + std::to_string(round) + "/" + std::to_string(id);
+      INFO("key " << id << " round " << round);
+      CHECK(hmac_sha256_repeated_key(id, key, message) == hmac_sha256(key, message));
+      CHECK(hmac_sha256_repeated_key(id, key, "again") == hmac_sha256(key, "again"));
+    }
+  }
+}
+
+TEST_CASE("crypto: from_lower_hex accepts exactly 64 lower-case hex digits", "[sigv4][crypto]") {
+  const std::string hex = "cfdebcde8e6ad0fe2041058675b443a5b44e5d6cf4348e2db9490d5f4ad76013";
+  const auto digest = from_lower_hex(hex);
+  REQUIRE(digest.has_value());
+  CHECK(as_view(to_hex(*digest)) == hex);
+  CHECK_FALSE(from_lower_hex("CFDEBCDE8E6AD0FE2041058675B443A5B44E5D6CF4348E2DB9490D5F4AD76013").has_value());
+  CHECK_FALSE(from_lower_hex(hex.substr(1)).has_value());
+  CHECK_FALSE(from_lower_hex(hex + "0").has_value());
+  for (const char bad : {'g', 'G', ' ', '\0', '\xFF', 'A', '/', ':', '`'}) {
+    std::string broken = hex;
+    broken[17] = bad;
+    INFO("byte " << static_cast<int>(static_cast<unsigned char>(bad)));
+    CHECK_FALSE(from_lower_hex(broken).has_value());
+  }
+}
+
 TEST_CASE("crypto: constant-time equality compares length and every byte", "[sigv4][crypto]") {
   CHECK(constant_time_equal("abc", "abc"));
   CHECK_FALSE(constant_time_equal("abc", "abd"));

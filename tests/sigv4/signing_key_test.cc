@@ -44,21 +44,25 @@ TEST_CASE("signing key: the spec's worked example signs to its signature", "[sig
 TEST_CASE("signing-key cache: keyed by access key, secret version, date, region and service", "[sigv4][signing-key]") {
   SigningKeyCache cache(64);
   const CredentialScope lambda{"20240501", "us-east-1", "lambda"};
-  const Digest first = cache.signing_key("AKID1", 0, lambda, kSecret);
-  CHECK(first == derive_signing_key(kSecret, lambda));
+  const CachedSigningKey first = cache.signing_key("AKID1", 0, lambda, kSecret);
+  CHECK(first.key == derive_signing_key(kSecret, lambda));
   CHECK(cache.stats().misses == 1);
 
   // A hit returns the cached key: a different secret passed with the same key is not used.
-  CHECK(cache.signing_key("AKID1", 0, lambda, "another secret") == first);
+  const CachedSigningKey again = cache.signing_key("AKID1", 0, lambda, "another secret");
+  CHECK(again.key == first.key);
+  CHECK(again.id == first.id);
   CHECK(cache.stats().hits == 1);
 
   // Each part of the key separates entries.
-  CHECK(cache.signing_key("AKID1", 1, lambda, "rotated") == derive_signing_key("rotated", lambda));
-  CHECK(cache.signing_key("AKID2", 0, lambda, "other") == derive_signing_key("other", lambda));
+  const CachedSigningKey rotated = cache.signing_key("AKID1", 1, lambda, "rotated");
+  CHECK(rotated.key == derive_signing_key("rotated", lambda));
+  CHECK(rotated.id != first.id);  // an id never names two different keys
+  CHECK(cache.signing_key("AKID2", 0, lambda, "other").key == derive_signing_key("other", lambda));
   for (const CredentialScope scope : {CredentialScope{"20240502", "us-east-1", "lambda"},
                                       CredentialScope{"20240501", "eu-west-1", "lambda"},
                                       CredentialScope{"20240501", "us-east-1", "sts"}}) {
-    CHECK(cache.signing_key("AKID1", 0, scope, kSecret) == derive_signing_key(kSecret, scope));
+    CHECK(cache.signing_key("AKID1", 0, scope, kSecret).key == derive_signing_key(kSecret, scope));
   }
   CHECK(cache.stats().misses == 6);
   CHECK(cache.stats().size == 6);
