@@ -235,4 +235,6 @@ bool is_known_service_prefix(std::string_view prefix) noexcept {
   return it != prefixes.end() && compare_lower(*it, prefix) == 0;
 }
 
+std::string_view embedded_lambda_actions_json() noexcept { return data::kLambdaActionsJson; }
+
 }  // namespace gatehouse::policy

@@ -60,4 +60,8 @@ const ConditionKeyInfo* find_condition_key(std::string_view key) noexcept;
 // True iff `prefix` (any case) is an AWS service prefix (policy/data/service-prefixes.txt).
 bool is_known_service_prefix(std::string_view prefix) noexcept;
 
+// The embedded lambda-actions.json text (spec/lambda-actions.json verbatim), for
+// tables built from the same data, such as the server's Lambda route table.
+std::string_view embedded_lambda_actions_json() noexcept;
+
 }  // namespace gatehouse::policy
