@@ -30,7 +30,7 @@ const PolicyVersion& ManagedPolicy::default_document() const {
 
 bool same_published_content(const FunctionConfig& a, const FunctionConfig& b) {
   auto content = [](const FunctionConfig& c) {
-    return std::tie(c.runtime, c.role, c.handler, c.description, c.timeout, c.memory_size, c.code_sha256,
+    return std::tie(c.runtime, c.role, c.handler, c.timeout, c.memory_size, c.code_sha256,
                     c.code_size, c.environment, c.dead_letter_target, c.kms_key_arn, c.tracing_mode,
                     c.package_type, c.architectures, c.ephemeral_storage);
   };

@@ -203,7 +203,8 @@ struct FunctionConfig {
                          package_type, architectures, ephemeral_storage, state, last_update_status)
 };
 
-// What publishing compares: everything but the version label, revision and time.
+// What publishing compares: code and configuration (not the version label,
+// its description, revision or time).
 bool same_published_content(const FunctionConfig& a, const FunctionConfig& b);
 
 struct Function {

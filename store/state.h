@@ -54,7 +54,8 @@ void save(lmdb::Transaction& txn, const lmdb::Database& db, std::string_view key
 template <class F>
 void scan_prefix(const lmdb::Transaction& txn, const lmdb::Database& db, std::string_view prefix, F&& fn) {
   lmdb::Cursor cursor(txn, db);
-  for (bool ok = cursor.seek(prefix); ok; ok = cursor.next()) {
+  // LMDB refuses an empty key: an empty prefix starts at the first entry.
+  for (bool ok = prefix.empty() ? cursor.first() : cursor.seek(prefix); ok; ok = cursor.next()) {
     if (cursor.key().substr(0, prefix.size()) != prefix) break;
     if (!fn(cursor.key(), cursor.value())) break;
   }

@@ -97,4 +97,25 @@ Error error_of(const R& result) {
   return result.error();
 }
 
+// A call's result without its value (for tables of calls).
+template <class T>
+Result<void> discard(const Result<T>& r) {
+  if (!r) return r.error();
+  return success();
+}
+inline Result<void> discard(const Result<void>& r) { return r; }
+
+// One write that must fail with exactly this error.
+struct ErrorCase {
+  const char* what;
+  std::function<Result<void>(Mutation&)> call;
+  Error expected;
+};
+
+inline void check_error_cases(Store& store, const std::vector<ErrorCase>& cases) {
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.what) { CHECK(error_of(store.write(c.call)) == c.expected); }
+  }
+}
+
 }  // namespace gatehouse::store::test
