@@ -448,7 +448,11 @@ class Applier {
     for (const auto& [k, v] : tags) {
       if (!current_tags.contains(k)) missing[k] = v;
     }
-    if (!missing.empty() && !check(m_.tag_entity(ref, missing), path + ".tags")) return false;
+    if (missing.empty()) {
+      if (!tags.empty()) ++report_.unchanged;
+    } else if (!check(m_.tag_entity(ref, missing), path + ".tags")) {
+      return false;
+    }
     return true;
   }
 
