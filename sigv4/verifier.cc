@@ -96,6 +96,17 @@ std::optional<std::string_view> joined_header(std::span<const Header> headers, s
   return std::string_view(storage);
 }
 
+// Whole-second instants against the clock's sub-second `now`, in seconds so that a well-formed
+// timestamp of year 0000 or 9999 cannot overflow a nanosecond time_point.
+bool is_before(Seconds instant, TimePoint now) noexcept {
+  const Seconds now_seconds = std::chrono::floor<std::chrono::seconds>(now);
+  return instant < now_seconds || (instant == now_seconds && now > now_seconds);
+}
+
+bool is_after(Seconds instant, TimePoint now) noexcept {
+  return instant > std::chrono::floor<std::chrono::seconds>(now);
+}
+
 std::string text_of(TimePoint time) { return std::string(as_view(format_amz_date(time))); }
 
 // "5 min." for whole minutes, else "90 sec." (spec sections 3.2 and 9).
@@ -345,10 +356,12 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
 
   // Step 6: clock window; presigned URLs expire after their lifetime instead.
   const TimePoint now = clock_.now();
-  if (*timestamp > now + endpoint.clock_skew) return signature_not_yet_current(carrier.date, now, endpoint.clock_skew);
-  if (carrier.presigned ? now > *timestamp + lifetime : *timestamp < now - endpoint.clock_skew) {
-    return signature_expired(carrier.date, now, carrier.presigned ? lifetime : endpoint.clock_skew);
+  // Not yet current when T > N + W; expired when T < N - W, or for a URL when T + lifetime < N.
+  if (is_after(*timestamp - endpoint.clock_skew, now)) {
+    return signature_not_yet_current(carrier.date, now, endpoint.clock_skew);
   }
+  const std::chrono::seconds allowed = carrier.presigned ? lifetime : endpoint.clock_skew;
+  if (is_before(*timestamp + allowed, now)) return signature_expired(carrier.date, now, allowed);
 
   // Step 7: five credential parts.
   const std::optional<CredentialParts> credential_parts = split_credential(carrier.credential);

@@ -260,6 +260,18 @@ TEST_CASE("verifier: the clock window comes from the endpoint and the injected c
                                 "(20240501T120131Z - 90 sec.)");
 }
 
+TEST_CASE("verifier: timestamps at the ends of the calendar are judged, not overflowed (regression)",
+          "[sigv4][verifier]") {
+  Rig rig;
+  for (const auto& [date, reason] : {std::pair{"99991231T235959Z", Reason::SignatureNotYetCurrent},
+                                     {"00000101T000000Z", Reason::SignatureExpired}}) {
+    HttpRequest request = signed_request({});
+    set_header(request, "X-Amz-Date", date);
+    INFO("X-Amz-Date " << date);
+    CHECK(rig.reason(request) == reason);
+  }
+}
+
 TEST_CASE("verifier: presigned URLs live X-Amz-Expires seconds, capped per endpoint", "[sigv4][verifier][presign]") {
   Rig rig;
   Signing presign;
