@@ -1,5 +1,7 @@
 #include "server/lambda/function_name.h"
 
+#include "policy/decide.h"
+
 #include <array>
 #include <vector>
 
@@ -100,10 +102,11 @@ policy::Result<ResolvedFunction, LambdaError> resolve_function(const FunctionNam
     if (info.resource_level && info.resource_when_qualified && (parts.qualifier || query_qualifier)) {
       resource += ":" + std::string(parts.qualifier ? std::string_view(*parts.qualifier) : *query_qualifier);
     }
+    // The wording is the decision engine's, so the two can never drift apart.
+    const policy::Outcome refused{policy::Decision::ImplicitDeny, policy::DecisionSource::ResourcePolicy};
     return make_error(error_type::kAccessDenied, 403,
                       "User: " + std::string(caller.arn) + " is not authorized to perform: " + info.iam_action +
-                          " on resource: " + resource + " because no resource-based policy allows the " +
-                          info.iam_action + " action");
+                          " on resource: " + resource + " " + policy::reason_clause(refused, info.iam_action));
   }
   if (query_qualifier) {
     if (parts.qualifier && *parts.qualifier != *query_qualifier) {
