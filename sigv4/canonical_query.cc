@@ -66,11 +66,6 @@ void DecodedQuery::assign(std::string_view raw_query) {
   });
 }
 
-std::size_t DecodedQuery::count(std::string_view name) const noexcept {
-  return static_cast<std::size_t>(std::count_if(parameters_.begin(), parameters_.end(),
-                                                [&](const QueryParameter& p) { return p.name == name; }));
-}
-
 std::optional<std::string_view> DecodedQuery::find(std::string_view name) const noexcept {
   for (const QueryParameter& p : parameters_) {
     if (p.name == name) return p.value;

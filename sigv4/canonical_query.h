@@ -30,8 +30,7 @@ class DecodedQuery {
   // The first raw piece whose percent-escapes are malformed, if any.
   std::optional<std::string_view> malformed_piece() const noexcept { return malformed_; }
 
-  // Values of every parameter called `name` (case-sensitive, as AWS matches X-Amz-* names).
-  std::size_t count(std::string_view name) const noexcept;
+  // The value of the first parameter called `name` (case-sensitive, as AWS matches X-Amz-* names).
   std::optional<std::string_view> find(std::string_view name) const noexcept;
 
  private:

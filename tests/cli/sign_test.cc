@@ -179,7 +179,10 @@ TEST_CASE("sign at the current time produces a request the verifier accepts", "[
   CHECK(std::string(json["headers"]["Host"].GetString()) == "sts.amazonaws.com");  // default port dropped
 
   sigv4::InMemoryCredentialStore store;
-  store.put(sigv4::Credential{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"});
+  sigv4::Credential credential;
+  credential.access_key_id = "AKIDEXAMPLE";
+  credential.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+  store.put(std::move(credential));
   const sigv4::SystemClock clock;
   sigv4::SigningKeyCache cache;
   const sigv4::Verifier verifier(store, clock, cache);

@@ -70,7 +70,9 @@ TEST_CASE("verifier reproduces every outcome of cases.json on both faces", "[sig
 
     testing::VerifierRig rig;
     for (const auto& entry : server["credentials"].GetArray()) {
-      Credential credential{entry["access_key_id"].GetString(), entry["secret_access_key"].GetString()};
+      Credential credential;
+      credential.access_key_id = entry["access_key_id"].GetString();
+      credential.secret_access_key = entry["secret_access_key"].GetString();
       if (entry["session_token"].IsString()) credential.session_token = entry["session_token"].GetString();
       if (entry["expires"].IsString()) credential.expiration = testing::parse_iso8601(entry["expires"].GetString());
       rig.store.put(std::move(credential));
