@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -23,10 +24,14 @@ struct Principal {
   std::string user_id;     // AIDA..., or AROA...:session for assumed roles
 };
 
+// The secret version under which the verifier caches stand-in keys for unknown access keys.
+inline constexpr std::uint64_t kUnknownKeySecretVersion = std::numeric_limits<std::uint64_t>::max();
+
 struct Credential {
   std::string access_key_id;
   std::string secret_access_key;
   // Bumped whenever the secret changes, so a cached signing key of the old secret never serves.
+  // Never kUnknownKeySecretVersion.
   std::uint64_t secret_version = 0;
   // Present exactly for temporary credentials (issued with a token); decided by the store,
   // never by the AKIA/ASIA prefix (spec section 5.3).

@@ -27,9 +27,9 @@ constexpr std::string_view kHttpDateHeader = "date";
 constexpr std::string_view kSecurityTokenHeader = "x-amz-security-token";
 constexpr std::string_view kContentSha256Header = "x-amz-content-sha256";
 
-// An unknown access key is checked against this secret, through the same cache, so it costs
-// what a known key with a wrong secret costs. No real access key id is empty.
-constexpr std::string_view kUnknownKeyId = "";
+// An unknown access key is checked against a stand-in secret, cached under its own id like a
+// real key (first use of the day derives, later uses hit), so it costs what a known key with a
+// wrong secret costs.
 constexpr std::string_view kUnknownKeySecret = "gatehouse-sigv4-unknown-access-key-secret";
 
 // Per-thread buffers: after warm-up a verification allocates only for a rejection message.
@@ -405,7 +405,8 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
   CachedSigningKey signing_key =
       credential ? cache_.signing_key(credential->access_key_id, credential->secret_version, credential_parts->scope,
                                       credential->secret_access_key)
-                 : cache_.signing_key(kUnknownKeyId, 0, credential_parts->scope, kUnknownKeySecret);
+                 : cache_.signing_key(credential_parts->access_key_id, kUnknownKeySecretVersion, credential_parts->scope,
+                                      kUnknownKeySecret);
   const Digest signature = calculate_signature_digest(signing_key, scratch.string_to_sign);
   cleanse(signing_key.key);
   // "Create a signed AWS API request": compare in constant time (CRYPTO_memcmp).

@@ -175,6 +175,13 @@ TEST_CASE("verifier: an unknown key takes the path of a wrong secret (invariant)
   CHECK(rig.traces[2].canonical_request == rig.traces[0].canonical_request);
   CHECK_FALSE(rig.traces[2].matched);
   CHECK(rig.traces[2].access_key_id == "AKIDUNKNOWN000000000");
+
+  // Another unknown key derives on first use, as a known key's first request of the day does:
+  // a shared stand-in would answer faster and tell unknown keys apart.
+  Signing other_unknown = unknown_key;
+  other_unknown.key_id = "AKIDUNKNOWN000000001";
+  CHECK(rig.reason(signed_request(other_unknown)) == Reason::UnknownAccessKey);
+  CHECK(rig.cache.stats().misses - after_unknown.misses == 1);
 }
 
 TEST_CASE("verifier: bad session tokens are held back until the signature is computed", "[sigv4][verifier][timing]") {
