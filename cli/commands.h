@@ -21,5 +21,7 @@ int run_simulate(const Args& args, Io io);
 int run_validate(const Args& args, Io io);
 int run_test(const Args& args, Io io);
 int run_sign(const Args& args, Io io);
+// Runs the server until SIGTERM/SIGINT; 0 after a clean shutdown, 1 if it cannot start.
+int run_serve(const Args& args, Io io);
 
 }  // namespace gatehouse::cli

@@ -15,6 +15,7 @@ constexpr std::string_view kUsage =
     "  validate   check policy documents as IAM does, with warnings beyond AWS\n"
     "  test       run permission fixtures; prints 'N passed, N failed'\n"
     "  sign       sign a request with AWS Signature Version 4 and show every step\n"
+    "  serve      run the service: Lambda REST and IAM/STS Query APIs over HTTP\n"
     "\n"
     "Run `gatehouse <command> --help` for a command's options.\n";
 
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     if (command == "validate") return run_validate(args, io);
     if (command == "test") return run_test(args, io);
     if (command == "sign") return run_sign(args, io);
+    if (command == "serve") return run_serve(args, io);
   } catch (const std::exception& e) {
     // Exceptions only at the edges: report, never crash.
     std::cerr << "gatehouse " << command << ": " << e.what() << "\n";

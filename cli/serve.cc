@@ -1,0 +1,216 @@
+// `gatehouse serve`: the service's HTTP port (Lambda REST, IAM/STS Query, /healthz,
+// /metrics) until SIGTERM or SIGINT (interface.md section 2, docs/server.md).
+#include "cli/serve.h"
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <system_error>
+
+#include "cli/commands.h"
+#include "server/http/router.h"
+#include "server/http/server.h"
+#include "server/metrics/metrics.h"
+
+namespace gatehouse::cli {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+namespace http = server::http;
+
+constexpr std::string_view kUsage =
+    "usage: gatehouse serve --data DIR [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
+    "                       [--bootstrap FILE] [--region REGION] [--audit-log FILE]\n"
+    "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
+    "\n"
+    "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
+    "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
+    "HTTP port, with GET /healthz and GET /metrics (Prometheus text). Prints\n"
+    "`gatehouse: listening on HOST:PORT` once it accepts requests. SIGTERM or SIGINT: stop\n"
+    "accepting, finish the requests in flight, exit 0.\n"
+    "\n"
+    "options:\n"
+    "  --data DIR            the data directory (created if absent)\n"
+    "  --listen HOST:PORT    HTTP address (default 127.0.0.1:9000; port 0 picks a free one)\n"
+    "  --grpc-listen H:P     gRPC address (default 127.0.0.1:9001)\n"
+    "  --bootstrap FILE      world to create at start, idempotently\n"
+    "  --region REGION       the service's region (default us-east-1)\n"
+    "  --audit-log FILE      append one CloudTrail-style JSON record per API call\n"
+    "  --idle-timeout S      close a keep-alive connection idle this long (default 60)\n"
+    "  --header-timeout S    a request's header must arrive within this (default 10)\n"
+    "  --drain-timeout S     on shutdown, wait at most this for in-flight requests (default 20)\n"
+    "  --help                show this help\n"
+    "\n"
+    "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
+
+struct BadArgument {
+  std::string reason;
+};
+
+HostPort host_port_option(const po::variables_map& vm, const char* name, HostPort fallback) {
+  if (!vm.count(name)) return fallback;
+  const std::string& text = vm[name].as<std::string>();
+  auto parsed = parse_host_port(text);
+  if (!parsed) throw BadArgument{std::string("--") + name + " must be HOST:PORT (port 0-65535), not `" + text + "`"};
+  return *parsed;
+}
+
+std::chrono::milliseconds seconds_option(const po::variables_map& vm, const char* name,
+                                         std::chrono::milliseconds fallback) {
+  if (!vm.count(name)) return fallback;
+  const std::string& text = vm[name].as<std::string>();
+  unsigned seconds = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (error != std::errc() || end != text.data() + text.size() || seconds < 1 || seconds > 3600) {
+    throw BadArgument{std::string("--") + name + " must be 1 to 3600 seconds, not `" + text + "`"};
+  }
+  return std::chrono::seconds(seconds);
+}
+
+// Region names as AWS forms them: us-east-1, eu-west-2, us-gov-west-1, cn-north-1.
+bool valid_region(std::string_view region) {
+  if (region.size() < 4 || region.size() > 32) return false;
+  if (region.front() < 'a' || region.front() > 'z' || region.back() < '0' || region.back() > '9') return false;
+  std::size_t hyphens = 0;
+  for (std::size_t i = 0; i < region.size(); ++i) {
+    const char c = region[i];
+    if (c == '-') {
+      if (region[i - 1] == '-') return false;
+      ++hyphens;
+    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return hyphens >= 2;
+}
+
+ServeOptions parse_checked(const po::variables_map& vm) {
+  ServeOptions options;
+  if (!vm.count("data")) throw BadArgument{"missing --data DIR"};
+  options.data_dir = vm["data"].as<std::string>();
+  if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
+  options.listen = host_port_option(vm, "listen", options.listen);
+  options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
+  if (vm.count("region")) options.region = vm["region"].as<std::string>();
+  if (!valid_region(options.region)) throw BadArgument{"--region must look like us-east-1, not `" + options.region + "`"};
+  options.idle_timeout = seconds_option(vm, "idle-timeout", options.idle_timeout);
+  options.header_timeout = seconds_option(vm, "header-timeout", options.header_timeout);
+  options.drain_timeout = seconds_option(vm, "drain-timeout", options.drain_timeout);
+
+  std::error_code error;
+  if (vm.count("bootstrap")) {
+    const std::string path = vm["bootstrap"].as<std::string>();
+    if (!fs::is_regular_file(path, error) || !std::ifstream(path)) {
+      throw BadArgument{"cannot read --bootstrap `" + path + "`"};
+    }
+    options.bootstrap = path;
+  }
+  if (vm.count("audit-log")) {
+    const std::string path = vm["audit-log"].as<std::string>();
+    const fs::path parent = fs::path(path).parent_path();
+    if (path.empty() || (!parent.empty() && !fs::is_directory(parent, error)) || fs::is_directory(path, error)) {
+      throw BadArgument{"--audit-log `" + path + "` must be a file in an existing directory"};
+    }
+    options.audit_log = path;
+  }
+  // Last, so a bad argument leaves no directory behind.
+  if (fs::exists(options.data_dir, error) && !fs::is_directory(options.data_dir, error)) {
+    throw BadArgument{"--data `" + options.data_dir + "` is not a directory"};
+  }
+  fs::create_directories(options.data_dir, error);
+  if (error) throw BadArgument{"cannot create --data `" + options.data_dir + "`: " + error.message()};
+  return options;
+}
+
+}  // namespace
+
+std::optional<HostPort> parse_host_port(std::string_view text) {
+  HostPort result;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+    result.host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    result.host = std::string(text.substr(0, colon));
+    port = text.substr(colon + 1);
+    if (result.host.find(':') != std::string::npos) return std::nullopt;  // IPv6 needs brackets
+  }
+  if (result.host.empty() || result.host.find_first_of(" \t/[]") != std::string::npos) return std::nullopt;
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || error != std::errc() || end != port.data() + port.size() || value > 65535) return std::nullopt;
+  result.port = static_cast<std::uint16_t>(value);
+  return result;
+}
+
+std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const Args& args) {
+  po::options_description described;
+  described.add_options()("data", po::value<std::string>())("listen", po::value<std::string>())(
+      "grpc-listen", po::value<std::string>())("bootstrap", po::value<std::string>())(
+      "region", po::value<std::string>())("audit-log", po::value<std::string>())(
+      "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
+      "drain-timeout", po::value<std::string>())("help", "");
+  try {
+    po::variables_map vm;
+    const po::positional_options_description none;  // serve takes no operands
+    po::store(po::command_line_parser(args)
+                  .options(described)
+                  .positional(none)
+                  .style(po::command_line_style::unix_style)
+                  .run(),
+              vm);
+    if (vm.count("help")) return ServeHelp{};
+    return parse_checked(vm);
+  } catch (const BadArgument& bad) {
+    return ServeUsageError{bad.reason};
+  } catch (const po::error& e) {
+    return ServeUsageError{e.what()};
+  }
+}
+
+int run_serve(const Args& args, Io io) {
+  auto parsed = parse_serve_options(args);
+  if (std::holds_alternative<ServeHelp>(parsed)) {
+    io.out << kUsage;
+    return 0;
+  }
+  if (const auto* bad = std::get_if<ServeUsageError>(&parsed)) {
+    io.err << "gatehouse serve: " << bad->reason << " (try `gatehouse serve --help`)\n";
+    return 2;
+  }
+  const ServeOptions& options = std::get<ServeOptions>(parsed);
+
+  server::metrics::Registry registry;
+  server::metrics::ServiceMetrics metrics(registry);
+  // Until the API handlers are composed in, every API path gets its family's answer for an
+  // operation this server does not serve.
+  http::Router router;
+  http::add_lambda_routes(router, http::unknown_lambda_operation);
+  http::add_query_route(router, http::unknown_query_action);
+
+  http::ServerConfig config;
+  config.idle_timeout = options.idle_timeout;
+  config.header_timeout = options.header_timeout;
+  config.drain_timeout = options.drain_timeout;
+  config.handle_signals = true;
+  config.log = [&io](std::string_view line) { io.err << "gatehouse: " << line << std::endl; };
+
+  http::Server server(std::move(config), std::move(router), metrics);
+  if (auto error = server.listen(options.listen.host, options.listen.port)) {
+    io.err << "gatehouse serve: " << *error << "\n";
+    return 1;
+  }
+  io.out << "gatehouse: listening on " << server.bound_host() << ":" << server.bound_port() << std::endl;
+  server.run();
+  io.err << "gatehouse: stopped\n";
+  return 0;
+}
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,42 @@
+// `gatehouse serve`'s options (interface.md section 2), parsed and checked before anything
+// starts, for the composition root that opens the store and plugs the API handlers in.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "cli/commands.h"
+
+namespace gatehouse::cli {
+
+struct HostPort {
+  std::string host;  // as given, brackets of an IPv6 literal removed
+  std::uint16_t port = 0;
+};
+
+struct ServeOptions {
+  std::string data_dir;  // created if absent
+  HostPort listen{"127.0.0.1", 9000};
+  HostPort grpc_listen{"127.0.0.1", 9001};
+  std::optional<std::string> bootstrap;  // a readable file
+  std::string region = "us-east-1";
+  std::optional<std::string> audit_log;  // its directory exists
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds drain_timeout{20'000};
+};
+
+// "HOST:PORT" with HOST a name, an IPv4 literal or a bracketed IPv6 literal; port 0-65535.
+std::optional<HostPort> parse_host_port(std::string_view text);
+
+struct ServeHelp {};
+struct ServeUsageError {
+  std::string reason;  // one line
+};
+// Parses and validates; creates the data directory. Never throws.
+std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const Args& args);
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,131 @@
+// `gatehouse serve` argument handling: HOST:PORT forms, defaults, one-line errors with
+// exit 2, --help, and the data directory created (the running server is tests/server's).
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/serve.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace gatehouse::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Run run(const Args& args) {
+  std::istringstream in;
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = run_serve(args, Io{in, out, err});
+  return {code, out.str(), err.str()};
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("gatehouse-serve-test-" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+TEST_CASE("HOST:PORT accepts names, IPv4 and bracketed IPv6 with ports 0-65535", "[cli][serve]") {
+  struct Row {
+    std::string_view text;
+    bool ok;
+    std::string_view host;
+    std::uint16_t port;
+  };
+  const Row rows[] = {
+      {"127.0.0.1:9000", true, "127.0.0.1", 9000}, {"localhost:0", true, "localhost", 0},
+      {"[::1]:65535", true, "::1", 65535},         {"0.0.0.0:80", true, "0.0.0.0", 80},
+      {"127.0.0.1", false, "", 0},                 {"127.0.0.1:65536", false, "", 0},
+      {":9000", false, "", 0},                     {"::1:9000", false, "", 0},
+      {"[::1]9000", false, "", 0},                 {"host:9x", false, "", 0},
+      {"host:", false, "", 0},                     {"a b:1", false, "", 0},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.text) {
+      const auto parsed = parse_host_port(row.text);
+      REQUIRE(parsed.has_value() == row.ok);
+      if (parsed) {
+        CHECK(parsed->host == row.host);
+        CHECK(parsed->port == row.port);
+      }
+    }
+  }
+}
+
+TEST_CASE("serve options: defaults, validation and the data directory", "[cli][serve]") {
+  const fs::path dir = fresh_dir("options") / "nested" / "data";
+  const auto parsed = parse_serve_options({"--data", dir.string()});
+  REQUIRE(std::holds_alternative<ServeOptions>(parsed));
+  const ServeOptions& options = std::get<ServeOptions>(parsed);
+  CHECK(options.listen.host == "127.0.0.1");
+  CHECK(options.listen.port == 9000);
+  CHECK(options.grpc_listen.port == 9001);
+  CHECK(options.region == "us-east-1");
+  CHECK(!options.bootstrap);
+  CHECK(fs::is_directory(dir));
+  fs::remove_all(dir.parent_path().parent_path());
+}
+
+TEST_CASE("bad serve arguments print one line and exit 2", "[cli][serve]") {
+  const fs::path dir = fresh_dir("bad");
+  const std::string data = dir.string();
+  struct Row {
+    Args args;
+    std::string_view says;
+  };
+  const Row rows[] = {
+      {{}, "missing --data DIR"},
+      {{"--data", data, "--listen", "127.0.0.1"}, "--listen must be HOST:PORT"},
+      {{"--data", data, "--grpc-listen", "x:70000"}, "--grpc-listen must be HOST:PORT"},
+      {{"--data", data, "--region", "Mars"}, "--region must look like us-east-1"},
+      {{"--data", data, "--bootstrap", data + "/absent.json"}, "cannot read --bootstrap"},
+      {{"--data", data, "--audit-log", data + "/no/such/dir/audit.log"}, "--audit-log"},
+      {{"--data", data, "--idle-timeout", "0"}, "--idle-timeout must be 1 to 3600 seconds"},
+      {{"--data", data, "--frobnicate"}, "frobnicate"},
+      {{"--data", data, "stray"}, "too many positional options"},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.says) {
+      const Run result = run(row.args);
+      CHECK(result.code == 2);
+      CHECK(result.out.empty());
+      CHECK_THAT(result.err, Catch::StartsWith("gatehouse serve: ") && Catch::Contains(std::string(row.says)));
+      CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+      CHECK(!fs::exists(dir));  // nothing created on a bad argument
+    }
+  }
+}
+
+TEST_CASE("serve --help describes the flags and exits 0", "[cli][serve]") {
+  const Run result = run({"--help"});
+  CHECK(result.code == 0);
+  for (const char* flag : {"--data DIR", "--listen HOST:PORT", "--grpc-listen", "--bootstrap FILE", "--region REGION",
+                           "--audit-log FILE", "SIGTERM"}) {
+    CHECK_THAT(result.out, Catch::Contains(flag));
+  }
+}
+
+TEST_CASE("serve exits 1 when its port is taken", "[cli][serve]") {
+  const fs::path dir = fresh_dir("taken");
+  // A port this process already listens on.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor holder(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string listen = "127.0.0.1:" + std::to_string(holder.local_endpoint().port());
+  const Run result = run({"--data", dir.string(), "--listen", listen});
+  CHECK(result.code == 1);
+  CHECK_THAT(result.err, Catch::Contains("cannot listen on 127.0.0.1"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gatehouse::cli
