@@ -375,7 +375,7 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
   if (auto scope_problem = check_scope(*credential_parts, carrier.date, endpoint)) return std::move(*scope_problem);
 
   // Step 9: the access key and its session token.
-  const std::shared_ptr<const Credential> credential = store_.find(credential_parts->access_key_id);
+  std::shared_ptr<const Credential> credential = store_.find(credential_parts->access_key_id);
   const std::optional<Reason> held_back = check_credential(credential.get(), carrier.security_token, now);
   // A held-back step-9 outcome outranks any later finding.
   const auto held_back_or = [&](Reason reason) { return reject(held_back.value_or(reason)); };
@@ -420,7 +420,7 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
   }
   if (held_back) return reject(*held_back);
   if (!matched) return reject(Reason::SignatureMismatch);
-  return Authenticated{credential, carrier.presigned};
+  return Authenticated{std::move(credential), carrier.presigned};
 }
 
 }  // namespace gatehouse::sigv4
