@@ -1,0 +1,322 @@
+// CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, DeleteFunction,
+// UpdateFunctionCode, UpdateFunctionConfiguration, Invoke, InvokeAsync, GetAccountSettings
+// (spec/lambda-api.md sections 5, 6 and 9).
+#include <algorithm>
+#include <array>
+
+#include "policy/values.h"
+#include "server/control/handlers.h"
+#include "server/control/json_shapes.h"
+
+namespace gatehouse::server::control {
+namespace {
+
+using lambda::LambdaError;
+using lambda::make_error;
+namespace et = lambda::error_type;
+
+constexpr std::size_t kZippedLimit = 52428800;        // lambda-api 9 step 6
+constexpr std::size_t kEnvironmentLimit = 4096;       // lambda-api 4.1
+constexpr std::int64_t kTotalCodeSizeLimit = 80530636800;  // 75 GB (lambda-api 4.2 AccountLimit)
+constexpr std::int64_t kCodeSizeUnzipped = 262144000;
+constexpr std::int64_t kCodeSizeZipped = 52428800;
+constexpr std::int64_t kConcurrentExecutions = 1000;
+
+constexpr std::array<std::string_view, 18> kReservedEnvironmentKeys = {
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR"};
+
+LambdaError invalid(std::string message) { return make_error(et::kInvalidParameterValue, 400, std::move(message)); }
+
+std::vector<std::string> strings_of(const rapidjson::Value& list) {
+  std::vector<std::string> out;
+  for (const auto& item : list.GetArray()) out.emplace_back(item.GetString(), item.GetStringLength());
+  return out;
+}
+
+// Environment.Variables: reserved keys, then the 4 KB limit on the map's JSON (lambda-api 4.1).
+policy::Result<std::vector<std::pair<std::string, std::string>>, LambdaError> read_environment(
+    const rapidjson::Value& variables) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string reserved;
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  for (const auto& entry : variables.GetObject()) {
+    std::string name(entry.name.GetString(), entry.name.GetStringLength());
+    std::string value(entry.value.GetString(), entry.value.GetStringLength());
+    if (std::find(kReservedEnvironmentKeys.begin(), kReservedEnvironmentKeys.end(), name) !=
+        kReservedEnvironmentKeys.end()) {
+      reserved += (reserved.empty() ? "" : ", ") + name;
+    }
+    write_string(w, name);
+    write_string(w, value);
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  w.EndObject();
+  if (!reserved.empty()) {
+    return invalid(
+        "Lambda was unable to configure your environment variables because the environment variables you have "
+        "provided contains reserved keys that are currently not supported for modification. Reserved keys used in "
+        "this request: " + reserved);
+  }
+  if (buffer.GetSize() > kEnvironmentLimit) {
+    return invalid(
+        "Lambda was unable to configure your environment variables because the environment variables you have "
+        "provided exceeded the 4KB limit. String measured: " + std::string(buffer.GetString(), buffer.GetSize()));
+  }
+  return out;
+}
+
+// The configuration members CreateFunction and UpdateFunctionConfiguration share (lambda-api 4.1).
+policy::Result<store::FunctionConfigUpdate, LambdaError> read_configuration(const rapidjson::Value& body) {
+  store::FunctionConfigUpdate u;
+  u.runtime = string_of(body, "Runtime");
+  u.role = string_of(body, "Role");
+  u.handler = string_of(body, "Handler");
+  u.description = string_of(body, "Description");
+  u.kms_key_arn = string_of(body, "KMSKeyArn");
+  u.timeout = int_of(body, "Timeout");
+  u.memory_size = int_of(body, "MemorySize");
+  if (const rapidjson::Value* dlq = member_of(body, "DeadLetterConfig")) u.dead_letter_target = string_of(*dlq, "TargetArn");
+  if (const rapidjson::Value* tracing = member_of(body, "TracingConfig")) u.tracing_mode = string_of(*tracing, "Mode");
+  if (const rapidjson::Value* storage = member_of(body, "EphemeralStorage")) u.ephemeral_storage = int_of(*storage, "Size");
+  if (const rapidjson::Value* architectures = member_of(body, "Architectures")) u.architectures = strings_of(*architectures);
+  if (const rapidjson::Value* vpc = member_of(body, "VpcConfig")) {
+    store::VpcConfig config;
+    if (const rapidjson::Value* subnets = member_of(*vpc, "SubnetIds")) config.subnet_ids = strings_of(*subnets);
+    if (const rapidjson::Value* groups = member_of(*vpc, "SecurityGroupIds")) {
+      config.security_group_ids = strings_of(*groups);
+    }
+    u.vpc = std::move(config);
+  }
+  if (const rapidjson::Value* environment = member_of(body, "Environment")) {
+    std::vector<std::pair<std::string, std::string>> variables;
+    if (const rapidjson::Value* map = member_of(*environment, "Variables")) {
+      auto read = read_environment(*map);
+      if (!read) return read.error();
+      variables = std::move(read).value();
+    }
+    u.environment = std::move(variables);
+  }
+  return u;
+}
+
+// The deployment package of a FunctionCode (CreateFunction's Code, UpdateFunctionCode's body):
+// ZipFile bytes; S3 sources do not exist here (lambda-api 4.2, 9 step 6).
+policy::Result<std::string, LambdaError> read_zip(const rapidjson::Value& code) {
+  if (auto zip = string_of(code, "ZipFile")) {
+    auto bytes = policy::decode_base64(*zip);
+    const LambdaError bad_zip =
+        invalid("Could not unzip uploaded file. Please check your file, then try to upload again.");
+    if (!bytes) return bad_zip;
+    if (bytes->size() > kZippedLimit) {
+      return make_error("RequestEntityTooLargeException", 413, "Zipped size must be smaller than 52428800 bytes");
+    }
+    // A zip archive starts with a local file header, or is an empty archive's end record.
+    if (!bytes->starts_with(std::string_view("PK\x03\x04", 4)) && !bytes->starts_with(std::string_view("PK\x05\x06", 4))) {
+      return bad_zip;
+    }
+    return std::move(*bytes);
+  }
+  if (member_of(code, "S3Bucket")) {
+    return invalid(
+        "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not "
+        "exist");
+  }
+  return invalid("Please provide a source for function code.");
+}
+
+std::string revision_of(const Call& call) { return string_of(call.request.body, "RevisionId").value_or(""); }
+
+}  // namespace
+
+Reply create_function(store::Store& store, const Call& call) {
+  const rapidjson::Value& body = call.request.body;
+  auto update = read_configuration(body);
+  if (!update) return update.error();
+  auto zip = read_zip(*member_of(body, "Code"));
+  if (!zip) return zip.error();
+  store::CreateFunctionInput input;
+  input.function = call.function_ref();
+  if (auto package = string_of(body, "PackageType")) input.config.package_type = *package;
+  input.zip = std::move(zip).value();
+  const bool publish = bool_of(body, "Publish").value_or(false);
+  if (const rapidjson::Value* tags = member_of(body, "Tags")) {
+    for (const auto& tag : tags->GetObject()) {
+      input.tags.emplace(std::string(tag.name.GetString(), tag.name.GetStringLength()),
+                         std::string(tag.value.GetString(), tag.value.GetStringLength()));
+    }
+  }
+  // One transaction: create, apply the configuration members, publish version 1 if asked.
+  auto created = store.write([&](store::Mutation& m) -> store::Result<store::FunctionConfig> {
+    if (auto made = m.create_function(input); !made) return made.error();
+    auto configured = m.update_function_configuration(input.function, update.value());
+    if (!configured || !publish) return configured;
+    return m.publish_version(input.function);
+  });
+  if (!created) return to_lambda_error(created.error());
+  // The ARN stays unqualified even when Publish made version 1 (lambda-api 5.4).
+  return json_response(201, function_configuration_json(input.function.name, created.value(),
+                                                        call.function->unqualified_arn(), ConfigShape::Create));
+}
+
+Reply get_function_configuration(store::Store& store, const Call& call) {
+  auto view = store.read([&](const store::Snapshot& s) { return s.get_function(call.function_ref(), call.qualifier()); });
+  if (!view) return to_lambda_error(view.error());
+  const store::FunctionView& v = view.value();
+  return json_response(200, function_configuration_json(v.function.name, v.config, v.qualified_arn, ConfigShape::Full));
+}
+
+Reply get_function(store::Store& store, const Call& call) {
+  auto view = store.read([&](const store::Snapshot& s) { return s.get_function(call.function_ref(), call.qualifier()); });
+  if (!view) return to_lambda_error(view.error());
+  const store::FunctionView& v = view.value();
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("Configuration");
+  write_function_configuration(w, v.function.name, v.config, v.qualified_arn, ConfigShape::Full);
+  // No presigned download URL is served: the code's repository type only (lambda-api 4.2).
+  w.Key("Code");
+  w.StartObject();
+  w.Key("RepositoryType");
+  w.String("S3");
+  w.EndObject();
+  // Tags only for a caller who may lambda:ListTags (lambda-api 5.11).
+  if (call.may_list_tags && !v.function.tags.empty()) {
+    w.Key("Tags");
+    w.StartObject();
+    for (const auto& [key, value] : v.function.tags) {
+      write_string(w, key);
+      write_string(w, value);
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+  return json_response(200, {buffer.GetString(), buffer.GetSize()});
+}
+
+Reply list_functions(store::Store& store, const Call& call) {
+  struct Listed {
+    std::string name, arn;
+    store::FunctionConfig config;
+  };
+  const bool all_versions = call.request.function_version.value_or("") == "ALL";
+  auto listed = store.read([&](const store::Snapshot& s) -> store::Result<std::vector<Listed>> {
+    std::vector<Listed> out;
+    for (const store::Function& f : s.list_functions(call.caller_account(), call.region)) {
+      out.push_back({f.name, f.arn, f.latest});
+      if (!all_versions) continue;
+      auto versions = s.list_versions({f.account, f.region, f.name});
+      if (!versions) return versions.error();
+      for (const auto& version : versions.value()) {
+        if (version.version != store::kLatest) out.push_back({f.name, f.arn + ":" + version.version, version});
+      }
+    }
+    return out;
+  });
+  if (!listed) return to_lambda_error(listed.error());
+  auto page = page_of(listed.value().size(), call.request.marker, call.request.max_items);
+  if (!page) return page.error();
+  return json_response(200, page_json("Functions", listed.value(), page.value(), [](JsonWriter& w, const Listed& item) {
+    write_function_configuration(w, item.name, item.config, item.arn, ConfigShape::Listed);
+  }));
+}
+
+Reply delete_function(store::Store& store, const Call& call) {
+  auto deleted = store.write([&](store::Mutation& m) { return m.delete_function(call.function_ref(), call.qualifier()); });
+  if (!deleted) return to_lambda_error(deleted.error());
+  return empty_response(204);
+}
+
+Reply update_function_code(store::Store& store, const Call& call) {
+  const rapidjson::Value& body = call.request.body;
+  auto zip = read_zip(body);
+  if (!zip) return zip.error();
+  const store::FunctionRef ref = call.function_ref();
+  if (bool_of(body, "DryRun").value_or(false)) {
+    // Validates without changing anything (lambda-api 5.24).
+    auto view = store.read([&](const store::Snapshot& s) { return s.get_function(ref); });
+    if (!view) return to_lambda_error(view.error());
+    return json_response(200, function_configuration_json(ref.name, view.value().config, view.value().qualified_arn,
+                                                          ConfigShape::Full));
+  }
+  const bool publish = bool_of(body, "Publish").value_or(false);
+  auto updated = store.write([&](store::Mutation& m) {
+    return m.update_function_code(ref, zip.value(), publish, revision_of(call));
+  });
+  if (!updated) return to_lambda_error(updated.error());
+  const std::string unqualified = call.function->unqualified_arn();
+  const std::string arn = publish ? unqualified + ":" + updated.value().version : unqualified;
+  return json_response(200, function_configuration_json(ref.name, updated.value(), arn, ConfigShape::Full));
+}
+
+Reply update_function_configuration(store::Store& store, const Call& call) {
+  auto update = read_configuration(call.request.body);
+  if (!update) return update.error();
+  const store::FunctionRef ref = call.function_ref();
+  auto updated = store.write([&](store::Mutation& m) {
+    return m.update_function_configuration(ref, update.value(), revision_of(call));
+  });
+  if (!updated) return to_lambda_error(updated.error());
+  return json_response(200, function_configuration_json(ref.name, updated.value(), call.function->unqualified_arn(),
+                                                        ConfigShape::Full));
+}
+
+Reply invoke(store::Store& store, const Call& call) {
+  auto view = store.read([&](const store::Snapshot& s) { return s.get_function(call.function_ref(), call.qualifier()); });
+  if (!view) {
+    // An unqualified invocation names $LATEST in its not-found message (lambda-api 3.2 rule 6).
+    if (view.error().code == lambda::error_type::kResourceNotFound && call.qualifier().empty()) {
+      return make_error(et::kResourceNotFound, 404,
+                        "Function not found: " + call.function->unqualified_arn() + ":" + std::string(store::kLatest));
+    }
+    return to_lambda_error(view.error());
+  }
+  const bool invoke_async = call.request.operation == lambda::Operation::InvokeAsync;
+  // DryRun: authorization and parameter checks only; nothing runs (lambda-api 6).
+  if (!invoke_async && call.request.invoke.invocation_type == "DryRun") return empty_response(204);
+  return make_error("ServiceException", 500,
+                    "Function execution is not available yet: the request was authenticated and authorized for " +
+                        view.value().qualified_arn +
+                        ", but this service does not run function code. Use InvocationType DryRun to check "
+                        "authorization.");
+}
+
+Reply get_account_settings(store::Store& store, const Call& call) {
+  auto usage = store.read([&](const store::Snapshot& s) -> store::Result<store::AccountUsage> {
+    return s.account_usage(call.caller_account(), call.region);
+  });
+  if (!usage) return to_lambda_error(usage.error());
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("AccountLimit");
+  w.StartObject();
+  w.Key("TotalCodeSize");
+  w.Int64(kTotalCodeSizeLimit);
+  w.Key("CodeSizeUnzipped");
+  w.Int64(kCodeSizeUnzipped);
+  w.Key("CodeSizeZipped");
+  w.Int64(kCodeSizeZipped);
+  w.Key("ConcurrentExecutions");
+  w.Int64(kConcurrentExecutions);
+  w.Key("UnreservedConcurrentExecutions");
+  w.Int64(kConcurrentExecutions);
+  w.EndObject();
+  w.Key("AccountUsage");
+  w.StartObject();
+  w.Key("TotalCodeSize");
+  w.Int64(usage.value().total_code_size);
+  w.Key("FunctionCount");
+  w.Int64(usage.value().function_count);
+  w.EndObject();
+  w.EndObject();
+  return json_response(200, {buffer.GetString(), buffer.GetSize()});
+}
+
+}  // namespace gatehouse::server::control

@@ -1,0 +1,82 @@
+// Internal to the control plane: what a handler gets once the request is authorized, and
+// the handlers themselves, one per operation (spec/lambda-api.md section 5).
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "policy/result.h"
+#include "server/authz/pipeline.h"
+#include "server/http/message.h"
+#include "server/lambda/authorization.h"
+#include "server/lambda/error.h"
+#include "server/lambda/request.h"
+#include "store/store.h"
+
+namespace gatehouse::server::control {
+
+using Reply = policy::Result<http::HttpResponse, lambda::LambdaError>;
+
+// An authorized request, ready for the store.
+struct Call {
+  const lambda::LambdaRequest& request;
+  const std::optional<lambda::ResolvedFunction>& function;
+  const authz::Principal& principal;
+  std::string_view region;      // the endpoint's region
+  bool may_list_tags = false;   // GetFunction returns Tags only then (lambda-api 5.11)
+
+  store::FunctionRef function_ref() const;                 // INVARIANT: function is set
+  std::string_view qualifier() const;                      // "" when unqualified
+  std::string_view caller_account() const { return principal.caller().account; }
+};
+
+// A member of a JSON object; nullptr when absent or null.
+const rapidjson::Value* member_of(const rapidjson::Value& object, std::string_view name);
+std::optional<std::string> string_of(const rapidjson::Value& object, std::string_view name);
+std::optional<std::int32_t> int_of(const rapidjson::Value& object, std::string_view name);
+std::optional<bool> bool_of(const rapidjson::Value& object, std::string_view name);
+
+// Store errors are already in AWS's words; a store failure is Lambda's ServiceException.
+lambda::LambdaError to_lambda_error(const store::Error& error);
+
+// 200/201/202 with a JSON body, or 204 with none (lambda-api 1.2).
+http::HttpResponse json_response(int status, std::string body);
+http::HttpResponse empty_response(int status);
+
+// Functions (functions.cc).
+Reply create_function(store::Store& store, const Call& call);
+Reply get_function(store::Store& store, const Call& call);
+Reply get_function_configuration(store::Store& store, const Call& call);
+Reply list_functions(store::Store& store, const Call& call);
+Reply delete_function(store::Store& store, const Call& call);
+Reply update_function_code(store::Store& store, const Call& call);
+Reply update_function_configuration(store::Store& store, const Call& call);
+Reply invoke(store::Store& store, const Call& call);
+Reply get_account_settings(store::Store& store, const Call& call);
+
+// Versions and aliases (versions_aliases.cc).
+Reply publish_version(store::Store& store, const Call& call);
+Reply list_versions_by_function(store::Store& store, const Call& call);
+Reply create_alias(store::Store& store, const Call& call);
+Reply get_alias(store::Store& store, const Call& call);
+Reply update_alias(store::Store& store, const Call& call);
+Reply delete_alias(store::Store& store, const Call& call);
+Reply list_aliases(store::Store& store, const Call& call);
+
+// Function policies (permissions.cc).
+Reply add_permission(store::Store& store, const Call& call);
+Reply get_policy(store::Store& store, const Call& call);
+Reply remove_permission(store::Store& store, const Call& call);
+
+// Event-source mappings (event_source_mappings.cc).
+Reply create_event_source_mapping(store::Store& store, const Call& call);
+Reply get_event_source_mapping(store::Store& store, const Call& call);
+Reply update_event_source_mapping(store::Store& store, const Call& call);
+Reply delete_event_source_mapping(store::Store& store, const Call& call);
+Reply list_event_source_mappings(store::Store& store, const Call& call);
+
+}  // namespace gatehouse::server::control

@@ -1,0 +1,349 @@
+#include "server/control/lambda_api.h"
+
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <vector>
+
+#include "policy/arn.h"
+#include "policy/decide.h"
+#include "policy/principal.h"
+#include "policy/values.h"
+#include "server/control/handlers.h"
+#include "server/http/errors.h"
+#include "server/lambda/authorization.h"
+#include "server/lambda/request.h"
+#include "server/lambda/route_table.h"
+#include "sigv4/error_response.h"
+
+namespace gatehouse::server::control {
+namespace {
+
+using lambda::LambdaError;
+using lambda::Operation;
+
+constexpr std::string_view kLambdaService = "lambda.amazonaws.com";
+
+http::HttpResponse error_response(const LambdaError& error) {
+  return http::lambda_error(error.status, error.type, error.message);
+}
+
+std::vector<authz::ContextKey> to_keys(std::span<const lambda::ContextEntry> entries) {
+  std::vector<authz::ContextKey> keys;
+  keys.reserve(entries.size());
+  for (const auto& entry : entries) keys.push_back({entry.key, entry.values, entry.multi});
+  return keys;
+}
+
+LambdaError denied(std::string message) {
+  return lambda::make_error(lambda::error_type::kAccessDenied, 403, std::move(message));
+}
+
+// lambda:Principal of a stored statement as AddPermission received it: the service name,
+// the account id of an account root, or the ARN (lambda-api 7.2 in reverse).
+std::optional<std::string> statement_principal(std::string_view statement_json) {
+  rapidjson::Document doc;
+  doc.Parse(statement_json.data(), statement_json.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("Principal")) return std::nullopt;
+  const rapidjson::Value& principal = doc["Principal"];
+  if (principal.IsString()) return std::string(principal.GetString(), principal.GetStringLength());
+  if (!principal.IsObject()) return std::nullopt;
+  for (const char* kind : {"Service", "AWS"}) {
+    if (principal.HasMember(kind) && principal[kind].IsString()) {
+      std::string value(principal[kind].GetString(), principal[kind].GetStringLength());
+      if (auto arn = policy::parse_principal_arn(value); arn && arn->kind == policy::PrincipalArnKind::Root) {
+        return std::string(arn->account);
+      }
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+store::FunctionRef Call::function_ref() const { return {function->account, function->region, function->name}; }
+
+std::string_view Call::qualifier() const { return function && function->qualifier ? *function->qualifier : ""; }
+
+const rapidjson::Value* member_of(const rapidjson::Value& object, std::string_view name) {
+  if (!object.IsObject()) return nullptr;
+  const auto it = object.FindMember(rapidjson::StringRef(name.data(), name.size()));
+  return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+}
+
+std::optional<std::string> string_of(const rapidjson::Value& object, std::string_view name) {
+  const rapidjson::Value* value = member_of(object, name);
+  if (!value || !value->IsString()) return std::nullopt;
+  return std::string(value->GetString(), value->GetStringLength());
+}
+
+std::optional<std::int32_t> int_of(const rapidjson::Value& object, std::string_view name) {
+  const rapidjson::Value* value = member_of(object, name);
+  if (!value || !value->IsInt()) return std::nullopt;
+  return value->GetInt();
+}
+
+std::optional<bool> bool_of(const rapidjson::Value& object, std::string_view name) {
+  const rapidjson::Value* value = member_of(object, name);
+  if (!value || !value->IsBool()) return std::nullopt;
+  return value->GetBool();
+}
+
+lambda::LambdaError to_lambda_error(const store::Error& error) {
+  if (error.http_status >= 500) return lambda::make_error("ServiceException", 500, error.message);
+  return lambda::LambdaError{error.code, error.http_status, error.message};
+}
+
+http::HttpResponse json_response(int status, std::string body) {
+  http::HttpResponse response;
+  response.status = status;
+  response.set_header("Content-Type", "application/json");
+  response.body = std::move(body);
+  return response;
+}
+
+http::HttpResponse empty_response(int status) {
+  http::HttpResponse response;
+  response.status = status;
+  return response;
+}
+
+namespace {
+
+// Everything the decisions of one request need, read from the store before deciding.
+struct Facts {
+  std::vector<authz::ContextKey> keys;           // the operation's own keys
+  std::vector<authz::ContextKey> resource_tags;  // aws:ResourceTag/* of the function
+  store::CompiledPolicyPtr function_policy;      // of the exact ARN the caller named (lambda-api 7.4)
+};
+
+class Authorizer {
+ public:
+  Authorizer(const store::Store& store, const authz::Pipeline& pipeline, const sigv4::Clock& clock,
+             const authz::Principal& principal, const authz::Transport& transport, std::string_view region)
+      : store_(store), pipeline_(pipeline), clock_(clock), principal_(principal), transport_(transport),
+        region_(region) {}
+
+  // The request's own action, then each further check in the spec's order (policy-semantics 6.5).
+  policy::Result<bool, LambdaError> run(const lambda::LambdaRequest& request, const lambda::Resolution& resolution) {
+    const lambda::AuthorizationFacts& facts = resolution.authorization;
+    auto gathered = gather(request, resolution);
+    if (!gathered) return gathered.error();
+    Facts& f = gathered.value();
+    std::vector<authz::ContextKey> keys = f.keys;
+    keys.insert(keys.end(), f.resource_tags.begin(), f.resource_tags.end());
+    const authz::Query query{facts.action, facts.resource, facts.resource_account, region_,
+                             f.function_policy.get(), policy::ResourcePolicyKind::Function, keys};
+    const authz::Verdict verdict = pipeline_.authorize(principal_, transport_, query);
+    if (!verdict.allowed()) return denied(verdict.message);
+
+    bool may_list_tags = false;
+    for (const lambda::ExtraAuthorization& extra : facts.extra) {
+      if (extra.refusal) return *extra.refusal;
+      std::vector<authz::ContextKey> extra_keys = to_keys(extra.context);
+      if (extra.resource_tags) extra_keys.insert(extra_keys.end(), f.resource_tags.begin(), f.resource_tags.end());
+      const bool same_resource = extra.resource == facts.resource;
+      const authz::Query extra_query{extra.action, extra.resource, {}, region_,
+                                     same_resource ? f.function_policy.get() : nullptr,
+                                     policy::ResourcePolicyKind::Function, extra_keys};
+      const authz::Verdict extra_verdict = pipeline_.authorize(principal_, transport_, extra_query);
+      switch (extra.mode) {
+        case lambda::CheckMode::Require:
+          if (!extra_verdict.allowed()) return denied(extra_verdict.message);
+          break;
+        case lambda::CheckMode::DenyOnly:
+          if (extra_verdict.outcome.decision == policy::Decision::ExplicitDeny) return denied(extra_verdict.message);
+          break;
+        case lambda::CheckMode::Soft:
+          may_list_tags = extra_verdict.allowed();
+          break;
+      }
+      // The role must let Lambda assume it, checked right after iam:PassRole (policy-semantics 6.5 4.3).
+      if (extra.action == "iam:PassRole") {
+        if (auto trusted = check_trust(extra.resource, *resolution.function); !trusted) return trusted.error();
+      }
+    }
+    return may_list_tags;
+  }
+
+ private:
+  policy::Result<Facts, LambdaError> gather(const lambda::LambdaRequest& request, const lambda::Resolution& resolution) {
+    const lambda::AuthorizationFacts& facts = resolution.authorization;
+    Facts out;
+    out.keys = to_keys(facts.context);
+    if (resolution.function && request.operation != Operation::CreateFunction) {
+      const lambda::ResolvedFunction& fn = *resolution.function;
+      const store::FunctionRef ref{fn.account, fn.region, fn.name};
+      // The policy of the ARN the request names: unqualified, version or alias (lambda-api 7.4).
+      const std::string qualifier = facts.resource == fn.unqualified_arn() ? "" : fn.qualifier.value_or("");
+      auto found = store_.find_function_policy(ref, qualifier);
+      if (!found) return to_lambda_error(found.error());
+      out.function_policy = found.value();
+      const bool wants_tags = facts.needs_resource_tags ||
+                              std::any_of(facts.extra.begin(), facts.extra.end(),
+                                          [](const auto& e) { return e.resource_tags; });
+      if (wants_tags || facts.needs_statement_principal) {
+        auto read = store_.read([&](const store::Snapshot& s) -> store::Result<void> {
+          if (wants_tags) {
+            if (auto function = s.find_function(ref)) {
+              for (const auto& [k, v] : function->tags) out.resource_tags.push_back({"aws:ResourceTag/" + k, {v}, false});
+            }
+          }
+          if (facts.needs_statement_principal && request.statement_id) {
+            if (auto policy = s.get_function_policy(ref, fn.qualifier.value_or(""))) {
+              for (const auto& statement : policy.value().statements) {
+                if (statement.sid != *request.statement_id) continue;
+                if (auto principal = statement_principal(statement.json)) {
+                  out.keys.push_back({"lambda:Principal", {*principal}, false});
+                }
+              }
+            }
+          }
+          return store::success();
+        });
+        if (!read) return to_lambda_error(read.error());
+      }
+    }
+    if (facts.needs_mapping_function_arn && request.uuid) {
+      auto read = store_.read([&](const store::Snapshot& s) -> store::Result<void> {
+        if (auto mapping = s.get_event_source_mapping(*request.uuid)) {
+          out.keys.push_back({"lambda:FunctionArn", {mapping.value().function_arn}, false});
+        }
+        return store::success();
+      });
+      if (!read) return to_lambda_error(read.error());
+    }
+    return out;
+  }
+
+  // Lambda, as the service principal, must be allowed sts:AssumeRole by the role's trust
+  // policy, with the context of policy-semantics 6.2.
+  policy::Result<void, LambdaError> check_trust(std::string_view role_arn, const lambda::ResolvedFunction& fn) {
+    const LambdaError not_assumable = lambda::make_error(lambda::error_type::kInvalidParameterValue, 400,
+                                                         "The role defined for the function cannot be assumed by Lambda.");
+    const auto arn = policy::parse_arn(role_arn);
+    if (!arn) return not_assumable;
+    const std::string_view resource = arn->resource;
+    const std::string_view name = resource.substr(resource.rfind('/') + 1);
+    auto trust = store_.find_role_trust(arn->account, name);
+    if (!trust) return to_lambda_error(trust.error());
+    // The path is part of the role's identity: role/R is not role/app/R.
+    if (!trust.value() || trust.value()->arn != role_arn || !trust.value()->trust) return not_assumable;
+    const auto caller = policy::caller_from_arn(kLambdaService);
+    policy::RequestContext context;
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+    context.set("aws:CurrentTime", policy::format_date(policy::Instant{seconds, 0}));
+    context.set("aws:EpochTime", std::to_string(seconds));
+    context.set("aws:SecureTransport", "true");
+    context.set("aws:PrincipalIsAWSService", "true");
+    context.set("aws:PrincipalServiceName", kLambdaService);
+    context.set_list("aws:PrincipalServiceNamesList", {kLambdaService});
+    context.set("aws:SourceAccount", fn.account);
+    context.set("aws:SourceArn", fn.unqualified_arn());
+    policy::PolicySet policies;
+    policies.resource = trust.value()->trust.get();
+    policies.resource_kind = policy::ResourcePolicyKind::Trust;
+    policy::Request request;
+    request.action = "sts:AssumeRole";
+    request.resource = role_arn;
+    request.resource_account = arn->account;
+    request.caller = &*caller;
+    request.context = &context;
+    if (policy::decide(policies, request).decision != policy::Decision::Allowed) return not_assumable;
+    return policy::success();
+  }
+
+  const store::Store& store_;
+  const authz::Pipeline& pipeline_;
+  const sigv4::Clock& clock_;
+  const authz::Principal& principal_;
+  const authz::Transport& transport_;
+  std::string_view region_;
+};
+
+Reply run_operation(store::Store& store, const Call& call) {
+  switch (call.request.operation) {
+    case Operation::AddPermission: return add_permission(store, call);
+    case Operation::CreateAlias: return create_alias(store, call);
+    case Operation::CreateEventSourceMapping: return create_event_source_mapping(store, call);
+    case Operation::CreateFunction: return create_function(store, call);
+    case Operation::DeleteAlias: return delete_alias(store, call);
+    case Operation::DeleteEventSourceMapping: return delete_event_source_mapping(store, call);
+    case Operation::DeleteFunction: return delete_function(store, call);
+    case Operation::GetAccountSettings: return get_account_settings(store, call);
+    case Operation::GetAlias: return get_alias(store, call);
+    case Operation::GetEventSourceMapping: return get_event_source_mapping(store, call);
+    case Operation::GetFunction: return get_function(store, call);
+    case Operation::GetFunctionConfiguration: return get_function_configuration(store, call);
+    case Operation::GetPolicy: return get_policy(store, call);
+    case Operation::Invoke:
+    case Operation::InvokeAsync: return invoke(store, call);
+    case Operation::ListAliases: return list_aliases(store, call);
+    case Operation::ListEventSourceMappings: return list_event_source_mappings(store, call);
+    case Operation::ListFunctions: return list_functions(store, call);
+    case Operation::ListVersionsByFunction: return list_versions_by_function(store, call);
+    case Operation::PublishVersion: return publish_version(store, call);
+    case Operation::RemovePermission: return remove_permission(store, call);
+    case Operation::UpdateAlias: return update_alias(store, call);
+    case Operation::UpdateEventSourceMapping: return update_event_source_mapping(store, call);
+    case Operation::UpdateFunctionCode: return update_function_code(store, call);
+    case Operation::UpdateFunctionConfiguration: return update_function_configuration(store, call);
+  }
+  return lambda::make_error("ServiceException", 500, "The operation has no handler.");
+}
+
+}  // namespace
+
+LambdaApi::LambdaApi(store::Store& store, const authz::Pipeline& pipeline, const sigv4::Clock& clock, Options options)
+    : store_(store), pipeline_(pipeline), clock_(clock), options_(std::move(options)),
+      endpoint_(sigv4::Endpoint::lambda(options_.region)) {}
+
+http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
+  // Route first: an unknown path or method is 404 UnknownOperationException before anything else.
+  auto route = lambda::match_route(r.method, r.path);
+  if (!route) return error_response(route.error());
+  const std::string operation(lambda::operation_name(route.value().operation));
+  auto answer = [&](http::HttpResponse response) {
+    response.operation = operation;
+    return response;
+  };
+
+  std::vector<sigv4::Header> sig_headers;
+  std::vector<lambda::Header> headers;
+  sig_headers.reserve(r.headers.size());
+  headers.reserve(r.headers.size());
+  for (const auto& h : r.headers) {
+    sig_headers.push_back({h.name, h.value});
+    headers.push_back({h.name, h.value});
+  }
+  const sigv4::RequestView signed_view{r.method, r.path, r.query, sig_headers, sigv4::PayloadHash::of_body(r.body)};
+  auto principal = pipeline_.authenticate(signed_view, endpoint_);
+  if (!principal) {
+    const sigv4::ErrorFields fields = sigv4::error_fields(principal.error(), sigv4::Face::LambdaRest);
+    return answer(http::lambda_error(fields.http_status, fields.code, fields.message));
+  }
+
+  auto parsed = lambda::parse_request({r.method, r.path, r.query, headers, r.body});
+  if (!parsed) return answer(error_response(parsed.error()));
+  const lambda::LambdaRequest& request = parsed.value();
+  const policy::Caller& caller = principal.value().caller();
+  auto resolution = lambda::resolve_request(request, {caller.account, caller.arn, options_.region});
+  if (!resolution) return answer(error_response(resolution.error()));
+
+  const authz::Transport transport{
+      r.peer_address, r.secure,
+      r.header("User-Agent") ? std::optional<std::string_view>(*r.header("User-Agent")) : std::nullopt,
+      r.header("Referer") ? std::optional<std::string_view>(*r.header("Referer")) : std::nullopt};
+  Authorizer authorizer(store_, pipeline_, clock_, principal.value(), transport, options_.region);
+  auto authorized = authorizer.run(request, resolution.value());
+  if (!authorized) return answer(error_response(authorized.error()));
+
+  const Call call{request, resolution.value().function, principal.value(), options_.region, authorized.value()};
+  Reply reply = run_operation(store_, call);
+  if (!reply) return answer(error_response(reply.error()));
+  return answer(std::move(reply).value());
+}
+
+}  // namespace gatehouse::server::control
