@@ -149,7 +149,10 @@ Result<std::unique_ptr<Store>> Store::open(const Options& options) {
   namespace fs = std::filesystem;
   if (options.data_dir.empty()) return open_error("no data directory given");
   std::error_code ec;
-  fs::create_directories(options.data_dir, ec);
+  // A new data directory holds the key file: only its owner may enter it.
+  if (fs::create_directories(options.data_dir, ec) && !ec) {
+    fs::permissions(options.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
   if (ec || !fs::is_directory(options.data_dir)) {
     return open_error("cannot use the data directory " + options.data_dir.string() + ": " +
                       (ec ? ec.message() : "not a directory"));
