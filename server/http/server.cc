@@ -219,8 +219,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_body(beast::error_code error) {
     if (error == beast::error::timeout) {
-      return refuse(Refusal::RequestTimeout, route().family, service(),
-                    "Request body not received within " + seconds_text(config().body_timeout) + " seconds", 0);
+      // The stream has closed the socket already: nothing can be answered.
+      reject_quietly("body_timeout");
+      return close();
     }
     if (error) {
       const auto refusal = refusal_for_parse_error(error, head_.target, config().limits, decision_.body_limit,
