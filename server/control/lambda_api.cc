@@ -64,7 +64,10 @@ std::optional<std::string> statement_principal(std::string_view statement_json) 
 
 store::FunctionRef Call::function_ref() const { return {function->account, function->region, function->name}; }
 
-std::string_view Call::qualifier() const { return function && function->qualifier ? *function->qualifier : ""; }
+std::string_view Call::qualifier() const {
+  if (!function || !function->qualifier) return {};
+  return *function->qualifier;
+}
 
 const rapidjson::Value* member_of(const rapidjson::Value& object, std::string_view name) {
   if (!object.IsObject()) return nullptr;
