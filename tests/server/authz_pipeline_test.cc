@@ -21,9 +21,9 @@ using server::authz::Transport;
 namespace {
 
 constexpr std::string_view kAliceKey = "AKIAALICEEXAMPLE0001";
-constexpr std::string_view kAliceSecret = "aliceSecretKeyEXAMPLEaliceSecretKeyEXAM";
+constexpr std::string_view kAliceSecret = "aliceSecretKeyEXAMPLEaliceSecretKeyEXAM0";
 constexpr std::string_view kBobKey = "AKIABOBEXAMPLE000001";
-constexpr std::string_view kBobSecret = "bobSecretKeyEXAMPLEbobSecretKeyEXAMPLE0";
+constexpr std::string_view kBobSecret = "bobSecretKeyEXAMPLEbobSecretKeyEXAMPLE00";
 const std::string kF = "arn:aws:lambda:us-east-1:111111111111:function:F";
 
 struct TempDir {
