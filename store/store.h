@@ -48,7 +48,9 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // One write transaction: fn(Mutation&) returns Result<T>; a value commits,
-  // an error aborts. MDB_MAP_FULL grows the map and runs fn again.
+  // an error aborts. MDB_MAP_FULL grows the map and runs fn again, so fn must
+  // have no effects outside the transaction. For example:
+  //   auto user = store.write([&](Mutation& m) { return m.create_user({account, "alice"}); });
   template <class F>
   auto write(F&& fn) -> std::invoke_result_t<F, Mutation&> {
     using R = std::invoke_result_t<F, Mutation&>;
@@ -73,6 +75,8 @@ class Store {
 
   // Fast paths for the authorization pipeline; cached, and a write takes
   // effect on the very next call. nullptr: no such key / principal / policy.
+  // An inactive key or an expired session is returned with its status and
+  // expiry: the caller decides what to answer.
   Result<std::shared_ptr<const ResolvedCredential>> find_credential(std::string_view access_key_id) const;
   Result<std::shared_ptr<const ResolvedPrincipal>> resolve_user(std::string_view account, std::string_view name) const;
   // A role acting through a session (Lambda execution roles, the simulator).
