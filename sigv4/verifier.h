@@ -62,7 +62,7 @@ class Verifier {
   Verifier(const CredentialStore& store, const Clock& clock, SigningKeyCache& cache);
 
   // Called after every signature computation (also for unknown keys and mismatches), on the
-  // verifying thread; views are valid during the call only.
+  // verifying thread; views are valid during the call only, and the hook must not verify.
   void set_debug_hook(DebugHook hook) { debug_hook_ = std::move(hook); }
 
   Result<Authenticated, Rejection> verify(const RequestView& request, const Endpoint& endpoint) const;

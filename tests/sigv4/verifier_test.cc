@@ -3,7 +3,9 @@
 // check order, bounds. Requests are produced with the library's own signer.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sigv4/canonical_request.h"
@@ -439,6 +441,33 @@ TEST_CASE("verifier: carriers, repeats and bounds", "[sigv4][verifier]") {
     if (name == "Authorization") value.back() = 'g';
   }
   CHECK(rig.reason(bad_signature) == Reason::MalformedSignature);
+}
+
+TEST_CASE("verifier: threads share one verifier and one signing-key cache", "[sigv4][verifier]") {
+  Rig rig;
+  rig.verifier.set_debug_hook(nullptr);
+  std::vector<HttpRequest> requests;
+  for (int i = 0; i < 8; ++i) {
+    const std::string key_id = "AKIDTHREAD" + std::to_string(i);
+    rig.store.put(Credential{key_id, "secret-" + std::to_string(i), 0, std::nullopt, std::nullopt, {}});
+    Signing s;
+    s.key_id = key_id;
+    s.secret = "secret-" + std::to_string(i);
+    requests.push_back(signed_request(s));
+  }
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        // Each thread cycles through more keys than it keeps HMAC states for.
+        if (rig.verify(requests[static_cast<std::size_t>((i + t) % 8)]).has_value()) ++accepted;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(accepted == 4 * 200);
+  CHECK(rig.cache.stats().size == 8);
 }
 
 TEST_CASE("verifier: a rotated secret never verifies with a cached key of the old one (regression)",
