@@ -10,9 +10,14 @@
 #include <system_error>
 
 #include "cli/commands.h"
+#include "server/authz/pipeline.h"
+#include "server/control/lambda_api.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
 #include "server/metrics/metrics.h"
+#include "sigv4/clock.h"
+#include "store/bootstrap.h"
+#include "store/store.h"
 
 namespace gatehouse::cli {
 namespace {
@@ -38,7 +43,7 @@ constexpr std::string_view kUsage =
     "  --grpc-listen H:P     gRPC address (default 127.0.0.1:9001)\n"
     "  --bootstrap FILE      world to create at start, idempotently\n"
     "  --region REGION       the service's region (default us-east-1)\n"
-    "  --audit-log FILE      append one CloudTrail-style JSON record per API call\n"
+    "  --audit-log FILE      reserved for the CloudTrail-style audit log (not written yet)\n"
     "  --idle-timeout S      close a keep-alive connection idle this long (default 60)\n"
     "  --header-timeout S    a request's header must arrive within this (default 10)\n"
     "  --drain-timeout S     on shutdown, wait at most this for in-flight requests (default 20)\n"
@@ -187,12 +192,38 @@ int run_serve(const Args& args, Io io) {
   }
   const ServeOptions& options = std::get<ServeOptions>(parsed);
 
+  // The store: opened (or created) on --data, the bootstrap world applied all or nothing.
+  store::Options store_options;
+  store_options.data_dir = options.data_dir;
+  auto opened = store::Store::open(store_options);
+  if (!opened) {
+    io.err << "gatehouse serve: cannot open the store in " << options.data_dir << ": " << opened.error().message
+           << "\n";
+    return 1;
+  }
+  std::unique_ptr<store::Store> store = std::move(opened.value());
+  if (options.bootstrap) {
+    auto applied = store::load_bootstrap_file(*store, *options.bootstrap);
+    if (!applied) {
+      io.err << "gatehouse serve: bad bootstrap file: " << applied.error().to_string() << "\n";
+      return 1;
+    }
+  }
+
+  if (options.audit_log) {
+    io.err << "gatehouse serve: note: audit records are not written yet; --audit-log is accepted and ignored\n";
+  }
+
+  // The one pipeline, and the Lambda control plane around it. The IAM/STS query API is
+  // not composed in yet: `/` answers its family's unknown-action error.
+  const sigv4::SystemClock clock;
+  const server::authz::Pipeline pipeline(*store, clock);
+  const server::control::LambdaApi lambda_api(*store, pipeline, clock, {options.region});
+
   server::metrics::Registry registry;
   server::metrics::ServiceMetrics metrics(registry);
-  // Until the API handlers are composed in, every API path gets its family's answer for an
-  // operation this server does not serve.
   http::Router router;
-  http::add_lambda_routes(router, http::unknown_lambda_operation);
+  http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
   http::add_query_route(router, http::unknown_query_action);
 
   http::ServerConfig config;

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""The Lambda API end to end with boto3 against the real `gatehouse serve`: a bootstrap
+world, calls allowed and denied by identity and function policies, a cross-account invoke
+through AddPermission, the execution-role checks, and a restart that keeps everything.
+Loopback only; bounded in time."""
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+try:
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+except ImportError:
+    print("lambda_boto3_test: boto3 is missing (make deps installs python3-boto3)")
+    print("0 passed, 1 failed")
+    sys.exit(1)
+
+ROOT_A = ("AKIAEXAMPLEROOT11111", "rootSecretEXAMPLErootSecretEXAMPLEroot00")
+ALICE = ("AKIAALICEEXAMPLE0001", "aliceSecretEXAMPLEaliceSecretEXAMPLE0000")
+BOB = ("AKIABOBEXAMPLE000001", "bobSecretEXAMPLEbobSecretEXAMPLEbob00000")
+CAROL = ("AKIACAROLEXAMPLE0001", "carolSecretEXAMPLEcarolSecretEXAMPLE0000")
+EXEC_ROLE = "arn:aws:iam::111111111111:role/lambda-exec"
+EC2_ROLE = "arn:aws:iam::111111111111:role/ec2-only"
+F = "arn:aws:lambda:us-east-1:111111111111:function:hello"
+
+WORLD = {
+    "region": "us-east-1",
+    "accounts": [
+        {"id": "111111111111",
+         "rootAccessKeys": [{"accessKeyId": ROOT_A[0], "secretAccessKey": ROOT_A[1]}],
+         "users": [{"name": "alice",
+                    "accessKeys": [{"accessKeyId": ALICE[0], "secretAccessKey": ALICE[1]}],
+                    "inlinePolicies": {"read": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": ["lambda:List*", "lambda:Get*"], "Resource": "*"}]}}}],
+         "roles": [
+             {"name": "lambda-exec", "assumeRolePolicy": {"Version": "2012-10-17", "Statement": [
+                 {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}},
+             {"name": "ec2-only", "assumeRolePolicy": {"Version": "2012-10-17", "Statement": [
+                 {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}]},
+        {"id": "222222222222",
+         "rootAccessKeys": [],
+         "users": [{"name": "bob",
+                    "accessKeys": [{"accessKeyId": BOB[0], "secretAccessKey": BOB[1]}],
+                    "inlinePolicies": {"invoke": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": F}]}}},
+                   {"name": "carol",
+                    "accessKeys": [{"accessKeyId": CAROL[0], "secretAccessKey": CAROL[1]}]}]},
+    ],
+}
+
+passed = 0
+failed = 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL %s %s" % (name, detail))
+
+
+def error_of(call):
+    try:
+        call()
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+    return None
+
+
+def client(base, keys):
+    return boto3.client("lambda", endpoint_url=base, region_name="us-east-1",
+                        aws_access_key_id=keys[0], aws_secret_access_key=keys[1],
+                        config=botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=10))
+
+
+def start(binary, data, world):
+    process = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data", data, "--bootstrap", world],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline().strip()
+    prefix = "gatehouse: listening on "
+    if not line.startswith(prefix):
+        process.kill()
+        print("lambda_boto3_test: server did not start: %r" % line)
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    return process, "http://" + line[len(prefix):]
+
+
+def stop(process):
+    process.terminate()
+    try:
+        return process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return -1
+
+
+def package():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("app.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def main():
+    binary = sys.argv[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        world = os.path.join(tmp, "world.json")
+        with open(world, "w") as f:
+            json.dump(WORLD, f)
+        data = os.path.join(tmp, "data")
+        process, base = start(binary, data, world)
+        try:
+            root, alice, bob, carol = (client(base, k) for k in (ROOT_A, ALICE, BOB, CAROL))
+            created = root.create_function(FunctionName="hello", Runtime="python3.11", Handler="app.handler",
+                                           Role=EXEC_ROLE, Code={"ZipFile": package()})
+            check("create-function", created["FunctionArn"] == F and created["ResponseMetadata"]["HTTPStatusCode"] == 201,
+                  created)
+            names = [f["FunctionName"] for f in alice.list_functions()["Functions"]]
+            check("alice lists", names == ["hello"], names)
+            check("alice reads", alice.get_function_configuration(FunctionName="hello")["State"] == "Active")
+            denied = error_of(lambda: alice.delete_function(FunctionName="hello"))
+            check("alice may not delete", denied == (
+                "AccessDeniedException",
+                "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: lambda:DeleteFunction on "
+                "resource: " + F + " because no identity-based policy allows the lambda:DeleteFunction action", 403),
+                denied)
+            dry = root.invoke(FunctionName="hello", InvocationType="DryRun")
+            check("dry run", dry["StatusCode"] == 204, dry["StatusCode"])
+
+            # Cross account: bob's identity policy alone is not enough.
+            before = error_of(lambda: bob.invoke(FunctionName=F, InvocationType="DryRun"))
+            check("bob before the permission", before is not None and before[0] == "AccessDeniedException" and
+                  "because no resource-based policy allows the lambda:InvokeFunction action" in before[1], before)
+            root.add_permission(FunctionName="hello", StatementId="account-b", Action="lambda:InvokeFunction",
+                                Principal="222222222222")
+            policy = json.loads(root.get_policy(FunctionName="hello")["Policy"])
+            check("get-policy", policy["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"},
+                  policy)
+            check("bob after the permission",
+                  bob.invoke(FunctionName=F, InvocationType="DryRun")["StatusCode"] == 204)
+            carol_denied = error_of(lambda: carol.invoke(FunctionName=F, InvocationType="DryRun"))
+            check("carol has no identity policy", carol_denied is not None and
+                  "because no identity-based policy allows the lambda:InvokeFunction action" in carol_denied[1],
+                  carol_denied)
+            # The permission covers the unqualified ARN only.
+            root.publish_version(FunctionName="hello")
+            qualified = error_of(lambda: bob.invoke(FunctionName=F + ":1", InvocationType="DryRun"))
+            check("version 1 is another ARN", qualified is not None and qualified[0] == "AccessDeniedException",
+                  qualified)
+
+            untrusted = error_of(lambda: root.create_function(
+                FunctionName="other", Runtime="python3.11", Handler="app.handler", Role=EC2_ROLE,
+                Code={"ZipFile": package()}))
+            check("role Lambda cannot assume", untrusted == (
+                "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.",
+                400), untrusted)
+            pass_role = error_of(lambda: alice.update_function_configuration(FunctionName="hello", Role=EXEC_ROLE))
+            check("alice lacks UpdateFunctionConfiguration", pass_role is not None and pass_role[2] == 403, pass_role)
+        finally:
+            check("SIGTERM exits 0", stop(process) == 0)
+
+        # Everything survives a restart on the same data directory.
+        process, base = start(binary, data, world)
+        try:
+            root = client(base, ROOT_A)
+            versions = [v["Version"] for v in root.list_versions_by_function(FunctionName="hello")["Versions"]]
+            check("restart keeps versions", versions == ["$LATEST", "1"], versions)
+            policy = json.loads(root.get_policy(FunctionName="hello")["Policy"])
+            check("restart keeps the function policy", policy["Statement"][0]["Sid"] == "account-b", policy)
+        finally:
+            stop(process)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
