@@ -5,6 +5,10 @@ namespace {
 
 constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
+// Blanks of a header value: spaces, tabs and the CR/LF of an obs-fold continuation, which
+// counts as one blank run (spec section 4.4).
+constexpr bool is_value_blank(char c) noexcept { return is_blank(c) || c == '\r' || c == '\n'; }
+
 // Appends the canonical values of every `name` header, joined with ','; false when none.
 bool append_joined_values(std::string& out, std::string_view name, std::span<const Header> headers) {
   bool found = false;
@@ -53,16 +57,16 @@ bool lists_header(const SignedHeaderNames& names, std::string_view wanted) noexc
 void append_canonical_header_value(std::string& out, std::string_view value) {
   std::size_t first = 0;
   std::size_t last = value.size();
-  while (first < last && is_blank(value[first])) ++first;
-  while (last > first && is_blank(value[last - 1])) --last;
+  while (first < last && is_value_blank(value[first])) ++first;
+  while (last > first && is_value_blank(value[last - 1])) --last;
 
   // Copies each run of non-blank bytes whole, with one space between runs.
   std::size_t run = first;
   while (run < last) {
     std::size_t end = run;
-    while (end < last && !is_blank(value[end])) ++end;
+    while (end < last && !is_value_blank(value[end])) ++end;
     out.append(value.data() + run, end - run);
-    while (end < last && is_blank(value[end])) ++end;
+    while (end < last && is_value_blank(value[end])) ++end;
     if (end < last) out.push_back(' ');
     run = end;
   }

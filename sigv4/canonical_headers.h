@@ -47,7 +47,7 @@ bool is_canonical_signed_headers(const SignedHeaderNames& names) noexcept;
 bool lists_header(const SignedHeaderNames& names, std::string_view wanted) noexcept;
 
 // Appends one header value canonicalized: leading and trailing blanks removed, every inner run
-// of spaces and tabs replaced by one space (quoted strings included).
+// of spaces, tabs and obs-fold line breaks replaced by one space (quoted strings included).
 void append_canonical_header_value(std::string& out, std::string_view value);
 
 // Appends "name:value\n" for every listed name, values of repeated headers joined with ','

@@ -10,7 +10,7 @@
 namespace gatehouse::sigv4 {
 
 // One header line. Names in any letter case; a name may repeat, in wire order. An obs-fold
-// continuation must already be replaced by spaces (RFC 9112 section 5.2), as HTTP parsers do.
+// continuation may come as received (CRLF and blanks) or replaced by spaces, as HTTP parsers do.
 struct Header {
   std::string_view name;
   std::string_view value;

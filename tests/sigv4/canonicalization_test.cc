@@ -143,6 +143,7 @@ TEST_CASE("canonical header values: trimmed, inner blank runs collapsed, quotes 
   CHECK(header_value("\"a   b   c\"") == "\"a b c\"");
   CHECK(header_value("value1, value2") == "value1, value2");
   CHECK(header_value("a\t \tb") == "a b");
+  CHECK(header_value("value1\r\n  value2\r\n     value3") == "value1 value2 value3");  // obs-fold as received
   CHECK(header_value("") == "");
   CHECK(header_value("   ") == "");
 }
