@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "cli/commands.h"
+#include "server/audit/audit_log.h"
 #include "server/authz/pipeline.h"
 #include "server/control/lambda_api.h"
 #include "server/http/router.h"
@@ -43,7 +44,7 @@ constexpr std::string_view kUsage =
     "  --grpc-listen H:P     gRPC address (default 127.0.0.1:9001)\n"
     "  --bootstrap FILE      world to create at start, idempotently\n"
     "  --region REGION       the service's region (default us-east-1)\n"
-    "  --audit-log FILE      reserved for the CloudTrail-style audit log (not written yet)\n"
+    "  --audit-log FILE      append one CloudTrail-style JSON record per API call\n"
     "  --idle-timeout S      close a keep-alive connection idle this long (default 60)\n"
     "  --header-timeout S    a request's header must arrive within this (default 10)\n"
     "  --drain-timeout S     on shutdown, wait at most this for in-flight requests (default 20)\n"
@@ -210,18 +211,24 @@ int run_serve(const Args& args, Io io) {
     }
   }
 
+  std::unique_ptr<server::audit::AuditLog> audit_log;
   if (options.audit_log) {
-    io.err << "gatehouse serve: note: audit records are not written yet; --audit-log is accepted and ignored\n";
+    auto opened_log = server::audit::AuditLog::open(*options.audit_log);
+    if (!opened_log) {
+      io.err << "gatehouse serve: " << opened_log.error() << "\n";
+      return 1;
+    }
+    audit_log = std::move(opened_log.value());
   }
+
+  server::metrics::Registry registry;
+  server::metrics::ServiceMetrics metrics(registry);
 
   // The one pipeline, and the Lambda control plane around it. The IAM/STS query API is
   // not composed in yet: `/` answers its family's unknown-action error.
   const sigv4::SystemClock clock;
   const server::authz::Pipeline pipeline(*store, clock);
-  const server::control::LambdaApi lambda_api(*store, pipeline, clock, {options.region});
-
-  server::metrics::Registry registry;
-  server::metrics::ServiceMetrics metrics(registry);
+  const server::control::LambdaApi lambda_api(*store, pipeline, clock, {options.region, audit_log.get(), &metrics});
   http::Router router;
   http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
   http::add_query_route(router, http::unknown_query_action);

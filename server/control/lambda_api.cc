@@ -9,6 +9,7 @@
 #include "policy/decide.h"
 #include "policy/principal.h"
 #include "policy/values.h"
+#include "server/audit/lambda_record.h"
 #include "server/control/handlers.h"
 #include "server/http/errors.h"
 #include "server/lambda/authorization.h"
@@ -139,7 +140,7 @@ class Authorizer {
     const authz::Query query{facts.action, facts.resource, facts.resource_account, region_,
                              f.function_policy.get(), policy::ResourcePolicyKind::Function, keys};
     const authz::Verdict verdict = pipeline_.authorize(principal_, transport_, query);
-    if (!verdict.allowed()) return denied(verdict.message);
+    if (!verdict.allowed()) return deny(verdict);
 
     bool may_list_tags = false;
     for (const lambda::ExtraAuthorization& extra : facts.extra) {
@@ -153,10 +154,10 @@ class Authorizer {
       const authz::Verdict extra_verdict = pipeline_.authorize(principal_, transport_, extra_query);
       switch (extra.mode) {
         case lambda::CheckMode::Require:
-          if (!extra_verdict.allowed()) return denied(extra_verdict.message);
+          if (!extra_verdict.allowed()) return deny(extra_verdict);
           break;
         case lambda::CheckMode::DenyOnly:
-          if (extra_verdict.outcome.decision == policy::Decision::ExplicitDeny) return denied(extra_verdict.message);
+          if (extra_verdict.outcome.decision == policy::Decision::ExplicitDeny) return deny(extra_verdict);
           break;
         case lambda::CheckMode::Soft:
           may_list_tags = extra_verdict.allowed();
@@ -170,7 +171,15 @@ class Authorizer {
     return may_list_tags;
   }
 
+  // The decision that refused the request, if a policy evaluation did.
+  std::optional<policy::Decision> denial() const noexcept { return denial_; }
+
  private:
+  LambdaError deny(const authz::Verdict& verdict) {
+    denial_ = verdict.outcome.decision;
+    return denied(verdict.message);
+  }
+
   policy::Result<Facts, LambdaError> gather(const lambda::LambdaRequest& request, const lambda::Resolution& resolution) {
     const lambda::AuthorizationFacts& facts = resolution.authorization;
     Facts out;
@@ -264,6 +273,7 @@ class Authorizer {
   const authz::Principal& principal_;
   const authz::Transport& transport_;
   std::string_view region_;
+  std::optional<policy::Decision> denial_;
 };
 
 Reply run_operation(store::Store& store, const Call& call) {
@@ -307,9 +317,25 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   // Route first: an unknown path or method is 404 UnknownOperationException before anything else.
   auto route = lambda::match_route(r.method, r.path);
   if (!route) return error_response(route.error());
-  const std::string operation(lambda::operation_name(route.value().operation));
+  const Operation op = route.value().operation;
+  const std::string operation(lambda::operation_name(op));
+
+  // What the audit record and the metrics need, filled in as the dispatch gets further.
+  const authz::Principal* who = nullptr;
+  const lambda::LambdaRequest* parsed_request = nullptr;
+  const lambda::Resolution* resolved = nullptr;
+  std::optional<policy::Decision> denial;
+  bool decided = false;
+  // Every answer after routing leaves through here: metrics, then the audit record, then the response.
   auto answer = [&](http::HttpResponse response) {
     response.operation = operation;
+    if (options_.metrics && decided) {
+      const std::string_view outcome = denial ? policy::decision_name(*denial)
+                                       : response.status >= 500 ? std::string_view("error")
+                                                                : std::string_view("allowed");
+      options_.metrics->decisions.with({outcome}).inc();
+    }
+    if (options_.audit_log) record(r, op, who, parsed_request, resolved, response);
     return response;
   };
 
@@ -324,16 +350,20 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   const sigv4::RequestView signed_view{r.method, r.path, r.query, sig_headers, sigv4::PayloadHash::of_body(r.body)};
   auto principal = pipeline_.authenticate(signed_view, endpoint_);
   if (!principal) {
+    if (options_.metrics) options_.metrics->authentication_failures.with({sigv4::to_string(principal.error().reason)}).inc();
     const sigv4::ErrorFields fields = sigv4::error_fields(principal.error(), sigv4::Face::LambdaRest);
     return answer(http::lambda_error(fields.http_status, fields.code, fields.message));
   }
+  who = &principal.value();
 
   auto parsed = lambda::parse_request({r.method, r.path, r.query, headers, r.body});
   if (!parsed) return answer(error_response(parsed.error()));
   const lambda::LambdaRequest& request = parsed.value();
+  parsed_request = &request;
   const policy::Caller& caller = principal.value().caller();
   auto resolution = lambda::resolve_request(request, {caller.account, caller.arn, options_.region});
   if (!resolution) return answer(error_response(resolution.error()));
+  resolved = &resolution.value();
 
   const authz::Transport transport{
       r.peer_address, r.secure,
@@ -341,12 +371,65 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
       r.header("Referer") ? std::optional<std::string_view>(*r.header("Referer")) : std::nullopt};
   Authorizer authorizer(store_, pipeline_, clock_, principal.value(), transport, options_.region);
   auto authorized = authorizer.run(request, resolution.value());
+  denial = authorizer.denial();
+  // Refusals that are not a policy's (e.g. a role Lambda cannot assume) are not decisions.
+  decided = authorized || denial || authorized.error().status >= 500;
   if (!authorized) return answer(error_response(authorized.error()));
 
   const Call call{request, resolution.value().function, principal.value(), options_.region, authorized.value()};
   Reply reply = run_operation(store_, call);
   if (!reply) return answer(error_response(reply.error()));
   return answer(std::move(reply).value());
+}
+
+void LambdaApi::record(const http::HttpRequest& r, Operation operation, const authz::Principal* principal,
+                       const lambda::LambdaRequest* request, const lambda::Resolution* resolution,
+                       const http::HttpResponse& response) const {
+  const lambda::OperationInfo& info = lambda::operation_info(operation);
+  audit::ApiCall call;
+  call.request_id = r.request_id;
+  call.time = clock_.now();
+  call.source_ip = r.peer_address;
+  if (const auto* agent = r.header("User-Agent")) call.user_agent = *agent;
+  call.region = options_.region;
+  call.event_name = info.audit_event_name;
+  call.read_only = info.read_only;
+  call.data_event = operation == Operation::Invoke || operation == Operation::InvokeAsync;
+  if (principal) {
+    call.identity = {&principal->caller(), principal->credential->principal.user_id,
+                     principal->credential->access_key_id, principal->temporary()};
+  }
+  if (resolution) {
+    const lambda::AuthorizationFacts& facts = resolution->authorization;
+    call.recipient_account = facts.resource_account;
+    if (call.data_event && facts.resource != "*") {
+      call.resources.push_back({facts.resource_account, "AWS::Lambda::Function", facts.resource});
+    }
+  }
+  if (request) call.request_parameters = audit::lambda_request_parameters(*request);
+  const bool ok = response.status < 300;
+  if (ok) {
+    call.response_elements = audit::lambda_response_elements(operation, response.body);
+  } else {
+    const std::string* type = response.header("x-amzn-ErrorType");
+    std::string code = type ? *type : "ServiceException";
+    if (code == lambda::error_type::kAccessDenied) code = "AccessDenied";  // CloudTrail's spelling
+    std::string message;
+    rapidjson::Document body;
+    body.Parse(response.body.data(), response.body.size());
+    if (!body.HasParseError() && body.IsObject()) {
+      for (const char* key : {"Message", "message"}) {
+        if (auto text = string_of(body, key)) {
+          message = std::move(*text);
+          break;
+        }
+      }
+    }
+    call.error = audit::Failure{std::move(code), std::move(message)};
+  }
+  // A mutating call's record is on disk before its response goes out; a read's is in the file.
+  const auto durability = info.read_only ? audit::Durability::Written : audit::Durability::Synced;
+  options_.audit_log->append(audit::render(call), durability);
 }
 
 }  // namespace gatehouse::server::control

@@ -6,8 +6,12 @@
 
 #include <string>
 
+#include "server/audit/audit_log.h"
 #include "server/authz/pipeline.h"
 #include "server/http/message.h"
+#include "server/lambda/authorization.h"
+#include "server/lambda/request.h"
+#include "server/metrics/metrics.h"
 #include "sigv4/clock.h"
 #include "sigv4/verifier.h"
 #include "store/store.h"
@@ -16,6 +20,8 @@ namespace gatehouse::server::control {
 
 struct Options {
   std::string region = "us-east-1";  // the only SigV4 scope region this endpoint accepts
+  audit::AuditLog* audit_log = nullptr;     // when set: one record per authenticated-or-not API call
+  metrics::ServiceMetrics* metrics = nullptr;  // when set: decisions and authentication failures
 };
 
 class LambdaApi {
@@ -28,6 +34,12 @@ class LambdaApi {
   http::HttpResponse handle(const http::HttpRequest& request) const;
 
  private:
+  // Writes the audit record of one finished call; principal, request and resolution are null
+  // when the dispatch stopped before them.
+  void record(const http::HttpRequest& r, lambda::Operation operation, const authz::Principal* principal,
+              const lambda::LambdaRequest* request, const lambda::Resolution* resolution,
+              const http::HttpResponse& response) const;
+
   store::Store& store_;
   const authz::Pipeline& pipeline_;
   const sigv4::Clock& clock_;
