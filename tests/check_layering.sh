@@ -14,5 +14,10 @@ check policy policy
 check sigv4 sigv4
 check store store policy
 check server server store policy sigv4
+# No std::regex anywhere: patterns are hand-written or Spirit X3 grammars.
+regex=$(grep -rlE '#include <regex>|std::regex' --include='*.cc' --include='*.h' \
+  "$root/policy" "$root/sigv4" "$root/store" "$root/server" "$root/cli" "$root/tests" "$root/bench" "$root/fuzz" 2>/dev/null \
+  | grep -v 'tests/sigv4/source_rules_test.cc' | grep -v 'tests/shapes.h') || true
+if [ -n "$regex" ]; then echo "std::regex used in:"; echo "$regex"; fail=1; fi
 [ $fail -eq 0 ] && echo "layering: ok"
 exit $fail

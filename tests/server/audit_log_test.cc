@@ -92,7 +92,9 @@ struct Audited {
 
 TEST_CASE("an allowed CreateFunction is one record with redacted parameters", "[server][audit]") {
   Audited a;
-  a.world.alice_policy(allow("lambda:CreateFunction", "*") + "," + allow("iam:PassRole", kRoleR));
+  // Tags at CreateFunction also need lambda:TagResource (Lambda permissions reference).
+  a.world.alice_policy(allow("lambda:CreateFunction", "*") + "," + allow("lambda:TagResource", "*") + "," +
+                       allow("iam:PassRole", kRoleR));
   const auto body = create_body("hello", kRoleR, R"(,"Environment":{"Variables":{"SECRET":"s3cr3t"}},"Tags":{"Team":"a"})");
   const auto response = a.call("POST", kFunctionsPath, body);
   REQUIRE(response.status == 201);

@@ -1,6 +1,6 @@
 // Users, groups and roles: names, paths, uniqueness, ids, membership and
 // referential integrity, with the errors IAM gives (iam-sts-api.md 1.5, 2).
-#include <regex>
+#include "../shapes.h"
 
 #include "tests/store/store_test_support.h"
 
@@ -48,15 +48,15 @@ TEST_CASE("iam: ARNs carry the path, ids are AWS-shaped and never reused", "[sto
   auto user = run(*store, [](Mutation& m) { return m.create_user({kAccount, "alice", "/division/dev/", "", {}}); });
   REQUIRE(user);
   CHECK(user.value().arn == "arn:aws:iam::111111111111:user/division/dev/alice");
-  CHECK(std::regex_match(user.value().id, std::regex("AIDA[A-Z2-7]{17}")));
+  CHECK(gatehouse::testing::has_shape(user.value().id, "AIDA", gatehouse::testing::kBase32Upper, 17));
   auto group = run(*store, [](Mutation& m) { return m.create_group({kAccount, "devs", "/"}); });
   CHECK(group.value().arn == "arn:aws:iam::111111111111:group/devs");
-  CHECK(std::regex_match(group.value().id, std::regex("AGPA[A-Z2-7]{17}")));
+  CHECK(gatehouse::testing::has_shape(group.value().id, "AGPA", gatehouse::testing::kBase32Upper, 17));
   auto role = run(*store, [](Mutation& m) {
     return m.create_role({kAccount, "exec", "/service-role/", kLambdaTrust, "", {}, "", {}});
   });
   CHECK(role.value().arn == "arn:aws:iam::111111111111:role/service-role/exec");
-  CHECK(std::regex_match(role.value().id, std::regex("AROA[A-Z2-7]{17}")));
+  CHECK(gatehouse::testing::has_shape(role.value().id, "AROA", gatehouse::testing::kBase32Upper, 17));
   CHECK(role.value().max_session_duration == 3600);
   // A re-created alice gets a new AIDA.
   REQUIRE(run(*store, [](Mutation& m) { return m.delete_user(kAccount, "alice"); }));

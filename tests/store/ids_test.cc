@@ -1,5 +1,5 @@
 // Identifiers in AWS's formats.
-#include <regex>
+#include "../shapes.h"
 #include <set>
 
 #include "store/ids.h"
@@ -15,16 +15,16 @@ TEST_CASE("ids: unique ids, access key ids and secrets have AWS's shapes", "[sto
   for (std::string_view prefix : {ids::kUserPrefix, ids::kGroupPrefix, ids::kRolePrefix, ids::kPolicyPrefix}) {
     DYNAMIC_SECTION(prefix) {
       const std::string id = ids::unique_id(prefix, kAccount);
-      CHECK(std::regex_match(id, std::regex(std::string(prefix) + "[A-Z2-7]{17}")));
+      CHECK(gatehouse::testing::has_shape(id, prefix, gatehouse::testing::kBase32Upper, 17));
     }
   }
   const std::string akia = ids::access_key_id(ids::kAccessKeyPrefix, kAccount);
-  CHECK(std::regex_match(akia, std::regex("AKIA[A-Z2-7]{16}")));
+  CHECK(gatehouse::testing::has_shape(akia, "AKIA", gatehouse::testing::kBase32Upper, 16));
   CHECK(ids::is_access_key_id(akia));
   const std::string secret = ids::secret_access_key();
-  CHECK(std::regex_match(secret, std::regex("[A-Za-z0-9/+]{40}")));
+  CHECK(gatehouse::testing::has_shape(secret, "", gatehouse::testing::kBase64, 40));
   CHECK(ids::is_secret_access_key(secret));
-  CHECK(std::regex_match(ids::uuid(), std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  CHECK(gatehouse::testing::is_uuid_v4(ids::uuid()));
 }
 
 TEST_CASE("ids: AKIA, ASIA and AROA ids encode the account as get-access-key-info decodes it", "[store][ids]") {
