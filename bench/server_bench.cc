@@ -1,0 +1,299 @@
+// The HTTP front end under load (issue 5, `make bench`): authorized GetFunctionConfiguration
+// against the unauthenticated GET /healthz on the same server, over loopback with keep-alive
+// at 64 connections. Targets: authorized throughput >= 60% of /healthz's, authorized p99 < 5 ms.
+// The server runs on 1 thread and the load generator (Beast clients, pre-signed requests)
+// on 1 more, so the 2-core machine is not oversubscribed. Each phase lasts a few seconds.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/authz/pipeline.h"
+#include "server/control/lambda_api.h"
+#include "server/http/router.h"
+#include "server/http/server.h"
+#include "server/metrics/metrics.h"
+#include "sigv4/clock.h"
+#include "sigv4/signer.h"
+#include "store/mutation.h"
+#include "store/store.h"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace http = gatehouse::server::http;
+namespace store = gatehouse::store;
+namespace sigv4 = gatehouse::sigv4;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kConnections = 64;
+constexpr auto kWarmup = std::chrono::milliseconds(500);
+constexpr auto kMeasure = std::chrono::seconds(3);
+// Bounds the run in count as well as time: a phase stops at this many measured requests.
+constexpr std::size_t kMaxSamples = 2'000'000;
+constexpr double kRatioTarget = 0.60;
+constexpr double kP99TargetMs = 5.0;
+
+constexpr const char* kAccount = "111111111111";
+constexpr const char* kKeyId = "AKIABENCHEXAMPLE0001";
+constexpr const char* kSecret = "benchSecretKeyEXAMPLEbenchSecretKeyEXAMP";
+constexpr const char* kRole = "arn:aws:iam::111111111111:role/app/R";
+constexpr const char* kTrust =
+    R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
+constexpr const char* kPolicy =
+    R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:GetFunctionConfiguration","Resource":"arn:aws:lambda:us-east-1:111111111111:function:F"}]})";
+constexpr const char* kConfigurationTarget = "/2015-03-31/functions/F/configuration";
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "server_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+template <class R>
+void require_ok(const R& result, const char* what) {
+  if (!result) fail(std::string(what) + ": " + result.error().message);
+}
+
+std::filesystem::path make_temp_dir() {
+  std::random_device rd;
+  auto path = std::filesystem::temp_directory_path() /
+              ("gatehouse-server-bench-" + std::to_string(rd()) + std::to_string(rd()));
+  std::filesystem::create_directories(path);
+  return path;
+}
+
+// Account, user with a key and an inline policy allowing only GetFunctionConfiguration on F, and F.
+void build_world(store::Store& s) {
+  require_ok(s.write([](store::Mutation& m) -> store::Result<void> {
+    if (auto r = m.create_account(kAccount); !r) return r.error();
+    if (auto r = m.create_user({kAccount, "bench", "/", "", {}}); !r) return r.error();
+    if (auto r = m.import_access_key({kAccount, "bench", kKeyId, kSecret}); !r) return r.error();
+    if (auto r = m.put_inline_policy({store::EntityKind::User, kAccount, "bench"}, "p", kPolicy); !r) return r.error();
+    store::CreateRoleInput role{.account = kAccount, .name = "R", .path = "/app/", .assume_role_policy = kTrust,
+                                .description = {}, .max_session_duration = {}, .permissions_boundary = {}, .tags = {}};
+    if (auto r = m.create_role(role); !r) return r.error();
+    store::CreateFunctionInput function;
+    function.function = {kAccount, "us-east-1", "F"};
+    function.config.runtime = "python3.12";
+    function.config.role = kRole;
+    function.config.handler = "app.handler";
+    function.zip = std::string("PK\x03\x04seed", 8);
+    if (auto r = m.create_function(function); !r) return r.error();
+    return store::success();
+  }), "building the store world");
+}
+
+// The whole request as bytes on the wire, so the hot loop only writes a buffer.
+std::string raw_request(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string raw = "GET " + target + " HTTP/1.1\r\n";
+  for (const auto& [name, value] : headers) raw += name + ": " + value + "\r\n";
+  return raw + "\r\n";
+}
+
+// Signed once before the phase: a header signature stays valid for 5 minutes, far beyond a phase.
+std::string signed_configuration_request(std::uint16_t port) {
+  const std::string host = "127.0.0.1:" + std::to_string(port);
+  const std::vector<sigv4::Header> headers = {{"Host", host}};
+  const sigv4::SignInput input{"GET", kConfigurationTarget, headers, sigv4::PayloadHash::of_body({})};
+  const sigv4::SignOptions options{"us-east-1", "lambda", std::chrono::system_clock::now(), std::nullopt, false};
+  auto signed_request = sigv4::sign_request(input, {kKeyId, kSecret, std::nullopt}, options);
+  if (!signed_request) fail("signing: " + signed_request.error());
+  return raw_request(kConfigurationTarget, signed_request.value().headers);
+}
+
+struct PhaseResult {
+  std::size_t requests = 0;
+  std::size_t errors = 0;  // non-200 answers or broken connections
+  double seconds = 0;
+  std::vector<float> latencies_us;  // the measured window's requests, sorted
+  double rps() const { return requests / seconds; }
+  double percentile_ms(double p) const {
+    if (latencies_us.empty()) return 0;
+    const auto index = std::min(latencies_us.size() - 1, static_cast<std::size_t>(p * latencies_us.size()));
+    return latencies_us[index] / 1000.0;
+  }
+};
+
+// One phase: kConnections keep-alive clients on one io_context (the caller's thread), each
+// sending `request` back to back; timings after the warm-up go into a preallocated array.
+class Phase {
+ public:
+  Phase(std::uint16_t port, std::string request) : endpoint_(asio::ip::make_address("127.0.0.1"), port),
+                                                    request_(std::move(request)) {
+    samples_.resize(kMaxSamples);
+  }
+
+  PhaseResult run() {
+    for (int i = 0; i < kConnections; ++i) connections_.push_back(std::make_unique<Connection>(*this));
+    for (auto& c : connections_) c->start();
+    // Every connection connects before the clock starts.
+    io_.run_for(std::chrono::seconds(5));
+    if (connected_ != kConnections) fail("only " + std::to_string(connected_) + " connections opened");
+    io_.restart();
+    const auto start = Clock::now();
+    measure_from_ = start + kWarmup;
+    stop_at_ = measure_from_ + kMeasure;
+    for (auto& c : connections_) c->send();
+    io_.run_for(kWarmup + kMeasure + std::chrono::seconds(5));
+    const auto measured_end = std::min(Clock::now(), stop_at_);
+    for (auto& c : connections_) c->close();
+
+    PhaseResult result;
+    result.requests = count_;
+    result.errors = errors_;
+    result.seconds = std::chrono::duration<double>(measured_end - measure_from_).count();
+    result.latencies_us.assign(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(count_));
+    std::sort(result.latencies_us.begin(), result.latencies_us.end());
+    return result;
+  }
+
+ private:
+  class Connection {
+   public:
+    explicit Connection(Phase& phase) : phase_(phase), socket_(phase.io_) {}
+
+    void start() {
+      socket_.async_connect(phase_.endpoint_, [this](beast::error_code error) {
+        if (error) return phase_.broken();
+        socket_.set_option(tcp::no_delay(true));
+        ++phase_.connected_;
+        if (phase_.connected_ == kConnections) phase_.io_.stop();
+      });
+    }
+
+    void send() {
+      sent_at_ = Clock::now();
+      if (sent_at_ >= phase_.stop_at_ || phase_.count_ >= kMaxSamples) return phase_.finished();
+      asio::async_write(socket_, asio::buffer(phase_.request_), [this](beast::error_code error, std::size_t) {
+        if (error) return phase_.broken();
+        parser_.emplace();
+        bhttp::async_read(socket_, buffer_, *parser_, [this](beast::error_code error, std::size_t) {
+          if (error) return phase_.broken();
+          const auto done = Clock::now();
+          if (parser_->get().result_int() != 200) ++phase_.errors_;
+          if (sent_at_ >= phase_.measure_from_ && done <= phase_.stop_at_ && phase_.count_ < kMaxSamples) {
+            phase_.samples_[phase_.count_++] = std::chrono::duration<float, std::micro>(done - sent_at_).count();
+          }
+          send();
+        });
+      });
+    }
+
+    void close() {
+      beast::error_code ignored;
+      socket_.close(ignored);
+    }
+
+   private:
+    Phase& phase_;
+    tcp::socket socket_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
+    Clock::time_point sent_at_;
+  };
+
+  void broken() {
+    ++errors_;
+    finished();
+  }
+  void finished() {
+    if (++finished_ == kConnections) io_.stop();
+  }
+
+  asio::io_context io_{1};
+  tcp::endpoint endpoint_;
+  std::string request_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<float> samples_;
+  std::size_t count_ = 0;
+  std::size_t errors_ = 0;
+  int connected_ = 0;
+  int finished_ = 0;
+  Clock::time_point measure_from_;
+  Clock::time_point stop_at_;
+};
+
+void print_row(const char* name, const PhaseResult& r) {
+  std::printf("%-34s %10.0f %8zu %8.3f %8.3f %8.3f %8.3f\n", name, r.rps(), r.errors, r.percentile_ms(0.50),
+              r.percentile_ms(0.90), r.percentile_ms(0.99), r.latencies_us.empty() ? 0.0 : r.latencies_us.back() / 1000.0);
+}
+
+}  // namespace
+
+int main() {
+  const std::filesystem::path dir = make_temp_dir();
+  int status = 0;
+  {
+    store::Options store_options;
+    store_options.data_dir = dir;
+    store_options.sync = false;
+    auto opened = store::Store::open(store_options);
+    if (!opened) fail("cannot open the store: " + opened.error().message);
+    std::unique_ptr<store::Store> s = std::move(opened.value());
+    build_world(*s);
+
+    // Composed as cli/serve.cc composes it.
+    const sigv4::SystemClock clock;
+    const gatehouse::server::authz::Pipeline pipeline(*s, clock);
+    const gatehouse::server::control::LambdaApi lambda_api(*s, pipeline, clock, {"us-east-1"});
+    gatehouse::server::metrics::Registry registry;
+    gatehouse::server::metrics::ServiceMetrics metrics(registry);
+    http::Router router;
+    http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
+    http::add_query_route(router, http::unknown_query_action);
+
+    http::ServerConfig config;
+    config.threads = 1;  // one core for the server, the other for the load generator
+    config.drain_timeout = std::chrono::seconds(2);
+    config.log = [](std::string_view line) { std::fprintf(stderr, "server: %.*s\n", int(line.size()), line.data()); };
+    http::Server server(std::move(config), std::move(router), metrics);
+    if (auto error = server.listen("127.0.0.1", 0)) fail("listen: " + *error);
+    const std::uint16_t port = server.bound_port();
+    std::thread server_thread([&server] { server.run(); });
+
+    const std::string host = "127.0.0.1:" + std::to_string(port);
+    const PhaseResult healthz = Phase(port, raw_request("/healthz", {{"Host", host}})).run();
+    const PhaseResult authorized = Phase(port, signed_configuration_request(port)).run();
+
+    server.stop();
+    server_thread.join();
+
+    std::printf("server_bench: loopback 127.0.0.1, keep-alive, %d connections; server 1 thread, load generator 1 thread;\n"
+                "              %lld ms warm-up then %lld s measured per phase\n",
+                kConnections, static_cast<long long>(kWarmup.count()), static_cast<long long>(kMeasure.count()));
+    std::printf("%-34s %10s %8s %8s %8s %8s %8s\n", "route", "req/s", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms");
+    print_row("GET /healthz (no auth)", healthz);
+    print_row("GetFunctionConfiguration (SigV4)", authorized);
+
+    const double ratio = authorized.rps() / healthz.rps();
+    const double p99 = authorized.percentile_ms(0.99);
+    std::printf("ratio authorized/healthz: %.1f%% (target >= %.0f%%): %s\n", ratio * 100, kRatioTarget * 100,
+                ratio >= kRatioTarget ? "met" : "MISSED");
+    std::printf("authorized p99: %.3f ms (target < %.1f ms): %s\n", p99, kP99TargetMs, p99 < kP99TargetMs ? "met" : "MISSED");
+    // Non-200 answers mean the setup is wrong and the figures measure the wrong thing.
+    if (healthz.errors != 0 || authorized.errors != 0) {
+      std::fprintf(stderr, "server_bench: requests failed; the figures are not valid\n");
+      status = 1;
+    }
+  }
+  std::filesystem::remove_all(dir);
+  return status;
+}
