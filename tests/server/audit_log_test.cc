@@ -60,31 +60,13 @@ struct Audited {
   server::control::LambdaApi api{world.store(), pipeline, clock, {"us-east-1", log.get(), &metrics}};
   ~Audited() { std::filesystem::remove_all(path.parent_path()); }
 
-  // As World::call, through the audited API.
+  // As World::call, through the audited API, with a User-Agent for the record.
   Response call(std::string_view method, const std::string& target, const std::string& body = "",
                 std::string_view key = kAliceKey, std::string_view secret = kAliceSecret) {
-    std::vector<sigv4::Header> headers = {{"Host", "127.0.0.1:9000"}, {"User-Agent", "Boto3/1.34.0 test"}};
-    if (!body.empty()) headers.push_back({"Content-Type", "application/json"});
-    sigv4::SignInput input{method, target, headers, sigv4::PayloadHash::of_body(body)};
-    sigv4::SignOptions options{"us-east-1", "lambda", clock.now(), std::nullopt, false};
-    auto signed_request = sigv4::sign_request(input, {key, secret, std::nullopt}, options);
-    if (!signed_request) FAIL(signed_request.error());
-    server::http::HttpRequest request;
-    request.method = std::string(method);
-    request.target = target;
-    const auto parts = sigv4::split_request_target(target);
-    request.path = std::string(parts.path);
-    request.query = std::string(parts.query);
-    for (const auto& [n, v] : signed_request.value().headers) request.headers.push_back({n, v});
-    request.body = body;
-    request.peer_address = "127.0.0.1";
+    auto request = World::signed_request(method, target, body, key, secret, clock.now(),
+                                         {{"User-Agent", "Boto3/1.34.0 test"}});
     request.request_id = "5c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f";
-    const server::http::HttpResponse response = api.handle(request);
-    Response out;
-    out.status = response.status;
-    if (const auto* type = response.header("x-amzn-ErrorType")) out.error_type = *type;
-    out.body = response.body;
-    return out;
+    return World::call_api(api, request);
   }
 };
 

@@ -116,13 +116,21 @@ class World {
   Response call(std::string_view method, const std::string& target, const std::string& body = "",
                 std::string_view key = kAliceKey, std::string_view secret = kAliceSecret,
                 std::vector<std::pair<std::string, std::string>> extra_headers = {}) {
+    return call_api(api_, signed_request(method, target, body, key, secret, clock_.now(), std::move(extra_headers)));
+  }
+
+  // A request as a SigV4 client sends it, signed for lambda in us-east-1 at `now`.
+  static server::http::HttpRequest signed_request(std::string_view method, const std::string& target,
+                                                  const std::string& body, std::string_view key,
+                                                  std::string_view secret, sigv4::TimePoint now,
+                                                  std::vector<std::pair<std::string, std::string>> extra_headers = {}) {
     std::vector<std::pair<std::string, std::string>> owned = {{"Host", "127.0.0.1:9000"}};
     if (!body.empty()) owned.emplace_back("Content-Type", "application/json");
     owned.insert(owned.end(), extra_headers.begin(), extra_headers.end());
     std::vector<sigv4::Header> headers;
     for (const auto& [n, v] : owned) headers.push_back({n, v});
     sigv4::SignInput input{method, target, headers, sigv4::PayloadHash::of_body(body)};
-    sigv4::SignOptions options{"us-east-1", "lambda", clock_.now(), std::nullopt, false};
+    sigv4::SignOptions options{"us-east-1", "lambda", now, std::nullopt, false};
     auto signed_request = sigv4::sign_request(input, {key, secret, std::nullopt}, options);
     if (!signed_request) FAIL(signed_request.error());
     server::http::HttpRequest request;
@@ -134,7 +142,12 @@ class World {
     for (const auto& [n, v] : signed_request.value().headers) request.headers.push_back({n, v});
     request.body = body;
     request.peer_address = "127.0.0.1";
-    const server::http::HttpResponse response = api_.handle(request);
+    return request;
+  }
+
+  // Sends a request through an API and keeps what the tests look at.
+  static Response call_api(const server::control::LambdaApi& api, const server::http::HttpRequest& request) {
+    const server::http::HttpResponse response = api.handle(request);
     Response out;
     out.status = response.status;
     if (const auto* type = response.header("x-amzn-ErrorType")) out.error_type = *type;
