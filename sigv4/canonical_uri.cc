@@ -6,25 +6,18 @@ namespace gatehouse::sigv4 {
 
 namespace {
 
-// True when normalization would leave the path as it is: it starts with '/' and has no empty,
-// "." or ".." segment. SDK paths always qualify, so they take one encoding pass.
-bool is_normal_path(std::string_view path) noexcept {
-  if (path.empty() || path.front() != '/') return false;
-  std::size_t segment_start = 1;
-  for (std::size_t i = 1; i <= path.size(); ++i) {
-    if (i < path.size() && path[i] != '/') continue;
-    const std::string_view segment = path.substr(segment_start, i - segment_start);
-    // An empty segment is allowed only as the end of a trailing slash.
-    if ((segment.empty() && i < path.size()) || segment == "." || segment == "..") return false;
-    segment_start = i + 1;
-  }
-  return true;
+// True when the path surely needs no normalization: it starts with '/' and holds neither "//"
+// nor "/." (a name such as ".well-known" takes the general path, which gives the same result).
+// SDK paths qualify, so they take one encoding pass.
+bool is_plain_path(std::string_view path) noexcept {
+  return !path.empty() && path.front() == '/' && path.find("//") == std::string_view::npos &&
+         path.find("/.") == std::string_view::npos;
 }
 
 }  // namespace
 
 void append_canonical_uri(std::string& out, std::string_view raw_path) {
-  if (is_normal_path(raw_path)) {
+  if (is_plain_path(raw_path)) {
     append_uri_encoded(out, raw_path, SlashRule::Keep);
     return;
   }

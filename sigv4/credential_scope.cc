@@ -8,11 +8,12 @@ std::optional<CredentialParts> split_credential(std::string_view credential) noe
   std::array<std::string_view, 5> parts;
   std::size_t count = 0;
   std::size_t start = 0;
-  for (std::size_t i = 0; i <= credential.size(); ++i) {
-    if (i < credential.size() && credential[i] != '/') continue;
+  while (true) {
+    const std::size_t slash = credential.find('/', start);
     if (count == parts.size()) return std::nullopt;
-    parts[count++] = credential.substr(start, i - start);
-    start = i + 1;
+    parts[count++] = credential.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
   }
   if (count != parts.size()) return std::nullopt;
   return CredentialParts{parts[0], {parts[1], parts[2], parts[3]}, parts[4]};
