@@ -1,13 +1,21 @@
 #include "sigv4/canonical_headers.h"
 
+#include <array>
+
 namespace gatehouse::sigv4 {
 namespace {
 
 constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
 // Blanks of a header value: spaces, tabs and the CR/LF of an obs-fold continuation, which
-// counts as one blank run (spec section 4.4).
-constexpr bool is_value_blank(char c) noexcept { return is_blank(c) || c == '\r' || c == '\n'; }
+// counts as one blank run (spec section 4.4). A table: every value byte is tested.
+constexpr auto kValueBlanks = [] {
+  std::array<bool, 256> blanks{};
+  for (const char c : {' ', '\t', '\r', '\n'}) blanks[static_cast<unsigned char>(c)] = true;
+  return blanks;
+}();
+
+constexpr bool is_value_blank(char c) noexcept { return kValueBlanks[static_cast<unsigned char>(c)]; }
 
 // Appends the canonical values of every `name` header, joined with ','; false when none.
 bool append_joined_values(std::string& out, std::string_view name, std::span<const Header> headers) {

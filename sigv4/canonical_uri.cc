@@ -6,21 +6,36 @@ namespace gatehouse::sigv4 {
 
 namespace {
 
-// True when the path surely needs no normalization: it starts with '/' and holds neither "//"
-// nor "/." (a name such as ".well-known" takes the general path, which gives the same result).
-// SDK paths qualify, so they take one encoding pass.
-bool is_plain_path(std::string_view path) noexcept {
-  return !path.empty() && path.front() == '/' && path.find("//") == std::string_view::npos &&
-         path.find("/.") == std::string_view::npos;
+// Encodes a path that needs no normalization (it starts with '/' and holds neither "//" nor
+// "/.") in one pass. At anything else it restores `out` and returns false, and the general
+// path takes over (a name such as ".well-known" goes there too, with the same result). SDK
+// paths always take this pass.
+bool append_plain_path(std::string& out, std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  const std::size_t start = out.size();
+  std::size_t literal_from = 0;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '/') {
+      if (i + 1 < path.size() && (path[i + 1] == '/' || path[i + 1] == '.')) {
+        out.resize(start);
+        return false;
+      }
+      continue;
+    }
+    if (is_unreserved(c)) continue;
+    out.append(path.data() + literal_from, i - literal_from);
+    append_escape(out, c);
+    literal_from = i + 1;
+  }
+  out.append(path.data() + literal_from, path.size() - literal_from);
+  return true;
 }
 
 }  // namespace
 
 void append_canonical_uri(std::string& out, std::string_view raw_path) {
-  if (is_plain_path(raw_path)) {
-    append_uri_encoded(out, raw_path, SlashRule::Keep);
-    return;
-  }
+  if (append_plain_path(out, raw_path)) return;
   const std::size_t root = out.size();
   out.push_back('/');
   const bool trailing_slash = !raw_path.empty() && raw_path.back() == '/';

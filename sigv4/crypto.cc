@@ -109,24 +109,25 @@ HexDigest to_hex(const Digest& digest) noexcept {
 }
 
 std::optional<Digest> from_lower_hex(std::string_view hex) noexcept {
-  // -1 for every byte that is not a lower-case hex digit.
+  // 0xff for every byte that is not a lower-case hex digit.
   static constexpr auto kValues = [] {
-    std::array<signed char, 256> values{};
-    values.fill(-1);
-    for (int c = '0'; c <= '9'; ++c) values[c] = static_cast<signed char>(c - '0');
-    for (int c = 'a'; c <= 'f'; ++c) values[c] = static_cast<signed char>(c - 'a' + 10);
+    std::array<std::uint8_t, 256> values{};
+    values.fill(0xff);
+    for (int c = '0'; c <= '9'; ++c) values[c] = static_cast<std::uint8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) values[c] = static_cast<std::uint8_t>(c - 'a' + 10);
     return values;
   }();
   if (hex.size() != kHexDigestSize) return std::nullopt;
+  const auto* digits = reinterpret_cast<const unsigned char*>(hex.data());
   Digest out;
-  int invalid = 0;
+  unsigned invalid = 0;
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const int high = kValues[static_cast<unsigned char>(hex[2 * i])];
-    const int low = kValues[static_cast<unsigned char>(hex[2 * i + 1])];
+    const unsigned high = kValues[digits[2 * i]];
+    const unsigned low = kValues[digits[2 * i + 1]];
     invalid |= high | low;
     out[i] = static_cast<unsigned char>((high << 4) | (low & 0x0f));
   }
-  if (invalid < 0) return std::nullopt;
+  if ((invalid & 0xf0) != 0) return std::nullopt;
   return out;
 }
 

@@ -5,16 +5,12 @@
 namespace gatehouse::sigv4 {
 namespace {
 
-constexpr std::array<bool, 256> make_unreserved_table() {
-  std::array<bool, 256> table{};
-  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
-  for (int c = '0'; c <= '9'; ++c) table[c] = true;
-  table['-'] = table['_'] = table['.'] = table['~'] = true;
+// The path rule keeps '/' too; one table lookup per byte either way.
+constexpr std::array<bool, 256> kUnreservedOrSlash = [] {
+  std::array<bool, 256> table = kUnreservedBytes;
+  table['/'] = true;
   return table;
-}
-
-constexpr std::array<bool, 256> kUnreserved = make_unreserved_table();
+}();
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -25,19 +21,15 @@ int hex_value(char c) noexcept {
 
 }  // namespace
 
-bool is_unreserved(char c) noexcept { return kUnreserved[static_cast<unsigned char>(c)]; }
-
 void append_uri_encoded(std::string& out, std::string_view in, SlashRule slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  const bool keep_slash = slash == SlashRule::Keep;
+  const std::array<bool, 256>& literal = slash == SlashRule::Keep ? kUnreservedOrSlash : kUnreservedBytes;
   std::size_t literal_from = 0;
   for (std::size_t i = 0; i < in.size(); ++i) {
     const auto byte = static_cast<unsigned char>(in[i]);
-    if (kUnreserved[byte] || (keep_slash && byte == '/')) continue;
+    if (literal[byte]) continue;
     // Runs of literal bytes are copied whole; most names and paths are one run.
     out.append(in.data() + literal_from, i - literal_from);
-    const char escape[3] = {'%', kHex[byte >> 4], kHex[byte & 0x0f]};
-    out.append(escape, 3);
+    append_escape(out, in[i]);
     literal_from = i + 1;
   }
   out.append(in.data() + literal_from, in.size() - literal_from);

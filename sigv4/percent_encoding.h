@@ -2,6 +2,7 @@
 // every byte except the unreserved characters A-Z a-z 0-9 - _ . ~, upper-case hex).
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -17,7 +18,25 @@ void append_uri_encoded(std::string& out, std::string_view in, SlashRule slash);
 // two hex digits.
 bool append_percent_decoded(std::string& out, std::string_view in);
 
+// The bytes "Create a canonical request" leaves literal: A-Z a-z 0-9 - _ . ~
+inline constexpr auto kUnreservedBytes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  table['-'] = table['_'] = table['.'] = table['~'] = true;
+  return table;
+}();
+
 // True for the bytes "Create a canonical request" leaves literal in a query name or value.
-bool is_unreserved(char c) noexcept;
+inline bool is_unreserved(char c) noexcept { return kUnreservedBytes[static_cast<unsigned char>(c)]; }
+
+// Appends the %XX escape of one byte, upper-case hex.
+inline void append_escape(std::string& out, char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const auto byte = static_cast<unsigned char>(c);
+  const char escape[3] = {'%', kHex[byte >> 4], kHex[byte & 0x0f]};
+  out.append(escape, 3);
+}
 
 }  // namespace gatehouse::sigv4
