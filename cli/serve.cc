@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <system_error>
 
 #include "cli/commands.h"
@@ -31,6 +32,7 @@ constexpr std::string_view kUsage =
     "usage: gatehouse serve --data DIR [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
     "                       [--bootstrap FILE] [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
+    "                       [--debug-signatures]\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
@@ -48,6 +50,9 @@ constexpr std::string_view kUsage =
     "  --idle-timeout S      close a keep-alive connection idle this long (default 60)\n"
     "  --header-timeout S    a request's header must arrive within this (default 10)\n"
     "  --drain-timeout S     on shutdown, wait at most this for in-flight requests (default 20)\n"
+    "  --debug-signatures    log the canonical request and string to sign the server computed\n"
+    "                        for each signature mismatch (never a secret), to compare with\n"
+    "                        `gatehouse sign`\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -105,6 +110,7 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   options.idle_timeout = seconds_option(vm, "idle-timeout", options.idle_timeout);
   options.header_timeout = seconds_option(vm, "header-timeout", options.header_timeout);
   options.drain_timeout = seconds_option(vm, "drain-timeout", options.drain_timeout);
+  options.debug_signatures = vm.count("debug-signatures") > 0;
 
   std::error_code error;
   if (vm.count("bootstrap")) {
@@ -162,7 +168,7 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "grpc-listen", po::value<std::string>())("bootstrap", po::value<std::string>())(
       "region", po::value<std::string>())("audit-log", po::value<std::string>())(
       "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
-      "drain-timeout", po::value<std::string>())("help", "");
+      "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "");
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -227,7 +233,18 @@ int run_serve(const Args& args, Io io) {
   // The one pipeline, and the Lambda control plane around it. The IAM/STS query API is
   // not composed in yet: `/` answers its family's unknown-action error.
   const sigv4::SystemClock clock;
-  const server::authz::Pipeline pipeline(*store, clock);
+  server::authz::Pipeline pipeline(*store, clock);
+  std::mutex log_mutex;
+  if (options.debug_signatures) {
+    // "Troubleshoot signing": what the server computed, to compare with the client's.
+    pipeline.set_signature_debug([&io, &log_mutex](const sigv4::SignatureTrace& trace) {
+      if (trace.matched) return;
+      const std::lock_guard lock(log_mutex);
+      io.err << "gatehouse: debug: signature mismatch for access key " << trace.access_key_id
+             << "\n--- canonical request ---\n" << trace.canonical_request
+             << "\n--- string to sign ---\n" << trace.string_to_sign << "\n---" << std::endl;
+    });
+  }
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, {options.region, audit_log.get(), &metrics});
   http::Router router;
   http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });

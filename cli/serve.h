@@ -27,6 +27,7 @@ struct ServeOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds drain_timeout{20'000};
+  bool debug_signatures = false;  // log the canonical request and string to sign of each mismatch
 };
 
 // "HOST:PORT" with HOST a name, an IPv4 literal or a bracketed IPv6 literal; port 0-65535.

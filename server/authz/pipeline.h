@@ -105,6 +105,10 @@ class Pipeline {
 
   const sigv4::Verifier& verifier() const noexcept { return verifier_; }
 
+  // Sees every signature the pipeline computes (canonical request and string to
+  // sign; never a secret), for an operator's debug log. Set before serving.
+  void set_signature_debug(sigv4::DebugHook hook) { verifier_.set_debug_hook(std::move(hook)); }
+
  private:
   const store::Store& store_;
   const sigv4::Clock& clock_;

@@ -72,7 +72,11 @@ TEST_CASE("serve options: defaults, validation and the data directory", "[cli][s
   CHECK(options.grpc_listen.port == 9001);
   CHECK(options.region == "us-east-1");
   CHECK(!options.bootstrap);
+  CHECK_FALSE(options.debug_signatures);
   CHECK(fs::is_directory(dir));
+  const auto debug = parse_serve_options({"--data", dir.string(), "--debug-signatures"});
+  REQUIRE(std::holds_alternative<ServeOptions>(debug));
+  CHECK(std::get<ServeOptions>(debug).debug_signatures);
   fs::remove_all(dir.parent_path().parent_path());
 }
 

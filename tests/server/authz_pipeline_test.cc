@@ -213,3 +213,25 @@ TEST_CASE("cross-account calls need the function policy and the caller's identit
   query.resource_policy = &rp;
   CHECK(pipeline.authorize(principal.value(), transport, query).allowed());
 }
+
+TEST_CASE("the signature debug hook shows what the server computed, never the secret", "[server][authz]") {
+  TempDir dir;
+  auto s = make_world(dir.path);
+  const sigv4::FixedClock clock(std::chrono::system_clock::now());
+  Pipeline pipeline(*s, clock);
+  std::vector<std::pair<bool, std::string>> seen;  // (matched, canonical request + string to sign)
+  pipeline.set_signature_debug([&seen](const sigv4::SignatureTrace& trace) {
+    seen.emplace_back(trace.matched, std::string(trace.canonical_request) + "\n" + std::string(trace.string_to_sign));
+  });
+  const sigv4::Endpoint endpoint = sigv4::Endpoint::lambda("us-east-1");
+  Signed good = sign_get(kGetConfiguration, kAliceKey, kAliceSecret, clock.now());
+  REQUIRE(pipeline.authenticate(good.view(), endpoint));
+  Signed bad = sign_get(kGetConfiguration, kAliceKey, "wrongSecretKeyEXAMPLEwrongSecretKeyEXAM0", clock.now());
+  REQUIRE_FALSE(pipeline.authenticate(bad.view(), endpoint));
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].first);
+  CHECK_FALSE(seen[1].first);
+  CHECK(seen[1].second.starts_with("GET\n/2015-03-31/functions/F/configuration\n"));
+  CHECK(seen[1].second.find("AWS4-HMAC-SHA256") != std::string::npos);
+  CHECK(seen[1].second.find(kAliceSecret) == std::string::npos);
+}
