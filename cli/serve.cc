@@ -16,7 +16,10 @@
 #include "server/control/lambda_api.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
+#include "server/iam/common.h"
 #include "server/metrics/metrics.h"
+#include "server/query/api.h"
+#include "server/sts/operations.h"
 #include "sigv4/clock.h"
 #include "store/bootstrap.h"
 #include "store/store.h"
@@ -230,8 +233,8 @@ int run_serve(const Args& args, Io io) {
   server::metrics::Registry registry;
   server::metrics::ServiceMetrics metrics(registry);
 
-  // The one pipeline, and the Lambda control plane around it. The IAM/STS query API is
-  // not composed in yet: `/` answers its family's unknown-action error.
+  // The one pipeline, and the two APIs around it: the Lambda control plane and the IAM/STS
+  // query API.
   const sigv4::SystemClock clock;
   server::authz::Pipeline pipeline(*store, clock);
   std::mutex log_mutex;
@@ -248,7 +251,9 @@ int run_serve(const Args& args, Io io) {
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, {options.region, audit_log.get(), &metrics});
   http::Router router;
   http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
-  http::add_query_route(router, http::unknown_query_action);
+  const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
+                                         server::sts::operations(), {audit_log.get(), &metrics});
+  http::add_query_route(router, [&query_api](const http::HttpRequest& r) { return query_api.handle(r); });
 
   http::ServerConfig config;
   config.idle_timeout = options.idle_timeout;

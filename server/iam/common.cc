@@ -1,0 +1,207 @@
+#include "server/iam/common.h"
+
+namespace gatehouse::server::iam {
+
+Outcome<std::string> name_parameter(const Call& call, std::string_view name, std::string_view member,
+                                    std::size_t max_length) {
+  auto value = call.required(name, member);
+  if (!value) return value.error();
+  if (auto ok = store::check_name(value.value(), member, max_length); !ok) return query::from_store(ok.error());
+  return std::move(value).value();
+}
+
+Outcome<std::string> path_parameter(const Call& call, std::string_view name, std::string_view member) {
+  const std::string* value = call.params().find(name);
+  if (!value) return std::string("/");
+  if (auto ok = store::check_path(*value); !ok) {
+    store::Error error = ok.error();
+    // The store names the member `path`; PathPrefix and friends have their own names.
+    if (member != "path") {
+      const auto at = error.message.find("at 'path'");
+      if (at != std::string::npos) error.message.replace(at, 9, "at '" + std::string(member) + "'");
+    }
+    return query::from_store(error);
+  }
+  return *value;
+}
+
+Outcome<store::Tags> tags_parameter(const Call& call, std::string_view list) {
+  store::Tags tags;
+  for (const std::string& prefix : call.params().member_prefixes(list)) {
+    const std::string* key = call.params().find(prefix + ".Key");
+    const std::string* value = call.params().find(prefix + ".Value");
+    if (!key) return query::missing("tags.member.key");
+    if (!value) return query::missing("tags.member.value");
+    if (tags.contains(*key)) {
+      return query::invalid_input("Duplicate tag keys found. Please note that Tag keys are case insensitive.");
+    }
+    tags[*key] = *value;
+  }
+  return tags;
+}
+
+Outcome<std::optional<bool>> bool_parameter(const Call& call, std::string_view name, std::string_view member) {
+  const std::string* value = call.params().find(name);
+  if (!value) return std::optional<bool>();
+  if (*value == "true") return std::optional<bool>(true);
+  if (*value == "false") return std::optional<bool>(false);
+  return query::invalid(*value, member, "Member must be a boolean");
+}
+
+Outcome<std::optional<std::int64_t>> int_parameter(const Call& call, std::string_view name, std::string_view member,
+                                                   std::int64_t min, std::int64_t max) {
+  const std::string* value = call.params().find(name);
+  if (!value) return std::optional<std::int64_t>();
+  std::int64_t n = 0;
+  bool ok = !value->empty() && value->size() <= 18;
+  std::size_t i = 0;
+  bool negative = false;
+  if (ok && ((*value)[0] == '-' || (*value)[0] == '+')) {
+    negative = (*value)[0] == '-';
+    i = 1;
+    ok = value->size() > 1;
+  }
+  for (; ok && i < value->size(); ++i) {
+    const char c = (*value)[i];
+    ok = c >= '0' && c <= '9';
+    n = n * 10 + (c - '0');
+  }
+  if (!ok) return query::invalid(*value, member, "Member must be a number");
+  if (negative) n = -n;
+  if (n < min) {
+    return query::invalid(*value, member, "Member must have value greater than or equal to " + std::to_string(min));
+  }
+  if (n > max) {
+    return query::invalid(*value, member, "Member must have value less than or equal to " + std::to_string(max));
+  }
+  return std::optional<std::int64_t>(n);
+}
+
+std::vector<authz::ContextKey> request_tag_keys(const store::Tags& tags) {
+  std::vector<authz::ContextKey> keys;
+  authz::ContextKey tag_keys{"aws:TagKeys", {}, true};
+  for (const auto& [k, v] : tags) {
+    keys.push_back({"aws:RequestTag/" + k, {v}, false});
+    tag_keys.values.push_back(k);
+  }
+  if (!tags.empty()) keys.push_back(std::move(tag_keys));
+  return keys;
+}
+
+void Page::write_tail(Xml& xml) const {
+  xml.element("IsTruncated", truncated);
+  if (truncated) xml.element("Marker", next_marker);
+}
+
+Outcome<Page> paginate(const Call& call, const std::vector<std::string>& keys) {
+  auto max_items = int_parameter(call, "MaxItems", "maxItems", 1, 1000);
+  if (!max_items) return max_items.error();
+  const std::size_t limit = static_cast<std::size_t>(max_items.value().value_or(100));
+  Page page;
+  if (const std::string* marker = call.params().find("Marker")) {
+    if (marker->empty()) return query::invalid(*marker, "marker", "Member must have length greater than or equal to 1");
+    // The marker is the key of the first item of the page: items deleted meanwhile are skipped.
+    page.begin = static_cast<std::size_t>(std::lower_bound(keys.begin(), keys.end(), *marker) - keys.begin());
+  }
+  page.end = std::min(keys.size(), page.begin + limit);
+  page.truncated = page.end < keys.size();
+  if (page.truncated) page.next_marker = keys[page.end];
+  return page;
+}
+
+void write_tags(Xml& xml, const store::Tags& tags) {
+  if (tags.empty()) return;
+  xml.open("Tags");
+  for (const auto& [k, v] : tags) xml.open("member").element("Key", k).element("Value", v).close("member");
+  xml.close("Tags");
+}
+
+namespace {
+
+void write_boundary(Xml& xml, const std::string& boundary) {
+  if (boundary.empty()) return;
+  xml.open("PermissionsBoundary")
+      .element("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+      .element("PermissionsBoundaryArn", boundary)
+      .close("PermissionsBoundary");
+}
+
+}  // namespace
+
+void write_user(Xml& xml, const store::User& user, bool detailed) {
+  xml.element("Path", user.path)
+      .element("UserName", user.name)
+      .element("UserId", user.id)
+      .element("Arn", user.arn)
+      .element("CreateDate", query::iso8601(user.created));
+  if (!detailed) return;
+  write_boundary(xml, user.boundary);
+  write_tags(xml, user.tags);
+}
+
+void write_group(Xml& xml, const store::Group& group) {
+  xml.element("Path", group.path)
+      .element("GroupName", group.name)
+      .element("GroupId", group.id)
+      .element("Arn", group.arn)
+      .element("CreateDate", query::iso8601(group.created));
+}
+
+void write_role(Xml& xml, const store::Role& role, bool detailed) {
+  xml.element("Path", role.path)
+      .element("RoleName", role.name)
+      .element("RoleId", role.id)
+      .element("Arn", role.arn)
+      .element("CreateDate", query::iso8601(role.created))
+      .element("AssumeRolePolicyDocument", query::url_encode_document(role.trust.document));
+  if (!role.description.empty()) xml.element("Description", role.description);
+  xml.element("MaxSessionDuration", static_cast<std::int64_t>(role.max_session_duration));
+  if (!detailed) return;
+  write_boundary(xml, role.boundary);
+  write_tags(xml, role.tags);
+  xml.empty("RoleLastUsed");
+}
+
+void write_policy(Xml& xml, const store::PolicyView& view, bool detailed) {
+  const store::ManagedPolicy& p = view.policy;
+  xml.element("PolicyName", p.name)
+      .element("PolicyId", p.id)
+      .element("Arn", p.arn)
+      .element("Path", p.path)
+      .element("DefaultVersionId", p.default_version)
+      .element("AttachmentCount", static_cast<std::int64_t>(view.usage.attachments))
+      .element("PermissionsBoundaryUsageCount", static_cast<std::int64_t>(view.usage.boundaries))
+      .element("IsAttachable", true);
+  if (detailed && !p.description.empty()) xml.element("Description", p.description);
+  xml.element("CreateDate", query::iso8601(p.created)).element("UpdateDate", query::iso8601(p.updated));
+  if (detailed) write_tags(xml, p.tags);
+}
+
+Outcome<void> read(const Call& call, const std::function<Outcome<void>(const store::Snapshot&)>& fn) {
+  std::optional<ApiError> failed;
+  auto status = call.store().read([&](const store::Snapshot& s) -> store::Result<void> {
+    if (auto ok = fn(s); !ok) failed = ok.error();
+    return store::success();
+  });
+  if (!status) return query::from_store(status.error());
+  if (failed) return *failed;
+  return policy::success();
+}
+
+Outcome<void> write(const Call& call, const std::function<Outcome<void>(store::Mutation&)>& fn) {
+  std::optional<ApiError> failed;
+  auto status = call.store().write([&](store::Mutation& m) -> store::Result<void> {
+    failed.reset();  // a retried transaction (map growth) starts over
+    if (auto ok = fn(m); !ok) {
+      failed = ok.error();
+      // Any error value aborts the transaction; the ApiError is the one answered.
+      return store::Error{failed->code, failed->status, failed->message};
+    }
+    return store::success();
+  });
+  if (failed) return *failed;
+  if (!status) return query::from_store(status.error());
+  return policy::success();
+}
+
+}  // namespace gatehouse::server::iam

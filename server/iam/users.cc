@@ -1,0 +1,158 @@
+// Users: CreateUser, GetUser, DeleteUser, ListUsers (iam-sts-api.md 3.1).
+#include "server/iam/operations.h"
+
+namespace gatehouse::server::iam {
+namespace {
+
+constexpr std::size_t kMaxUserName = 64;
+
+// The user a call names, or the caller itself when the name is omitted (GetUser,
+// CreateAccessKey, ListAccessKeys): empty for an account's root.
+Outcome<std::string> user_or_caller(const Call& call) {
+  if (call.params().has("UserName")) return name_parameter(call, "UserName", "userName", kMaxUserName);
+  switch (call.principal().credential->principal.kind) {
+    case store::CredentialKind::User:
+    case store::CredentialKind::UserSession: return call.caller().name;
+    case store::CredentialKind::Root:
+    case store::CredentialKind::RootSession: return std::string();
+    case store::CredentialKind::RoleSession: break;
+  }
+  return ApiError{400, "ValidationError", "Must specify userName when calling with non-User credentials"};
+}
+
+}  // namespace
+
+Outcome<std::string> named_user_or_caller(const Call& call) { return user_or_caller(call); }
+
+std::string user_arn(const Call& call, std::string_view path, std::string_view name) {
+  return store::iam_arn(call.account(), "user", path, name);
+}
+
+Outcome<store::User> existing_user(const Call& call, std::string_view name) {
+  Outcome<store::User> out = ApiError{};
+  auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
+    auto user = lift(s.get_user(call.account(), name));
+    if (!user) return user.error();
+    out = std::move(user).value();
+    return policy::success();
+  });
+  if (!status) return status.error();
+  return out;
+}
+
+Outcome<std::string> existing_user_arn(const Call& call, std::string_view name) {
+  auto user = existing_user(call, name);
+  if (!user) {
+    // An unknown user is authorized as the path-less ARN it would have (AWS answers the
+    // caller without permission AccessDenied, not NoSuchEntity).
+    if (user.error().code == "NoSuchEntity") return user_arn(call, "/", name);
+    return user.error();
+  }
+  return user.value().arn;
+}
+
+Reply create_user(const Call& call) {
+  auto name = name_parameter(call, "UserName", "userName", kMaxUserName);
+  if (!name) return name.error();
+  auto path = path_parameter(call);
+  if (!path) return path.error();
+  auto tags = tags_parameter(call);
+  if (!tags) return tags.error();
+  const std::string boundary = call.optional("PermissionsBoundary").value_or("");
+
+  const std::string arn = user_arn(call, path.value(), name.value());
+  std::vector<authz::ContextKey> keys = request_tag_keys(tags.value());
+  if (!boundary.empty()) keys.push_back({"iam:PermissionsBoundary", {boundary}, false});
+  if (auto ok = call.authorize("iam:CreateUser", arn, keys); !ok) return ok.error();
+  if (!tags.value().empty()) {
+    if (auto ok = call.authorize("iam:TagUser", arn, keys); !ok) return ok.error();
+  }
+
+  Xml xml;
+  auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
+    auto user = lift(m.create_user({call.account(), name.value(), path.value(), boundary, tags.value()}));
+    if (!user) return user.error();
+    xml = Xml();
+    xml.open("User");
+    write_user(xml, user.value(), true);
+    xml.close("User");
+    return policy::success();
+  });
+  if (!status) return status.error();
+  return query::answer(std::move(xml));
+}
+
+Reply get_user(const Call& call) {
+  auto name = user_or_caller(call);
+  if (!name) return name.error();
+  Xml xml;
+  if (name.value().empty()) {
+    // The root of the account: AWS answers with the account as the user id and no name.
+    const std::string arn = "arn:aws:iam::" + call.account() + ":root";
+    if (auto ok = call.authorize("iam:GetUser", arn); !ok) return ok.error();
+    auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
+      const auto account = s.find_account(call.account());
+      xml.open("User")
+          .element("UserId", call.account())
+          .element("Arn", arn)
+          .element("CreateDate", query::iso8601(account ? account->created : 0))
+          .close("User");
+      return policy::success();
+    });
+    if (!status) return status.error();
+    return query::answer(std::move(xml));
+  }
+  auto arn = existing_user_arn(call, name.value());
+  if (!arn) return arn.error();
+  if (auto ok = call.authorize("iam:GetUser", arn.value()); !ok) return ok.error();
+  auto user = existing_user(call, name.value());
+  if (!user) return user.error();
+  xml.open("User");
+  write_user(xml, user.value(), true);
+  xml.close("User");
+  return query::answer(std::move(xml));
+}
+
+Reply delete_user(const Call& call) {
+  auto name = name_parameter(call, "UserName", "userName", kMaxUserName);
+  if (!name) return name.error();
+  auto arn = existing_user_arn(call, name.value());
+  if (!arn) return arn.error();
+  if (auto ok = call.authorize("iam:DeleteUser", arn.value()); !ok) return ok.error();
+  auto status = write(call, [&](store::Mutation& m) { return lift(m.delete_user(call.account(), name.value())); });
+  if (!status) return status.error();
+  return query::no_output();
+}
+
+Reply list_users(const Call& call) {
+  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  if (!prefix) return prefix.error();
+  if (auto ok = call.authorize("iam:ListUsers", "*"); !ok) return ok.error();
+  std::vector<store::User> users;
+  auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
+    users = s.list_users(call.account(), prefix.value());
+    return policy::success();
+  });
+  if (!status) return status.error();
+  std::sort(users.begin(), users.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::vector<std::string> keys;
+  for (const auto& u : users) keys.push_back(u.name);
+  auto page = paginate(call, keys);
+  if (!page) return page.error();
+  Xml xml;
+  if (page.value().begin == page.value().end) {
+    xml.empty("Users");
+  } else {
+    xml.open("Users");
+    for (std::size_t i = page.value().begin; i < page.value().end; ++i) {
+      xml.open("member");
+      write_user(xml, users[i], false);
+      xml.close("member");
+    }
+    xml.close("Users");
+  }
+  page.value().write_tail(xml);
+  return query::answer(std::move(xml));
+}
+
+}  // namespace gatehouse::server::iam

@@ -1,0 +1,309 @@
+#include "server/query/api.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <vector>
+
+#include "policy/arn.h"
+#include "sigv4/error_response.h"
+#include "store/aws_errors.h"
+
+namespace gatehouse::server::query {
+namespace {
+
+constexpr std::string_view kIamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/";
+constexpr std::string_view kStsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+std::string_view namespace_of(http::QueryService service) {
+  return service == http::QueryService::Sts ? kStsNamespace : kIamNamespace;
+}
+
+http::HttpResponse error_response(const ApiError& error, std::string_view request_id, http::QueryService service) {
+  return http::query_error(error.status, error.code, error.message, request_id, service);
+}
+
+// The region of the SigV4 scope (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`), from the
+// Authorization header or X-Amz-Credential. IAM and STS accept whatever region the client is
+// configured with (iam-sts-api.md 1.1); nullopt when the request names none.
+std::optional<std::string> scope_region(const http::HttpRequest& request, const Params& params) {
+  std::string_view credential;
+  if (const std::string* authorization = request.header("Authorization")) {
+    const auto at = authorization->find("Credential=");
+    if (at == std::string::npos) return std::nullopt;
+    credential = std::string_view(*authorization).substr(at + 11);
+    credential = credential.substr(0, credential.find_first_of(", "));
+  } else if (const std::string* value = params.find("X-Amz-Credential")) {
+    credential = *value;
+  } else {
+    return std::nullopt;
+  }
+  // AKID / date / region / service / terminator
+  std::size_t start = 0;
+  for (int field = 0; field < 2; ++field) {
+    start = credential.find('/', start);
+    if (start == std::string_view::npos) return std::nullopt;
+    ++start;
+  }
+  const auto end = credential.find('/', start);
+  if (end == std::string_view::npos || end == start) return std::nullopt;
+  return std::string(credential.substr(start, end - start));
+}
+
+sigv4::Endpoint endpoint_for(http::QueryService service, std::string region) {
+  if (service == http::QueryService::Sts) return sigv4::Endpoint::sts(std::move(region));
+  sigv4::Endpoint endpoint = sigv4::Endpoint::iam();
+  endpoint.region = std::move(region);
+  return endpoint;
+}
+
+std::string lower_camel(std::string_view name) {
+  std::string out(name);
+  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+bool is_protocol_parameter(std::string_view name) {
+  return name == "Action" || name == "Version" || name.starts_with("X-Amz-") || name == "TokenCode";
+}
+
+// requestParameters of the audit record: the Query parameters with CloudTrail's lower-camel
+// names; `X.member.N` lists become arrays (of strings, or of objects for `X.member.N.Field`).
+std::string audit_request_parameters(const Params& params) {
+  struct Field {
+    std::string scalar;
+    std::map<int, std::map<std::string, std::string>> members;  // N -> field -> value ("" for plain)
+  };
+  std::map<std::string, Field> fields;
+  for (const auto& [name, value] : params.all()) {
+    if (is_protocol_parameter(name)) continue;
+    const auto dot = name.find('.');
+    const std::string top = name.substr(0, dot);
+    if (dot == std::string::npos) {
+      fields[top].scalar = value;
+      continue;
+    }
+    std::string_view rest = std::string_view(name).substr(dot + 1);
+    if (!rest.starts_with("member.")) continue;
+    rest.remove_prefix(7);
+    const auto next = rest.find('.');
+    int n = 0;
+    for (const char c : rest.substr(0, next)) {
+      if (c < '0' || c > '9' || n > 100000) { n = -1; break; }
+      n = n * 10 + (c - '0');
+    }
+    if (n <= 0) continue;
+    const std::string field = next == std::string_view::npos ? std::string() : std::string(rest.substr(next + 1));
+    fields[top].members[n][field] = value;
+  }
+  if (fields.empty()) return {};
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  for (const auto& [name, field] : fields) {
+    const std::string key = lower_camel(name);
+    w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
+    if (field.members.empty()) {
+      w.String(field.scalar.c_str(), static_cast<rapidjson::SizeType>(field.scalar.size()));
+      continue;
+    }
+    w.StartArray();
+    for (const auto& [n, member] : field.members) {
+      if (member.size() == 1 && member.begin()->first.empty()) {
+        const std::string& v = member.begin()->second;
+        w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+        continue;
+      }
+      w.StartObject();
+      for (const auto& [k, v] : member) {
+        const std::string camel = lower_camel(k);
+        w.Key(camel.c_str(), static_cast<rapidjson::SizeType>(camel.size()));
+        w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+ApiError from_store(const store::Error& error) {
+  if (error.http_status >= 500) return ApiError{500, "ServiceFailure", error.message};
+  return ApiError{error.http_status, error.code, error.message};
+}
+
+ApiError missing(std::string_view member) { return from_store(store::aws::validation_null(member)); }
+
+ApiError invalid(std::string_view value, std::string_view member, std::string_view constraint) {
+  return from_store(store::aws::validation(value, member, constraint));
+}
+
+ApiError invalid_input(std::string message) { return ApiError{400, "InvalidInput", std::move(message)}; }
+
+ApiError access_denied(std::string message) { return ApiError{403, "AccessDenied", std::move(message)}; }
+
+Outcome<std::string> Call::required(std::string_view name, std::string_view member) const {
+  const std::string* value = params_.find(name);
+  if (!value) return missing(member);
+  return *value;
+}
+
+std::optional<std::string> Call::optional(std::string_view name) const {
+  const std::string* value = params_.find(name);
+  if (!value) return std::nullopt;
+  return *value;
+}
+
+policy::Result<void, ApiError> Call::authorize(std::string_view action, std::string_view resource,
+                                               std::span<const authz::ContextKey> keys,
+                                               std::string_view resource_account,
+                                               const policy::CompiledPolicy* resource_policy,
+                                               policy::ResourcePolicyKind kind) const {
+  const authz::Query query{action, resource, resource_account.empty() ? std::string_view(account()) : resource_account,
+                           region_, resource_policy, kind, keys};
+  const authz::Verdict verdict = pipeline_.authorize(principal_, transport_, query);
+  decided_ = true;
+  if (verdict.allowed()) return policy::success();
+  denial_ = verdict.outcome.decision;
+  return access_denied(verdict.message);
+}
+
+QueryApi::QueryApi(store::Store& store, const authz::Pipeline& pipeline, const sigv4::Clock& clock,
+                   std::span<const Operation> iam, std::span<const Operation> sts, Options options)
+    : store_(store), pipeline_(pipeline), clock_(clock), iam_(iam), sts_(sts), options_(options) {}
+
+const Operation* QueryApi::find(http::QueryService service, std::string_view action) const noexcept {
+  const auto table = service == http::QueryService::Sts ? sts_ : iam_;
+  const auto it = std::find_if(table.begin(), table.end(), [&](const Operation& op) { return op.name == action; });
+  return it == table.end() ? nullptr : &*it;
+}
+
+http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
+  const http::QueryService service = http::query_service_of(r);
+  // The form body counts only for a POST (older tools send the parameters as a GET query).
+  const std::string_view form = r.method == "POST" ? std::string_view(r.body) : std::string_view();
+  const auto decoded = Params::decode(form, r.query);
+  if (!decoded) {
+    return error_response({400, "MalformedQueryString", "The request has a malformed percent-encoding."},
+                          r.request_id, service);
+  }
+  const Params& params = *decoded;
+
+  std::vector<sigv4::Header> sig_headers;
+  sig_headers.reserve(r.headers.size());
+  for (const auto& h : r.headers) sig_headers.push_back({h.name, h.value});
+  const sigv4::RequestView signed_view{r.method, r.path, r.query, sig_headers, sigv4::PayloadHash::of_body(r.body)};
+  const sigv4::Endpoint endpoint = endpoint_for(service, scope_region(r, params).value_or("us-east-1"));
+  auto principal = pipeline_.authenticate(signed_view, endpoint);
+  if (!principal) {
+    if (options_.metrics) {
+      options_.metrics->authentication_failures.with({sigv4::to_string(principal.error().reason)}).inc();
+    }
+    const auto face = service == http::QueryService::Sts ? sigv4::Face::StsQuery : sigv4::Face::IamQuery;
+    const sigv4::ErrorFields fields = sigv4::error_fields(principal.error(), face);
+    return error_response({fields.http_status, std::string(fields.code), std::string(fields.message)}, r.request_id,
+                          service);
+  }
+
+  const std::string* action_param = params.find("Action");
+  const Operation* operation = action_param ? find(service, *action_param) : nullptr;
+  if (!operation) {
+    http::HttpResponse response = http::unknown_query_action(r);
+    if (options_.audit_log && action_param) {
+      const ApiError unknown{response.status, "InvalidAction", "Could not find operation " + *action_param};
+      record(r, service, *action_param, params, nullptr, &principal.value(), nullptr, &unknown, response);
+    }
+    return response;
+  }
+
+  const authz::Transport transport{
+      r.peer_address, r.secure,
+      r.header("User-Agent") ? std::optional<std::string_view>(*r.header("User-Agent")) : std::nullopt,
+      r.header("Referer") ? std::optional<std::string_view>(*r.header("Referer")) : std::nullopt};
+  const std::string region = service == http::QueryService::Iam ? "us-east-1" : endpoint.region;
+  const Call call(params, principal.value(), transport, pipeline_, store_, clock_, region);
+
+  Reply reply = [&]() -> Reply {
+    // Credentials from GetSessionToken without MFA may not call IAM at all (iam-sts-api.md 4.3);
+    // AWS answers as for a token it does not accept.
+    const store::CredentialKind kind = principal.value().credential->principal.kind;
+    if (service == http::QueryService::Iam &&
+        (kind == store::CredentialKind::UserSession || kind == store::CredentialKind::RootSession)) {
+      return ApiError{403, "InvalidClientTokenId", "The security token included in the request is invalid."};
+    }
+    return operation->run(call);
+  }();
+
+  http::HttpResponse response;
+  if (!reply) {
+    response = error_response(reply.error(), r.request_id, service);
+  } else {
+    response.status = 200;
+    response.set_header("Content-Type", "text/xml");
+    std::string& body = response.body;
+    body.append("<").append(operation->name).append("Response xmlns=\"").append(namespace_of(service)).append("\">");
+    if (reply.value().result) {
+      body.append("<").append(operation->name).append("Result>");
+      body += reply.value().result->text();
+      body.append("</").append(operation->name).append("Result>");
+    }
+    body.append("<ResponseMetadata><RequestId>").append(r.request_id).append("</RequestId></ResponseMetadata>");
+    body.append("</").append(operation->name).append("Response>\n");
+  }
+  response.operation = std::string(operation->name);
+  if (options_.metrics && call.decided()) {
+    const std::string_view outcome = call.denial() ? policy::decision_name(*call.denial())
+                                     : response.status >= 500 ? std::string_view("error")
+                                                              : std::string_view("allowed");
+    options_.metrics->decisions.with({outcome}).inc();
+  }
+  if (options_.audit_log) {
+    record(r, service, operation->name, params, operation, &principal.value(), reply ? &reply.value() : nullptr,
+           reply ? nullptr : &reply.error(), response);
+  }
+  return response;
+}
+
+void QueryApi::record(const http::HttpRequest& r, http::QueryService service, std::string_view action,
+                      const Params& params, const Operation* operation, const authz::Principal* principal,
+                      const Output* output, const ApiError* error, const http::HttpResponse& response) const {
+  const bool sts = service == http::QueryService::Sts;
+  audit::ApiCall call;
+  call.request_id = r.request_id;
+  call.time = clock_.now();
+  call.source_ip = r.peer_address;
+  if (const auto* agent = r.header("User-Agent")) call.user_agent = *agent;
+  const std::optional<std::string> scope = scope_region(r, params);
+  // IAM is global: its events are us-east-1's (audit-log.md section 2).
+  call.region = sts && scope ? std::string_view(*scope) : std::string_view("us-east-1");
+  call.event_source = sts ? "sts.amazonaws.com" : "iam.amazonaws.com";
+  call.event_name = action;
+  call.read_only = operation ? operation->read_only : true;
+  if (principal) {
+    call.identity = {&principal->caller(), principal->credential->principal.user_id,
+                     principal->credential->access_key_id, principal->temporary()};
+  }
+  call.request_parameters = audit_request_parameters(params);
+  if (response.status < 300) {
+    if (output) {
+      call.response_elements = output->audit_response;
+      if (!output->audit_resource_arn.empty()) {
+        const auto arn = policy::parse_arn(output->audit_resource_arn);
+        call.resources.push_back({arn ? std::string(arn->account) : std::string(), output->audit_resource_type,
+                                  output->audit_resource_arn});
+      }
+    }
+  } else if (error) {
+    call.error = audit::Failure{error->code, error->message};
+  }
+  const auto durability = call.read_only ? audit::Durability::Written : audit::Durability::Synced;
+  options_.audit_log->append(audit::render(call), durability);
+}
+
+}  // namespace gatehouse::server::query

@@ -1,0 +1,49 @@
+// The IAM (2010-05-08) and STS (2011-06-15) Query API on `/` (iam-sts-api.md): one dispatch
+// per request — decode the parameters, pick the service from the SigV4 scope, authenticate
+// through the pipeline, find the operation by Action, run it, answer in XML — with the audit
+// record and metrics of every call. The operations themselves live in server/iam and server/sts.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "server/audit/audit_log.h"
+#include "server/authz/pipeline.h"
+#include "server/http/errors.h"
+#include "server/http/message.h"
+#include "server/http/router.h"
+#include "server/metrics/metrics.h"
+#include "server/query/operation.h"
+#include "sigv4/clock.h"
+#include "store/store.h"
+
+namespace gatehouse::server::query {
+
+struct Options {
+  audit::AuditLog* audit_log = nullptr;
+  metrics::ServiceMetrics* metrics = nullptr;
+};
+
+class QueryApi {
+ public:
+  // The store, pipeline, clock and operation tables must outlive the API. Thread-safe.
+  QueryApi(store::Store& store, const authz::Pipeline& pipeline, const sigv4::Clock& clock,
+           std::span<const Operation> iam, std::span<const Operation> sts, Options options);
+
+  // Any request on `/`; always answers (the Query protocol's XML error shape on failure).
+  http::HttpResponse handle(const http::HttpRequest& request) const;
+
+ private:
+  const Operation* find(http::QueryService service, std::string_view action) const noexcept;
+  void record(const http::HttpRequest& request, http::QueryService service, std::string_view action,
+              const Params& params, const Operation* operation, const authz::Principal* principal,
+              const Output* output, const ApiError* error, const http::HttpResponse& response) const;
+
+  store::Store& store_;
+  const authz::Pipeline& pipeline_;
+  const sigv4::Clock& clock_;
+  std::span<const Operation> iam_, sts_;
+  Options options_;
+};
+
+}  // namespace gatehouse::server::query

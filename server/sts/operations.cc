@@ -1,0 +1,244 @@
+// STS: GetCallerIdentity, AssumeRole, GetSessionToken (iam-sts-api.md section 4). AssumeRole
+// is authorized by the same pipeline as every other call: the role's trust policy is the
+// resource policy of sts:AssumeRole, next to the caller's identity policies.
+#include "server/sts/operations.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <array>
+
+#include "policy/arn.h"
+#include "server/iam/common.h"
+
+namespace gatehouse::server::sts {
+namespace {
+
+using query::ApiError;
+using query::Call;
+using query::Outcome;
+using query::Reply;
+using query::Xml;
+
+constexpr std::int64_t kMinDuration = 900;
+constexpr std::int64_t kMaxRoleDuration = 43200;
+constexpr std::int64_t kMaxUserSessionDuration = 129600;
+constexpr std::int64_t kMaxRootSessionDuration = 3600;
+
+bool is_session_name_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+}
+
+// A length-bounded parameter over an allowed character set, AWS's ValidationError otherwise.
+Outcome<std::optional<std::string>> bounded(const Call& call, std::string_view name, std::string_view member,
+                                            std::size_t min, std::size_t max, std::string_view extra_chars,
+                                            std::string_view pattern, bool required) {
+  const std::string* value = call.params().find(name);
+  if (!value) {
+    if (required) return query::missing(member);
+    return std::optional<std::string>();
+  }
+  if (value->size() < min) {
+    return query::invalid(*value, member, "Member must have length greater than or equal to " + std::to_string(min));
+  }
+  if (value->size() > max) {
+    return query::invalid(*value, member, "Member must have length less than or equal to " + std::to_string(max));
+  }
+  for (const char c : *value) {
+    if (!is_session_name_char(c) && extra_chars.find(c) == std::string_view::npos) {
+      return query::invalid(*value, member, "Member must satisfy regular expression pattern: " + std::string(pattern));
+    }
+  }
+  return std::optional<std::string>(*value);
+}
+
+void write_credentials(Xml& xml, const store::TemporaryCredentials& credentials) {
+  xml.open("Credentials")
+      .element("AccessKeyId", credentials.access_key_id)
+      .element("SecretAccessKey", credentials.secret_access_key)
+      .element("SessionToken", credentials.session_token)
+      .element("Expiration", query::iso8601(credentials.expiration))
+      .close("Credentials");
+}
+
+// responseElements of the audit record: the key id and expiry only, never the secret or token
+// (audit-log.md section 5).
+std::string audit_credentials(const store::TemporaryCredentials& credentials) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("credentials");
+  w.StartObject();
+  w.Key("accessKeyId");
+  w.String(credentials.access_key_id.c_str());
+  const std::string expiration = query::iso8601(credentials.expiration);
+  w.Key("expiration");
+  w.String(expiration.c_str());
+  w.EndObject();
+  if (!credentials.assumed_role_id.empty()) {
+    w.Key("assumedRoleUser");
+    w.StartObject();
+    w.Key("assumedRoleId");
+    w.String(credentials.assumed_role_id.c_str());
+    w.Key("arn");
+    w.String(credentials.arn.c_str());
+    w.EndObject();
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Reply get_caller_identity(const Call& call) {
+  // No permission is needed, and no policy can deny it (iam-sts-api.md 4.1).
+  Xml xml;
+  xml.element("UserId", call.principal().credential->principal.user_id)
+      .element("Account", call.account())
+      .element("Arn", call.caller().arn);
+  return query::answer(std::move(xml));
+}
+
+Reply assume_role(const Call& call) {
+  const Outcome<std::optional<std::string>> role_param =
+      bounded(call, "RoleArn", "roleArn", 20, 2048, ":/", "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+", true);
+  if (!role_param) return role_param.error();
+  const std::string& role_arn = *role_param.value();
+  auto session = bounded(call, "RoleSessionName", "roleSessionName", 2, 64, "", "[\\w+=,.@-]*", true);
+  if (!session) return session.error();
+  auto duration = iam::int_parameter(call, "DurationSeconds", "durationSeconds", kMinDuration, kMaxRoleDuration);
+  if (!duration) return duration.error();
+  auto external_id = bounded(call, "ExternalId", "externalId", 2, 1224, ":/", "[\\w+=,.@:\\/-]*", false);
+  if (!external_id) return external_id.error();
+  auto source_identity = bounded(call, "SourceIdentity", "sourceIdentity", 2, 64, "", "[\\w+=,.@-]*", false);
+  if (!source_identity) return source_identity.error();
+  const std::string session_policy = call.optional("Policy").value_or("");
+  if (session_policy.size() > 2048) {
+    return ApiError{400, "PackedPolicyTooLarge",
+                    "Packed policy consumes " + std::to_string(session_policy.size() * 100 / 2048) +
+                        "% of allotted space, please use smaller policy."};
+  }
+  std::vector<std::string> policy_arns;
+  for (const std::string& prefix : call.params().member_prefixes("PolicyArns")) {
+    const std::string* arn = call.params().find(prefix + ".arn");
+    if (!arn) return query::missing("policyArns.member.arn");
+    policy_arns.push_back(*arn);
+  }
+  auto tags = iam::tags_parameter(call);
+  if (!tags) return tags.error();
+  const std::vector<std::string> transitive = call.params().members("TransitiveTagKeys");
+
+  // Root credentials never assume roles (iam-sts-api.md 4.2).
+  const store::CredentialKind kind = call.principal().credential->principal.kind;
+  if (kind == store::CredentialKind::Root || kind == store::CredentialKind::RootSession) {
+    return query::access_denied("Roles may not be assumed by root accounts.");
+  }
+  const auto arn = policy::parse_arn(role_arn);
+  if (!arn || arn->service != "iam" || !arn->resource.starts_with("role/") || arn->account.size() != 12) {
+    return ApiError{400, "ValidationError", role_arn + " is invalid"};
+  }
+  const std::string_view resource = arn->resource;
+  const std::string role_name(resource.substr(resource.rfind('/') + 1));
+  const std::string role_account(arn->account);
+
+  auto trust = call.store().find_role_trust(role_account, role_name);
+  if (!trust) return query::from_store(trust.error());
+  // A role that does not exist (or by another path) has no trust policy to allow anyone:
+  // the caller is refused as for any other role it may not assume.
+  const bool exists = trust.value() && trust.value()->arn == role_arn && trust.value()->trust;
+  const policy::CompiledPolicy* trust_policy = exists ? trust.value()->trust.get() : nullptr;
+
+  std::vector<authz::ContextKey> keys = iam::request_tag_keys(tags.value());
+  keys.push_back({"sts:RoleSessionName", {*session.value()}, false});
+  if (external_id.value()) keys.push_back({"sts:ExternalId", {*external_id.value()}, false});
+  if (source_identity.value()) keys.push_back({"sts:SourceIdentity", {*source_identity.value()}, false});
+  if (!transitive.empty()) keys.push_back({"sts:TransitiveTagKeys", transitive, true});
+  const auto authorize = [&](std::string_view action) {
+    if (!exists) {
+      // Without a trust policy the decision is an implicit deny; the pipeline words it.
+      return call.authorize(action, role_arn, keys, role_account, nullptr, policy::ResourcePolicyKind::Trust);
+    }
+    return call.authorize(action, role_arn, keys, role_account, trust_policy, policy::ResourcePolicyKind::Trust);
+  };
+  if (auto ok = authorize("sts:AssumeRole"); !ok) return ok.error();
+  if (!exists) {
+    // Reached only when an identity policy alone allows it (a same-account role that does
+    // not exist): AWS still refuses, as the role has no trust policy.
+    return query::access_denied("User: " + call.caller().arn +
+                                " is not authorized to perform: sts:AssumeRole on resource: " + role_arn);
+  }
+  // Session tags and a source identity need their own trust permissions (iam-sts-api.md 4.2).
+  if (!tags.value().empty()) {
+    if (auto ok = authorize("sts:TagSession"); !ok) return ok.error();
+  }
+  if (source_identity.value()) {
+    if (auto ok = authorize("sts:SetSourceIdentity"); !ok) return ok.error();
+  }
+
+  store::AssumeRoleInput input;
+  input.account = role_account;
+  input.role_name = trust.value()->name;
+  input.session_name = *session.value();
+  input.duration_seconds = static_cast<std::int32_t>(duration.value().value_or(3600));
+  input.session_policy = session_policy;
+  input.session_policy_arns = std::move(policy_arns);
+  input.session_tags = tags.value();
+  input.source_identity = source_identity.value().value_or("");
+  // Role chaining: a role session, or a GetSessionToken session, assuming a role.
+  input.chained = call.principal().temporary();
+  auto issued = call.store().write([&](store::Mutation& m) { return m.assume_role(input); });
+  if (!issued) return query::from_store(issued.error());
+  const store::TemporaryCredentials& credentials = issued.value();
+
+  Xml xml;
+  write_credentials(xml, credentials);
+  xml.open("AssumedRoleUser")
+      .element("AssumedRoleId", credentials.assumed_role_id)
+      .element("Arn", credentials.arn)
+      .close("AssumedRoleUser");
+  if (credentials.packed_policy_size > 0) {
+    xml.element("PackedPolicySize", static_cast<std::int64_t>(credentials.packed_policy_size));
+  }
+  if (source_identity.value()) xml.element("SourceIdentity", *source_identity.value());
+  query::Output output = query::answer(std::move(xml));
+  output.audit_response = audit_credentials(credentials);
+  output.audit_resource_arn = role_arn;
+  output.audit_resource_type = "AWS::IAM::Role";
+  return output;
+}
+
+Reply get_session_token(const Call& call) {
+  // No permission is needed; policies on sts:GetSessionToken have no effect (iam-sts-api.md 4.3).
+  if (call.principal().temporary()) {
+    return query::access_denied("Cannot call GetSessionToken with session credentials");
+  }
+  const bool root = call.principal().credential->principal.kind == store::CredentialKind::Root;
+  auto duration = iam::int_parameter(call, "DurationSeconds", "durationSeconds", kMinDuration, kMaxUserSessionDuration);
+  if (!duration) return duration.error();
+  store::SessionTokenInput input;
+  input.account = call.account();
+  if (!root) input.user_name = call.caller().name;
+  if (duration.value()) {
+    // A root's session lasts at most an hour: longer requests are cut to it, as AWS does.
+    input.duration_seconds = static_cast<std::int32_t>(
+        root ? std::min<std::int64_t>(*duration.value(), kMaxRootSessionDuration) : *duration.value());
+  }
+  auto issued = call.store().write([&](store::Mutation& m) { return m.get_session_token(input); });
+  if (!issued) return query::from_store(issued.error());
+  Xml xml;
+  write_credentials(xml, issued.value());
+  query::Output output = query::answer(std::move(xml));
+  output.audit_response = audit_credentials(issued.value());
+  return output;
+}
+
+constexpr auto kOperations = std::to_array<query::Operation>({
+    {"GetCallerIdentity", true, get_caller_identity},
+    {"AssumeRole", false, assume_role},
+    {"GetSessionToken", false, get_session_token},
+});
+
+}  // namespace
+
+std::span<const query::Operation> operations() { return kOperations; }
+
+}  // namespace gatehouse::server::sts
