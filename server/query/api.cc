@@ -195,6 +195,11 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
   }
   const Params& params = *decoded;
 
+  // The Action first, as the Query services do: an unknown one is InvalidAction whoever asks.
+  const std::string* action_param = params.find("Action");
+  const Operation* operation = action_param ? find(service, *action_param) : nullptr;
+  if (!operation) return http::unknown_query_action(r);
+
   std::vector<sigv4::Header> sig_headers;
   sig_headers.reserve(r.headers.size());
   for (const auto& h : r.headers) sig_headers.push_back({h.name, h.value});
@@ -209,17 +214,6 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
     const sigv4::ErrorFields fields = sigv4::error_fields(principal.error(), face);
     return error_response({fields.http_status, std::string(fields.code), std::string(fields.message)}, r.request_id,
                           service);
-  }
-
-  const std::string* action_param = params.find("Action");
-  const Operation* operation = action_param ? find(service, *action_param) : nullptr;
-  if (!operation) {
-    http::HttpResponse response = http::unknown_query_action(r);
-    if (options_.audit_log && action_param) {
-      const ApiError unknown{response.status, "InvalidAction", "Could not find operation " + *action_param};
-      record(r, service, *action_param, params, nullptr, &principal.value(), nullptr, &unknown, response);
-    }
-    return response;
   }
 
   const authz::Transport transport{

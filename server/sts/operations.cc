@@ -145,27 +145,24 @@ Reply assume_role(const Call& call) {
   // A role that does not exist (or by another path) has no trust policy to allow anyone:
   // the caller is refused as for any other role it may not assume.
   const bool exists = trust.value() && trust.value()->arn == role_arn && trust.value()->trust;
-  const policy::CompiledPolicy* trust_policy = exists ? trust.value()->trust.get() : nullptr;
 
   std::vector<authz::ContextKey> keys = iam::request_tag_keys(tags.value());
   keys.push_back({"sts:RoleSessionName", {*session.value()}, false});
   if (external_id.value()) keys.push_back({"sts:ExternalId", {*external_id.value()}, false});
   if (source_identity.value()) keys.push_back({"sts:SourceIdentity", {*source_identity.value()}, false});
   if (!transitive.empty()) keys.push_back({"sts:TransitiveTagKeys", transitive, true});
+  // A role that does not exist is refused as one whose trust policy allows nothing: AWS does
+  // not reveal which roles exist (policy-semantics 6.3).
+  if (!exists) {
+    return query::access_denied("User: " + call.caller().arn +
+                                " is not authorized to perform: sts:AssumeRole on resource: " + role_arn +
+                                " because no role trust policy allows the sts:AssumeRole action");
+  }
   const auto authorize = [&](std::string_view action) {
-    if (!exists) {
-      // Without a trust policy the decision is an implicit deny; the pipeline words it.
-      return call.authorize(action, role_arn, keys, role_account, nullptr, policy::ResourcePolicyKind::Trust);
-    }
-    return call.authorize(action, role_arn, keys, role_account, trust_policy, policy::ResourcePolicyKind::Trust);
+    return call.authorize(action, role_arn, keys, role_account, trust.value()->trust.get(),
+                          policy::ResourcePolicyKind::Trust);
   };
   if (auto ok = authorize("sts:AssumeRole"); !ok) return ok.error();
-  if (!exists) {
-    // Reached only when an identity policy alone allows it (a same-account role that does
-    // not exist): AWS still refuses, as the role has no trust policy.
-    return query::access_denied("User: " + call.caller().arn +
-                                " is not authorized to perform: sts:AssumeRole on resource: " + role_arn);
-  }
   // Session tags and a source identity need their own trust permissions (iam-sts-api.md 4.2).
   if (!tags.value().empty()) {
     if (auto ok = authorize("sts:TagSession"); !ok) return ok.error();
