@@ -20,6 +20,9 @@ Reply create_event_source_mapping(store::Store& store, const Call& call) {
   if (const rapidjson::Value* at = member_of(body, "StartingPositionTimestamp"); at && at->IsNumber()) {
     input.starting_position_timestamp = at->GetDouble();
   }
+  if (auto ok = check_event_source_role(store, call, input.event_source_arn, !input.starting_position.empty()); !ok) {
+    return ok.error();
+  }
   auto created = store.write([&](store::Mutation& m) { return m.create_event_source_mapping(input); });
   if (!created) return to_lambda_error(created.error());
   return json_response(202, mapping_json(created.value()));

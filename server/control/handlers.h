@@ -28,6 +28,7 @@ struct Call {
   const authz::Principal& principal;
   std::string_view region;      // the endpoint's region
   bool may_list_tags = false;   // GetFunction returns Tags only then (lambda-api 5.11)
+  const authz::Pipeline& pipeline;  // evaluates the execution-role checks
 
   store::FunctionRef function_ref() const;                 // INVARIANT: function is set
   std::string_view qualifier() const;                      // "" when unqualified
@@ -46,6 +47,16 @@ lambda::LambdaError to_lambda_error(const store::Error& error);
 // 200/201/202 with a JSON body, or 204 with none (lambda-api 1.2).
 http::HttpResponse json_response(int status, std::string body);
 http::HttpResponse empty_response(int status);
+
+// The service-side checks of the function's execution role (execution_role_checks.cc).
+// DeadLetterConfig.TargetArn: sqs:SendMessage / sns:Publish on the target (lambda-api 9 step 9).
+policy::Result<void, lambda::LambdaError> check_dead_letter_role(const store::Store& store, const Call& call,
+                                                                 std::string_view role_arn, std::string_view target);
+// CreateEventSourceMapping: the role of the function (version, alias) the mapping invokes may
+// read the source (lambda-actions.json, seed-notes 11).
+policy::Result<void, lambda::LambdaError> check_event_source_role(const store::Store& store, const Call& call,
+                                                                  std::string_view source_arn,
+                                                                  bool has_starting_position);
 
 // Functions (functions.cc).
 Reply create_function(store::Store& store, const Call& call);

@@ -376,7 +376,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   decided = authorized || denial || authorized.error().status >= 500;
   if (!authorized) return answer(error_response(authorized.error()));
 
-  const Call call{request, resolution.value().function, principal.value(), options_.region, authorized.value()};
+  const Call call{request, resolution.value().function, principal.value(), options_.region, authorized.value(),
+                  pipeline_};
   Reply reply = run_operation(store_, call);
   if (!reply) return answer(error_response(reply.error()));
   return answer(std::move(reply).value());

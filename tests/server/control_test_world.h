@@ -98,6 +98,19 @@ class World {
 
   void alice_policy(const std::string& statements) { put_policy(kA, "alice", document(statements)); }
   void bob_policy(const std::string& statements) { put_policy(kB, "bob", document(statements)); }
+  // Another role of account A, on path /app/, with this trust policy and no permissions.
+  void add_role(std::string_view name, std::string_view trust) {
+    require_ok(store_->write([&](store::Mutation& m) {
+      store::CreateRoleInput role{.account = std::string(kA), .name = std::string(name), .path = "/app/",
+                                  .assume_role_policy = std::string(trust), .description = {},
+                                  .max_session_duration = {}, .permissions_boundary = {}, .tags = {}};
+      return m.create_role(role);
+    }));
+  }
+  // The identity policy of execution role R: what Lambda may do with the role (e.g. poll a queue).
+  void role_policy(const std::string& statements) {
+    put_policy(kA, "R", document(statements), store::EntityKind::Role);
+  }
 
   // A function F of account A made directly in the store (no authorization involved).
   void seed_function(std::string_view name, store::Tags tags = {}) {
@@ -177,9 +190,10 @@ class World {
     if (!opened) FAIL(opened.error().message);
     return std::move(opened.value());
   }
-  void put_policy(std::string_view account, std::string_view user, const std::string& doc) {
+  void put_policy(std::string_view account, std::string_view name, const std::string& doc,
+                  store::EntityKind kind = store::EntityKind::User) {
     require_ok(store_->write([&](store::Mutation& m) {
-      return m.put_inline_policy({store::EntityKind::User, std::string(account), std::string(user)}, "p", doc);
+      return m.put_inline_policy({kind, std::string(account), std::string(name)}, "p", doc);
     }));
   }
 

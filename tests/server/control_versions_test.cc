@@ -62,6 +62,8 @@ TEST_CASE("event-source mappings: create, get, list, update, delete, each author
 
   CHECK(world.call("POST", path, body).status == 403);
   world.alice_policy(allow("lambda:*", "*"));
+  // Lambda polls the queue with the function's execution role, which must be able to.
+  world.role_policy(allow("sqs:*", "arn:aws:sqs:us-east-1:111111111111:queue"));
   const Response created = world.call("POST", path, body);
   REQUIRE(created.status == 202);
   auto doc = created.json();
