@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/lambda/patterns.h"
+#include "server/lambda/runtimes.h"
 #include "server/lambda/validation.h"
 
 namespace gatehouse::server::lambda {
@@ -411,6 +412,11 @@ policy::Result<LambdaRequest, LambdaError> parse_request(const RequestView& requ
     too_long.add("functionName", *out.function_name_text,
                  "Member must have length less than or equal to " + std::to_string(kBareNameMax));
     return too_long.error(error_type::kInvalidParameterValue);
+  }
+  if (out.operation == Operation::CreateFunction || out.operation == Operation::UpdateFunctionConfiguration) {
+    if (auto runtime = out.body_string("Runtime")) {
+      if (auto error = check_runtime_value(*runtime)) return *error;
+    }
   }
   return out;
 }

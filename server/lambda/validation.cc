@@ -51,15 +51,6 @@ bool has_type(const rapidjson::Value& value, JsonType type) noexcept {
 
 std::string_view view(const rapidjson::Value& value) noexcept { return {value.GetString(), value.GetStringLength()}; }
 
-std::string enum_constraint(std::span<const std::string_view> values) {
-  std::string out = "Member must satisfy enum value set: [";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += values[i];
-  }
-  return out + "]";
-}
-
 bool in_enum(std::span<const std::string_view> values, std::string_view value) noexcept {
   for (std::string_view allowed : values) {
     if (allowed == value) return true;
@@ -122,6 +113,15 @@ void check_map(std::string_view path, const rapidjson::Value& map, const MemberS
 }
 
 }  // namespace
+
+std::string enum_constraint(std::span<const std::string_view> values) {
+  std::string out = "Member must satisfy enum value set: [";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += values[i];
+  }
+  return out + "]";
+}
 
 void Violations::add(std::string_view path, std::optional<std::string_view> value, std::string_view constraint) {
   std::string item = "Value ";

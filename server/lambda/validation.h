@@ -54,6 +54,9 @@ class Violations {
 // 'FunctionName' -> 'functionName'; nested paths join with '.'.
 std::string member_path(std::string_view prefix, std::string_view name);
 
+// "Member must satisfy enum value set: [a, b, c]".
+std::string enum_constraint(std::span<const std::string_view> values);
+
 // Constraint checks on one string value (pattern, then length, then enum).
 void check_string(std::string_view path, std::string_view value, const MemberSpec& spec, Violations& out);
 
