@@ -3,22 +3,12 @@
 world, calls allowed and denied by identity and function policies, a cross-account invoke
 through AddPermission, the execution-role checks, and a restart that keeps everything.
 Loopback only; bounded in time."""
-import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import zipfile
 
-try:
-    import boto3
-    import botocore.config
-    import botocore.exceptions
-except ImportError:
-    print("lambda_boto3_test: boto3 is missing (make deps installs python3-boto3)")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+from lambda_boto3_harness import check, client, error_of, package, start, stop, summary
 
 ROOT_A = ("AKIAEXAMPLEROOT11111", "rootSecretEXAMPLErootSecretEXAMPLEroot00")
 ALICE = ("AKIAALICEEXAMPLE0001", "aliceSecretEXAMPLEaliceSecretEXAMPLE0000")
@@ -52,62 +42,6 @@ WORLD = {
                     "accessKeys": [{"accessKeyId": CAROL[0], "secretAccessKey": CAROL[1]}]}]},
     ],
 }
-
-passed = 0
-failed = 0
-
-
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL %s %s" % (name, detail))
-
-
-def error_of(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return None
-
-
-def client(base, keys):
-    return boto3.client("lambda", endpoint_url=base, region_name="us-east-1",
-                        aws_access_key_id=keys[0], aws_secret_access_key=keys[1],
-                        config=botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=10))
-
-
-def start(binary, data, world):
-    process = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data", data, "--bootstrap", world],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = process.stdout.readline().strip()
-    prefix = "gatehouse: listening on "
-    if not line.startswith(prefix):
-        process.kill()
-        print("lambda_boto3_test: server did not start: %r" % line)
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    return process, "http://" + line[len(prefix):]
-
-
-def stop(process):
-    process.terminate()
-    try:
-        return process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return -1
-
-
-def package():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("app.py", "def handler(event, context):\n    return event\n")
-    return buffer.getvalue()
-
 
 def main():
     binary = sys.argv[1]
@@ -177,8 +111,7 @@ def main():
             check("restart keeps the function policy", policy["Statement"][0]["Sid"] == "account-b", policy)
         finally:
             stop(process)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":
