@@ -116,17 +116,13 @@ void write_tags(Xml& xml, const store::Tags& tags) {
   xml.close("Tags");
 }
 
-namespace {
-
 void write_boundary(Xml& xml, const std::string& boundary) {
   if (boundary.empty()) return;
   xml.open("PermissionsBoundary")
-      .element("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+      .element("PermissionsBoundaryType", std::string_view("PermissionsBoundaryPolicy"))  // not the bool overload
       .element("PermissionsBoundaryArn", boundary)
       .close("PermissionsBoundary");
 }
-
-}  // namespace
 
 void write_user(Xml& xml, const store::User& user, bool detailed) {
   xml.element("Path", user.path)

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "server/query/operation.h"
@@ -68,13 +69,66 @@ Outcome<Page> paginate(const Call& call, const std::vector<std::string>& keys);
 
 // The entity shapes (iam-sts-api.md 3).
 void write_tags(Xml& xml, const store::Tags& tags);
+// <PermissionsBoundary>{Type, Arn}</PermissionsBoundary>; nothing for "".
+void write_boundary(Xml& xml, const std::string& boundary);
 void write_user(Xml& xml, const store::User& user, bool detailed);
 void write_group(Xml& xml, const store::Group& group);
 void write_role(Xml& xml, const store::Role& role, bool detailed);
 void write_policy(Xml& xml, const store::PolicyView& view, bool detailed);
 
+// <tag><member>…</member>…</tag> for items [begin, end), `fn` writing one member's children;
+// <tag/> when there are none.
+template <class T, class F>
+void write_members(Xml& xml, std::string_view tag, const std::vector<T>& items, std::size_t begin, std::size_t end,
+                   F&& fn) {
+  if (begin >= end) {
+    xml.empty(tag);
+    return;
+  }
+  xml.open(tag);
+  for (std::size_t i = begin; i < end; ++i) {
+    xml.open("member");
+    fn(items[i]);
+    xml.close("member");
+  }
+  xml.close(tag);
+}
+
+// One page of a list answer: `items` in the order of `key` (a unique string), Marker/MaxItems
+// applied, written as <tag> (`write_one(xml, item)` writes a member's children) with IsTruncated
+// and Marker, after `extra`.
+template <class T, class Key, class F>
+Reply list_page(const Call& call, std::string_view tag, std::vector<T> items, Key&& key, F&& write_one,
+                Xml extra = Xml()) {
+  std::sort(items.begin(), items.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
+  std::vector<std::string> keys;
+  keys.reserve(items.size());
+  for (const T& item : items) keys.push_back(key(item));
+  auto page = paginate(call, keys);
+  if (!page) return page.error();
+  Xml xml = std::move(extra);
+  write_members(xml, tag, items, page.value().begin, page.value().end, [&](const T& item) { write_one(xml, item); });
+  page.value().write_tail(xml);
+  return query::answer(std::move(xml));
+}
+
 // Runs `fn` in one read transaction of the store.
 Outcome<void> read(const Call& call, const std::function<Outcome<void>(const store::Snapshot&)>& fn);
+// The value of fn(snapshot) (a store::Result) read in one read transaction, lifted.
+template <class F>
+auto fetch(const Call& call, F&& fn) -> Outcome<typename std::invoke_result_t<F, const store::Snapshot&>::value_type> {
+  using T = typename std::invoke_result_t<F, const store::Snapshot&>::value_type;
+  std::optional<T> out;
+  auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
+    auto got = lift(fn(s));
+    if (!got) return got.error();
+    out = std::move(got).value();
+    return policy::success();
+  });
+  if (!status) return status.error();
+  return std::move(*out);
+}
+
 // Runs `fn` in one write transaction; nothing is written when it fails.
 Outcome<void> write(const Call& call, const std::function<Outcome<void>(store::Mutation&)>& fn);
 

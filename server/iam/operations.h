@@ -1,6 +1,6 @@
 // The IAM operations, one function each, grouped by file: users.cc, access_keys.cc,
-// groups.cc, roles.cc, entity_policies.cc (inline and attached), managed_policies.cc,
-// simulation.cc. The table in operations.cc maps each Action to its function.
+// groups.cc, roles.cc, tags_boundaries.cc, entity_policies.cc (inline and attached),
+// managed_policies.cc, simulation.cc. The table in operations.cc maps each Action to its function.
 #pragma once
 
 #include "server/iam/common.h"
@@ -16,10 +16,103 @@ Outcome<store::User> existing_user(const Call& call, std::string_view name);
 // The ARN to authorize for a named user: its own, or the path-less one when it does not exist.
 Outcome<std::string> existing_user_arn(const Call& call, std::string_view name);
 
+// The user, group or role a call names (UserName / GroupName / RoleName), as far as
+// authorization needs it. An entity that does not exist is authorized as the path-less ARN it
+// would have (AWS answers a caller without permission AccessDenied, not NoSuchEntity); the
+// operation's store call then answers NoSuchEntity.
+struct Target {
+  store::EntityRef ref;
+  std::string arn;
+  std::string boundary;  // users and roles: the current permissions boundary
+  store::Tags tags;      // users and roles: aws:ResourceTag/*
+};
+Outcome<Target> target(const Call& call, store::EntityKind kind);
+// The same for a name already read.
+Outcome<Target> target_named(const Call& call, store::EntityKind kind, std::string name);
+// UserName / GroupName / RoleName, checked (64 / 128 / 64 characters).
+Outcome<std::string> entity_name_parameter(const Call& call, store::EntityKind kind);
+std::string_view name_parameter_of(store::EntityKind kind) noexcept;  // UserName | GroupName | RoleName
+// aws:ResourceTag/* of the target, and iam:PermissionsBoundary (its current boundary) when asked.
+std::vector<authz::ContextKey> target_keys(const Target& target, bool with_boundary);
+// "iam:" + verb + User|Group|Role + suffix, e.g. iam:PutRolePolicy.
+std::string entity_action(std::string_view verb, store::EntityKind kind, std::string_view suffix);
+
+// A managed policy ARN parameter (PolicyArn, PermissionsBoundary): 20-2048 characters, an IAM
+// policy ARN.
+Outcome<std::string> policy_arn_parameter(const Call& call, std::string_view name = "PolicyArn",
+                                          std::string_view member = "policyArn");
+// A policy document parameter: 1-131072 characters of [\u0009\u000A\u000D\u0020-\u00FF].
+Outcome<std::string> document_parameter(const Call& call, std::string_view name = "PolicyDocument",
+                                        std::string_view member = "policyDocument");
+// The answer of an operation without output.
+Reply done(const Outcome<void>& status);
+
 // users.cc
 Reply create_user(const Call& call);
 Reply get_user(const Call& call);
 Reply delete_user(const Call& call);
 Reply list_users(const Call& call);
+
+// access_keys.cc
+Reply create_access_key(const Call& call);
+Reply delete_access_key(const Call& call);
+Reply update_access_key(const Call& call);
+Reply list_access_keys(const Call& call);
+
+// tags_boundaries.cc (users and roles)
+template <store::EntityKind K>
+Reply tag_entity(const Call& call);
+template <store::EntityKind K>
+Reply untag_entity(const Call& call);
+template <store::EntityKind K>
+Reply list_entity_tags(const Call& call);
+template <store::EntityKind K>
+Reply put_permissions_boundary(const Call& call);
+template <store::EntityKind K>
+Reply delete_permissions_boundary(const Call& call);
+
+// groups.cc
+Reply create_group(const Call& call);
+Reply get_group(const Call& call);
+Reply delete_group(const Call& call);
+Reply list_groups(const Call& call);
+Reply list_groups_for_user(const Call& call);
+Reply add_user_to_group(const Call& call);
+Reply remove_user_from_group(const Call& call);
+
+// roles.cc
+Reply create_role(const Call& call);
+Reply get_role(const Call& call);
+Reply delete_role(const Call& call);
+Reply update_role(const Call& call);
+Reply update_assume_role_policy(const Call& call);
+Reply list_roles(const Call& call);
+
+// entity_policies.cc (users, groups and roles)
+template <store::EntityKind K>
+Reply put_entity_policy(const Call& call);
+template <store::EntityKind K>
+Reply get_entity_policy(const Call& call);
+template <store::EntityKind K>
+Reply delete_entity_policy(const Call& call);
+template <store::EntityKind K>
+Reply list_entity_policies(const Call& call);
+template <store::EntityKind K>
+Reply attach_entity_policy(const Call& call);
+template <store::EntityKind K>
+Reply detach_entity_policy(const Call& call);
+template <store::EntityKind K>
+Reply list_attached_entity_policies(const Call& call);
+
+// managed_policies.cc
+Reply create_policy(const Call& call);
+Reply get_policy(const Call& call);
+Reply delete_policy(const Call& call);
+Reply list_policies(const Call& call);
+Reply create_policy_version(const Call& call);
+Reply get_policy_version(const Call& call);
+Reply delete_policy_version(const Call& call);
+Reply list_policy_versions(const Call& call);
+Reply set_default_policy_version(const Call& call);
 
 }  // namespace gatehouse::server::iam

@@ -29,26 +29,13 @@ std::string user_arn(const Call& call, std::string_view path, std::string_view n
 }
 
 Outcome<store::User> existing_user(const Call& call, std::string_view name) {
-  Outcome<store::User> out = ApiError{};
-  auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
-    auto user = lift(s.get_user(call.account(), name));
-    if (!user) return user.error();
-    out = std::move(user).value();
-    return policy::success();
-  });
-  if (!status) return status.error();
-  return out;
+  return fetch(call, [&](const store::Snapshot& s) { return s.get_user(call.account(), name); });
 }
 
 Outcome<std::string> existing_user_arn(const Call& call, std::string_view name) {
-  auto user = existing_user(call, name);
-  if (!user) {
-    // An unknown user is authorized as the path-less ARN it would have (AWS answers the
-    // caller without permission AccessDenied, not NoSuchEntity).
-    if (user.error().code == "NoSuchEntity") return user_arn(call, "/", name);
-    return user.error();
-  }
-  return user.value().arn;
+  auto found = target_named(call, store::EntityKind::User, std::string(name));
+  if (!found) return found.error();
+  return found.value().arn;
 }
 
 Reply create_user(const Call& call) {
@@ -128,31 +115,13 @@ Reply list_users(const Call& call) {
   auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
   if (!prefix) return prefix.error();
   if (auto ok = call.authorize("iam:ListUsers", "*"); !ok) return ok.error();
-  std::vector<store::User> users;
-  auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
-    users = s.list_users(call.account(), prefix.value());
-    return policy::success();
+  auto users = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::User>> {
+    return s.list_users(call.account(), prefix.value());
   });
-  if (!status) return status.error();
-  std::sort(users.begin(), users.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  std::vector<std::string> keys;
-  for (const auto& u : users) keys.push_back(u.name);
-  auto page = paginate(call, keys);
-  if (!page) return page.error();
-  Xml xml;
-  if (page.value().begin == page.value().end) {
-    xml.empty("Users");
-  } else {
-    xml.open("Users");
-    for (std::size_t i = page.value().begin; i < page.value().end; ++i) {
-      xml.open("member");
-      write_user(xml, users[i], false);
-      xml.close("member");
-    }
-    xml.close("Users");
-  }
-  page.value().write_tail(xml);
-  return query::answer(std::move(xml));
+  if (!users) return users.error();
+  return list_page(
+      call, "Users", std::move(users).value(), [](const store::User& u) { return u.name; },
+      [](Xml& xml, const store::User& u) { write_user(xml, u, false); });
 }
 
 }  // namespace gatehouse::server::iam

@@ -1,0 +1,137 @@
+// Access keys: CreateAccessKey, UpdateAccessKey, DeleteAccessKey, ListAccessKeys
+// (iam-sts-api.md 3.1). UserName omitted = the caller; the root's keys are the root's.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "server/iam/operations.h"
+
+namespace gatehouse::server::iam {
+namespace {
+
+// The owner of the keys a call is about (empty name: the account's root) and the ARN to
+// authorize.
+struct KeyOwner {
+  std::string user;
+  std::string arn;
+};
+
+Outcome<KeyOwner> key_owner(const Call& call) {
+  auto name = named_user_or_caller(call);
+  if (!name) return name.error();
+  if (name.value().empty()) return KeyOwner{"", "arn:aws:iam::" + call.account() + ":root"};
+  auto arn = existing_user_arn(call, name.value());
+  if (!arn) return arn.error();
+  return KeyOwner{std::move(name).value(), std::move(arn).value()};
+}
+
+// AccessKeyId: 16-128 word characters.
+Outcome<std::string> key_id_parameter(const Call& call) {
+  auto id = call.required("AccessKeyId", "accessKeyId");
+  if (!id) return id.error();
+  const std::string& v = id.value();
+  if (v.size() < 16) return query::invalid(v, "accessKeyId", "Member must have length greater than or equal to 16");
+  if (v.size() > 128) return query::invalid(v, "accessKeyId", "Member must have length less than or equal to 128");
+  for (const char c : v) {
+    const bool word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!word) return query::invalid(v, "accessKeyId", "Member must satisfy regular expression pattern: [\\w]+");
+  }
+  return std::move(id).value();
+}
+
+void write_key(Xml& xml, const store::AccessKeyMetadata& key) {
+  if (!key.user_name.empty()) xml.element("UserName", key.user_name);
+  xml.element("AccessKeyId", key.access_key_id).element("Status", store::key_status_name(key.status));
+}
+
+// responseElements of CreateAccessKey: the key without its secret (audit-log.md 5).
+std::string audit_access_key(const store::AccessKeyMetadata& key) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const std::string created = query::iso8601(key.created);
+  const std::string_view status = store::key_status_name(key.status);
+  w.StartObject();
+  w.Key("accessKey");
+  w.StartObject();
+  w.Key("userName");
+  w.String(key.user_name.c_str(), static_cast<rapidjson::SizeType>(key.user_name.size()));
+  w.Key("accessKeyId");
+  w.String(key.access_key_id.c_str(), static_cast<rapidjson::SizeType>(key.access_key_id.size()));
+  w.Key("status");
+  w.String(status.data(), static_cast<rapidjson::SizeType>(status.size()));
+  w.Key("createDate");
+  w.String(created.c_str(), static_cast<rapidjson::SizeType>(created.size()));
+  w.EndObject();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+Reply create_access_key(const Call& call) {
+  auto owner = key_owner(call);
+  if (!owner) return owner.error();
+  if (auto ok = call.authorize("iam:CreateAccessKey", owner.value().arn); !ok) return ok.error();
+  store::NewAccessKey key;
+  auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
+    auto created = lift(m.create_access_key(call.account(), owner.value().user));
+    if (!created) return created.error();
+    key = std::move(created).value();
+    return policy::success();
+  });
+  if (!status) return status.error();
+  Xml xml;
+  xml.open("AccessKey");
+  write_key(xml, key.metadata);
+  xml.element("SecretAccessKey", key.secret_access_key)
+      .element("CreateDate", query::iso8601(key.metadata.created))
+      .close("AccessKey");
+  Output output = query::answer(std::move(xml));
+  output.audit_response = audit_access_key(key.metadata);
+  return output;
+}
+
+Reply update_access_key(const Call& call) {
+  auto id = key_id_parameter(call);
+  if (!id) return id.error();
+  auto status_name = call.required("Status", "status");
+  if (!status_name) return status_name.error();
+  store::KeyStatus key_status = store::KeyStatus::Active;
+  if (status_name.value() == "Inactive") {
+    key_status = store::KeyStatus::Inactive;
+  } else if (status_name.value() != "Active") {
+    return query::invalid(status_name.value(), "status", "Member must satisfy enum value set: [Active, Inactive]");
+  }
+  auto owner = key_owner(call);
+  if (!owner) return owner.error();
+  if (auto ok = call.authorize("iam:UpdateAccessKey", owner.value().arn); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) {
+    return lift(m.update_access_key(call.account(), owner.value().user, id.value(), key_status));
+  }));
+}
+
+Reply delete_access_key(const Call& call) {
+  auto id = key_id_parameter(call);
+  if (!id) return id.error();
+  auto owner = key_owner(call);
+  if (!owner) return owner.error();
+  if (auto ok = call.authorize("iam:DeleteAccessKey", owner.value().arn); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) {
+    return lift(m.delete_access_key(call.account(), owner.value().user, id.value()));
+  }));
+}
+
+Reply list_access_keys(const Call& call) {
+  auto owner = key_owner(call);
+  if (!owner) return owner.error();
+  if (auto ok = call.authorize("iam:ListAccessKeys", owner.value().arn); !ok) return ok.error();
+  auto keys = fetch(call, [&](const store::Snapshot& s) { return s.list_access_keys(call.account(), owner.value().user); });
+  if (!keys) return keys.error();
+  return list_page(
+      call, "AccessKeyMetadata", std::move(keys).value(), [](const store::AccessKeyMetadata& k) { return k.access_key_id; },
+      [](Xml& xml, const store::AccessKeyMetadata& k) {
+        write_key(xml, k);
+        xml.element("CreateDate", query::iso8601(k.created));
+      });
+}
+
+}  // namespace gatehouse::server::iam

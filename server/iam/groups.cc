@@ -1,0 +1,114 @@
+// Groups (iam-sts-api.md 3.2): CreateGroup, GetGroup (with its users), DeleteGroup, ListGroups,
+// ListGroupsForUser, AddUserToGroup, RemoveUserFromGroup.
+#include "server/iam/operations.h"
+
+namespace gatehouse::server::iam {
+namespace {
+
+using store::EntityKind;
+
+constexpr auto kGroupName = [](const store::Group& g) { return g.name; };
+constexpr auto kWriteGroup = [](Xml& xml, const store::Group& g) { write_group(xml, g); };
+
+// AddUserToGroup / RemoveUserFromGroup: authorized on the group.
+Reply membership(const Call& call, std::string_view action,
+                 store::Result<void> (store::Mutation::*change)(std::string_view, std::string_view,
+                                                                std::string_view)) {
+  auto group = target(call, EntityKind::Group);
+  if (!group) return group.error();
+  auto user = entity_name_parameter(call, EntityKind::User);
+  if (!user) return user.error();
+  if (auto ok = call.authorize(action, group.value().arn); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) {
+    return lift((m.*change)(call.account(), group.value().ref.name, user.value()));
+  }));
+}
+
+}  // namespace
+
+Reply create_group(const Call& call) {
+  auto name = entity_name_parameter(call, EntityKind::Group);
+  if (!name) return name.error();
+  auto path = path_parameter(call);
+  if (!path) return path.error();
+  if (auto ok = call.authorize("iam:CreateGroup", store::iam_arn(call.account(), "group", path.value(), name.value()));
+      !ok) {
+    return ok.error();
+  }
+  Xml xml;
+  auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
+    auto group = lift(m.create_group({call.account(), name.value(), path.value()}));
+    if (!group) return group.error();
+    xml = Xml();
+    xml.open("Group");
+    write_group(xml, group.value());
+    xml.close("Group");
+    return policy::success();
+  });
+  if (!status) return status.error();
+  return query::answer(std::move(xml));
+}
+
+Reply get_group(const Call& call) {
+  auto found = target(call, EntityKind::Group);
+  if (!found) return found.error();
+  if (auto ok = call.authorize("iam:GetGroup", found.value().arn); !ok) return ok.error();
+  store::Group group;
+  std::vector<store::User> users;
+  auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
+    auto g = lift(s.get_group(call.account(), found.value().ref.name));
+    if (!g) return g.error();
+    group = std::move(g).value();
+    for (const auto& member : group.members) {
+      if (auto user = s.find_user(call.account(), member)) users.push_back(std::move(*user));
+    }
+    return policy::success();
+  });
+  if (!status) return status.error();
+  Xml head;
+  head.open("Group");
+  write_group(head, group);
+  head.close("Group");
+  return list_page(
+      call, "Users", std::move(users), [](const store::User& u) { return u.name; },
+      [](Xml& xml, const store::User& u) { write_user(xml, u, false); }, std::move(head));
+}
+
+Reply delete_group(const Call& call) {
+  auto found = target(call, EntityKind::Group);
+  if (!found) return found.error();
+  if (auto ok = call.authorize("iam:DeleteGroup", found.value().arn); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_group(call.account(), found.value().ref.name)); }));
+}
+
+Reply list_groups(const Call& call) {
+  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  if (!prefix) return prefix.error();
+  if (auto ok = call.authorize("iam:ListGroups", "*"); !ok) return ok.error();
+  auto groups = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::Group>> {
+    return s.list_groups(call.account(), prefix.value());
+  });
+  if (!groups) return groups.error();
+  return list_page(call, "Groups", std::move(groups).value(), kGroupName, kWriteGroup);
+}
+
+Reply list_groups_for_user(const Call& call) {
+  auto user = target(call, EntityKind::User);
+  if (!user) return user.error();
+  if (auto ok = call.authorize("iam:ListGroupsForUser", user.value().arn, target_keys(user.value(), false)); !ok) {
+    return ok.error();
+  }
+  auto groups = fetch(call, [&](const store::Snapshot& s) { return s.list_groups_for_user(call.account(), user.value().ref.name); });
+  if (!groups) return groups.error();
+  return list_page(call, "Groups", std::move(groups).value(), kGroupName, kWriteGroup);
+}
+
+Reply add_user_to_group(const Call& call) {
+  return membership(call, "iam:AddUserToGroup", &store::Mutation::add_user_to_group);
+}
+
+Reply remove_user_from_group(const Call& call) {
+  return membership(call, "iam:RemoveUserFromGroup", &store::Mutation::remove_user_from_group);
+}
+
+}  // namespace gatehouse::server::iam

@@ -1,0 +1,155 @@
+// Roles (iam-sts-api.md 3.4): CreateRole, GetRole, DeleteRole, UpdateRole,
+// UpdateAssumeRolePolicy, ListRoles.
+#include "server/iam/operations.h"
+
+namespace gatehouse::server::iam {
+namespace {
+
+using store::EntityKind;
+
+constexpr std::int64_t kMinSession = 3600, kMaxSession = 43200;
+constexpr std::size_t kMaxDescription = 1000;
+
+Outcome<std::optional<std::string>> description_parameter(const Call& call) {
+  auto description = call.optional("Description");
+  if (description && description->size() > kMaxDescription) {
+    return query::invalid(*description, "description", "Member must have length less than or equal to 1000");
+  }
+  return description;
+}
+
+Outcome<std::optional<std::int32_t>> max_session_parameter(const Call& call) {
+  auto seconds = int_parameter(call, "MaxSessionDuration", "maxSessionDuration", kMinSession, kMaxSession);
+  if (!seconds) return seconds.error();
+  if (!seconds.value()) return std::optional<std::int32_t>();
+  return std::optional<std::int32_t>(static_cast<std::int32_t>(*seconds.value()));
+}
+
+}  // namespace
+
+Reply create_role(const Call& call) {
+  auto name = entity_name_parameter(call, EntityKind::Role);
+  if (!name) return name.error();
+  auto trust = document_parameter(call, "AssumeRolePolicyDocument", "assumeRolePolicyDocument");
+  if (!trust) return trust.error();
+  auto path = path_parameter(call);
+  if (!path) return path.error();
+  auto description = description_parameter(call);
+  if (!description) return description.error();
+  auto max_session = max_session_parameter(call);
+  if (!max_session) return max_session.error();
+  auto tags = tags_parameter(call);
+  if (!tags) return tags.error();
+  std::string boundary;
+  if (call.params().has("PermissionsBoundary")) {
+    auto arn = policy_arn_parameter(call, "PermissionsBoundary", "permissionsBoundary");
+    if (!arn) return arn.error();
+    boundary = std::move(arn).value();
+  }
+
+  const std::string arn = store::iam_arn(call.account(), "role", path.value(), name.value());
+  std::vector<authz::ContextKey> keys = request_tag_keys(tags.value());
+  if (!boundary.empty()) keys.push_back({"iam:PermissionsBoundary", {boundary}, false});
+  if (auto ok = call.authorize("iam:CreateRole", arn, keys); !ok) return ok.error();
+  if (!tags.value().empty()) {
+    if (auto ok = call.authorize("iam:TagRole", arn, keys); !ok) return ok.error();
+  }
+
+  store::CreateRoleInput input{.account = call.account(),
+                               .name = name.value(),
+                               .path = path.value(),
+                               .assume_role_policy = trust.value(),
+                               .description = description.value().value_or(""),
+                               .max_session_duration = max_session.value(),
+                               .permissions_boundary = boundary,
+                               .tags = tags.value()};
+  Xml xml;
+  auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
+    auto role = lift(m.create_role(input));
+    if (!role) return role.error();
+    // CreateRole answers the role without RoleLastUsed.
+    xml = Xml();
+    xml.open("Role");
+    write_role(xml, role.value(), false);
+    write_boundary(xml, role.value().boundary);
+    write_tags(xml, role.value().tags);
+    xml.close("Role");
+    return policy::success();
+  });
+  if (!status) return status.error();
+  return query::answer(std::move(xml));
+}
+
+Reply get_role(const Call& call) {
+  auto found = target(call, EntityKind::Role);
+  if (!found) return found.error();
+  if (auto ok = call.authorize("iam:GetRole", found.value().arn, target_keys(found.value(), false)); !ok) {
+    return ok.error();
+  }
+  auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.value().ref.name); });
+  if (!role) return role.error();
+  Xml xml;
+  xml.open("Role");
+  write_role(xml, role.value(), true);
+  xml.close("Role");
+  return query::answer(std::move(xml));
+}
+
+Reply delete_role(const Call& call) {
+  auto found = target(call, EntityKind::Role);
+  if (!found) return found.error();
+  if (auto ok = call.authorize("iam:DeleteRole", found.value().arn, target_keys(found.value(), true)); !ok) {
+    return ok.error();
+  }
+  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_role(call.account(), found.value().ref.name)); }));
+}
+
+Reply update_role(const Call& call) {
+  auto found = target(call, EntityKind::Role);
+  if (!found) return found.error();
+  auto description = description_parameter(call);
+  if (!description) return description.error();
+  auto max_session = max_session_parameter(call);
+  if (!max_session) return max_session.error();
+  if (auto ok = call.authorize("iam:UpdateRole", found.value().arn, target_keys(found.value(), false)); !ok) {
+    return ok.error();
+  }
+  const store::UpdateRoleInput input{description.value(), max_session.value()};
+  auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
+    auto role = lift(m.update_role(call.account(), found.value().ref.name, input));
+    if (!role) return role.error();
+    return policy::success();
+  });
+  if (!status) return status.error();
+  // UpdateRoleResponse is a structure without members: an empty <UpdateRoleResult/>.
+  return query::answer(Xml());
+}
+
+Reply update_assume_role_policy(const Call& call) {
+  auto found = target(call, EntityKind::Role);
+  if (!found) return found.error();
+  auto document = document_parameter(call);
+  if (!document) return document.error();
+  if (auto ok = call.authorize("iam:UpdateAssumeRolePolicy", found.value().arn, target_keys(found.value(), false));
+      !ok) {
+    return ok.error();
+  }
+  return done(write(call, [&](store::Mutation& m) {
+    return lift(m.update_assume_role_policy(call.account(), found.value().ref.name, document.value()));
+  }));
+}
+
+Reply list_roles(const Call& call) {
+  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  if (!prefix) return prefix.error();
+  if (auto ok = call.authorize("iam:ListRoles", "*"); !ok) return ok.error();
+  auto roles = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::Role>> {
+    return s.list_roles(call.account(), prefix.value());
+  });
+  if (!roles) return roles.error();
+  return list_page(
+      call, "Roles", std::move(roles).value(), [](const store::Role& r) { return r.name; },
+      [](Xml& xml, const store::Role& r) { write_role(xml, r, false); });
+}
+
+}  // namespace gatehouse::server::iam

@@ -1,0 +1,103 @@
+// Tags and permissions boundaries of users and roles (iam-sts-api.md 3.1, 3.4): TagUser,
+// UntagUser, ListUserTags, PutUserPermissionsBoundary, DeleteUserPermissionsBoundary and their
+// Role twins.
+#include "server/iam/operations.h"
+
+namespace gatehouse::server::iam {
+
+using store::EntityKind;
+
+template <EntityKind K>
+Reply tag_entity(const Call& call) {
+  auto found = target(call, K);
+  if (!found) return found.error();
+  if (!call.params().has_list("Tags")) return query::missing("tags");
+  auto tags = tags_parameter(call);
+  if (!tags) return tags.error();
+  std::vector<authz::ContextKey> keys = target_keys(found.value(), false);
+  for (auto& key : request_tag_keys(tags.value())) keys.push_back(std::move(key));
+  if (auto ok = call.authorize(entity_action("Tag", K, ""), found.value().arn, keys); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) { return lift(m.tag_entity(found.value().ref, tags.value())); }));
+}
+
+template <EntityKind K>
+Reply untag_entity(const Call& call) {
+  auto found = target(call, K);
+  if (!found) return found.error();
+  const std::vector<std::string> tag_keys = call.params().members("TagKeys");
+  if (!call.params().has_list("TagKeys")) return query::missing("tagKeys");
+  if (tag_keys.size() > store::kMaxTags) {
+    return query::invalid("[...]", "tagKeys", "Member must have length less than or equal to 50");
+  }
+  std::vector<authz::ContextKey> keys = target_keys(found.value(), false);
+  keys.push_back({"aws:TagKeys", tag_keys, true});
+  if (auto ok = call.authorize(entity_action("Untag", K, ""), found.value().arn, keys); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) { return lift(m.untag_entity(found.value().ref, tag_keys)); }));
+}
+
+template <EntityKind K>
+Reply list_entity_tags(const Call& call) {
+  auto found = target(call, K);
+  if (!found) return found.error();
+  if (auto ok = call.authorize(entity_action("List", K, "Tags"), found.value().arn, target_keys(found.value(), false));
+      !ok) {
+    return ok.error();
+  }
+  auto tags = fetch(call, [&](const store::Snapshot& s) -> store::Result<store::Tags> {
+    const std::string& name = found.value().ref.name;
+    if constexpr (K == EntityKind::User) {
+      auto user = s.get_user(call.account(), name);
+      if (!user) return user.error();
+      return user.value().tags;
+    } else {
+      auto role = s.get_role(call.account(), name);
+      if (!role) return role.error();
+      return role.value().tags;
+    }
+  });
+  if (!tags) return tags.error();
+  using Tag = std::pair<std::string, std::string>;
+  return list_page(
+      call, "Tags", std::vector<Tag>(tags.value().begin(), tags.value().end()), [](const Tag& t) { return t.first; },
+      [](Xml& xml, const Tag& t) { xml.element("Key", t.first).element("Value", t.second); });
+}
+
+template <EntityKind K>
+Reply put_permissions_boundary(const Call& call) {
+  auto found = target(call, K);
+  if (!found) return found.error();
+  auto boundary = policy_arn_parameter(call, "PermissionsBoundary", "permissionsBoundary");
+  if (!boundary) return boundary.error();
+  std::vector<authz::ContextKey> keys = target_keys(found.value(), false);
+  keys.push_back({"iam:PermissionsBoundary", {boundary.value()}, false});
+  if (auto ok = call.authorize(entity_action("Put", K, "PermissionsBoundary"), found.value().arn, keys); !ok) {
+    return ok.error();
+  }
+  return done(write(call, [&](store::Mutation& m) {
+    return lift(m.put_permissions_boundary(found.value().ref, boundary.value()));
+  }));
+}
+
+template <EntityKind K>
+Reply delete_permissions_boundary(const Call& call) {
+  auto found = target(call, K);
+  if (!found) return found.error();
+  if (auto ok = call.authorize(entity_action("Delete", K, "PermissionsBoundary"), found.value().arn,
+                               target_keys(found.value(), true));
+      !ok) {
+    return ok.error();
+  }
+  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_permissions_boundary(found.value().ref)); }));
+}
+
+#define GATEHOUSE_IAM_TAGGED(K)                           \
+  template Reply tag_entity<K>(const Call&);              \
+  template Reply untag_entity<K>(const Call&);            \
+  template Reply list_entity_tags<K>(const Call&);        \
+  template Reply put_permissions_boundary<K>(const Call&); \
+  template Reply delete_permissions_boundary<K>(const Call&);
+GATEHOUSE_IAM_TAGGED(EntityKind::User)
+GATEHOUSE_IAM_TAGGED(EntityKind::Role)
+#undef GATEHOUSE_IAM_TAGGED
+
+}  // namespace gatehouse::server::iam

@@ -1,0 +1,197 @@
+// IAM roles through the Query API: CreateRole, GetRole, DeleteRole, UpdateRole,
+// UpdateAssumeRolePolicy, ListRoles (iam-sts-api.md 3.4).
+#include "tests/server/iam_test_world.h"
+
+using namespace gatehouse::iam_test;
+
+namespace {
+
+const std::string kSpacedTrust =
+    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"Service\": "
+    "\"lambda.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}";
+
+}  // namespace
+
+TEST_CASE("CreateRole answers the role with its URL-encoded trust policy", "[iam][roles]") {
+  World w;
+  const Response r = w.admin("CreateRole", {{"RoleName", "Deployer"},
+                                           {"Path", "/app/"},
+                                           {"AssumeRolePolicyDocument", kSpacedTrust},
+                                           {"Description", "deploys things"},
+                                           {"MaxSessionDuration", "7200"},
+                                           {"PermissionsBoundary", kBasicExecution},
+                                           {"Tags.member.1.Key", "team"},
+                                           {"Tags.member.1.Value", "blue"}});
+  require_success(r, "CreateRole", true);
+  REQUIRE(r.text("Path") == "/app/");
+  REQUIRE(r.text("RoleName") == "Deployer");
+  REQUIRE(r.text("RoleId").starts_with("AROA"));
+  REQUIRE(r.text("RoleId").size() == 21);
+  REQUIRE(r.text("Arn") == "arn:aws:iam::111111111111:role/app/Deployer");
+  const std::string encoded = r.text("AssumeRolePolicyDocument");
+  REQUIRE(encoded.starts_with("%7B%22Version%22%3A%20%222012-10-17%22"));
+  REQUIRE(encoded.find('+') == std::string::npos);
+  REQUIRE(url_decode(encoded) == kSpacedTrust);
+  REQUIRE(r.text("Description") == "deploys things");
+  REQUIRE(r.text("MaxSessionDuration") == "7200");
+  REQUIRE(r.text("PermissionsBoundaryArn") == kBasicExecution);
+  REQUIRE(r.text("Key") == "team");
+  REQUIRE_FALSE(r.has("RoleLastUsed"));
+
+  const Response got = w.admin("GetRole", {{"RoleName", "deployer"}});
+  require_success(got, "GetRole", true);
+  REQUIRE(got.text("RoleName") == "Deployer");
+  REQUIRE(got.text("MaxSessionDuration") == "7200");
+  REQUIRE(got.has("RoleLastUsed"));
+  REQUIRE(url_decode(got.text("AssumeRolePolicyDocument")) == kSpacedTrust);
+}
+
+TEST_CASE("CreateRole errors", "[iam][roles]") {
+  World w;
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  require_error(w.admin("CreateRole", {{"RoleName", "R1"}, {"AssumeRolePolicyDocument", kTrust}}), 409,
+                "EntityAlreadyExists", "Role with name R1 already exists.");
+  require_error(w.admin("CreateRole", {{"RoleName", "r2"}}), 400, "ValidationError",
+                "1 validation error detected: Value null at 'assumeRolePolicyDocument' failed to satisfy constraint: "
+                "Member must not be null");
+  require_error(w.admin("CreateRole", {{"AssumeRolePolicyDocument", kTrust}}), 400, "ValidationError",
+                "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: Member must not "
+                "be null");
+  require_error(w.admin("CreateRole", {{"RoleName", "r2"}, {"AssumeRolePolicyDocument", "not json"}}), 400,
+                "MalformedPolicyDocument", "This policy contains invalid Json");
+  require_error(
+      w.admin("CreateRole", {{"RoleName", "r2"},
+                             {"AssumeRolePolicyDocument",
+                              R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]})"}}),
+      400, "MalformedPolicyDocument", "Has prohibited field Resource.");
+  require_error(w.admin("CreateRole", {{"RoleName", "r2"}, {"AssumeRolePolicyDocument", kTrust}, {"MaxSessionDuration", "60"}}),
+                400, "ValidationError",
+                "1 validation error detected: Value '60' at 'maxSessionDuration' failed to satisfy constraint: Member "
+                "must have value greater than or equal to 3600");
+  require_error(w.admin("CreateRole", {{"RoleName", "r2"},
+                                       {"AssumeRolePolicyDocument", kTrust},
+                                       {"PermissionsBoundary", "arn:aws:iam::111111111111:policy/none"}}),
+                404, "NoSuchEntity", "Policy arn:aws:iam::111111111111:policy/none does not exist or is not attachable.");
+  require_error(w.admin("CreateRole", {{"RoleName", "r2"}, {"AssumeRolePolicyDocument", "{\"a\":\"\x01\"}"}}), 400,
+                "ValidationError");
+  // A trust policy larger than 2048 characters (whitespace not counted).
+  std::string big = R"({"Version":"2012-10-17","Statement":[)";
+  for (int i = 0; i < 30; ++i) {
+    big += std::string(i ? "," : "") +
+           R"({"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Sid":"S)" +
+           std::to_string(i) + "\"}";
+  }
+  big += "]}";
+  require_error(w.admin("CreateRole", {{"RoleName", "r3"}, {"AssumeRolePolicyDocument", big}}), 409, "LimitExceeded",
+                "Cannot exceed quota for ACLSizePerRole: 2048");
+  REQUIRE(w.admin("ListRoles").count("member") == 1);
+}
+
+TEST_CASE("CreateRole is authorized on the role ARN with its keys; tags need iam:TagRole", "[iam][roles]") {
+  World w;
+  w.require_denied("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}},
+                   "arn:aws:iam::111111111111:role/app/r1");
+  w.alice_policy(allow("iam:CreateRole", "arn:aws:iam::111111111111:role/app/*",
+                       R"({"StringEquals":{"iam:PermissionsBoundary":")" + kBasicExecution + "\"}}"));
+  require_error(w.alice("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}}), 403,
+                "AccessDenied");
+  const Form bounded{{"RoleName", "r1"},
+                     {"Path", "/app/"},
+                     {"AssumeRolePolicyDocument", kTrust},
+                     {"PermissionsBoundary", kBasicExecution}};
+  Form tagged = bounded;
+  tagged.emplace_back("Tags.member.1.Key", "team");
+  tagged.emplace_back("Tags.member.1.Value", "blue");
+  const Response no_tag_permission = w.alice("CreateRole", tagged);
+  require_error(no_tag_permission, 403, "AccessDenied",
+                World::denied("iam:TagRole", "arn:aws:iam::111111111111:role/app/r1"));
+  require_success(w.alice("CreateRole", bounded), "CreateRole", true);
+}
+
+TEST_CASE("GetRole, UpdateRole, UpdateAssumeRolePolicy", "[iam][roles]") {
+  World w;
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}}),
+                  "CreateRole", true);
+  require_error(w.admin("GetRole", {{"RoleName", "nope"}}), 404, "NoSuchEntity", "The role with name nope cannot be found.");
+  w.require_denied("GetRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/app/r1");
+  w.require_denied("GetRole", {{"RoleName", "nope"}}, "arn:aws:iam::111111111111:role/nope");
+
+  const Response updated = w.admin("UpdateRole", {{"RoleName", "r1"}, {"Description", "new"}, {"MaxSessionDuration", "43200"}});
+  require_success(updated, "UpdateRole", true);
+  const Response got = w.admin("GetRole", {{"RoleName", "r1"}});
+  REQUIRE(got.text("Description") == "new");
+  REQUIRE(got.text("MaxSessionDuration") == "43200");
+  require_error(w.admin("UpdateRole", {{"RoleName", "r1"}, {"MaxSessionDuration", "43201"}}), 400, "ValidationError");
+  w.require_denied("UpdateRole", {{"RoleName", "r1"}, {"Description", "x"}}, "arn:aws:iam::111111111111:role/app/r1");
+
+  const std::string ec2 =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
+  require_success(w.admin("UpdateAssumeRolePolicy", {{"RoleName", "r1"}, {"PolicyDocument", ec2}}),
+                  "UpdateAssumeRolePolicy", false);
+  REQUIRE(url_decode(w.admin("GetRole", {{"RoleName", "r1"}}).text("AssumeRolePolicyDocument")) == ec2);
+  require_error(w.admin("UpdateAssumeRolePolicy",
+                        {{"RoleName", "r1"},
+                         {"PolicyDocument",
+                          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/nobody"},"Action":"sts:AssumeRole"}]})"}}),
+                400, "MalformedPolicyDocument",
+                "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111111111111:user/nobody\"");
+  require_error(w.admin("UpdateAssumeRolePolicy", {{"RoleName", "nope"}, {"PolicyDocument", ec2}}), 404, "NoSuchEntity");
+  require_error(w.admin("UpdateAssumeRolePolicy", {{"RoleName", "r1"}}), 400, "ValidationError",
+                "1 validation error detected: Value null at 'policyDocument' failed to satisfy constraint: Member must "
+                "not be null");
+  w.require_denied("UpdateAssumeRolePolicy", {{"RoleName", "r1"}, {"PolicyDocument", ec2}},
+                   "arn:aws:iam::111111111111:role/app/r1");
+}
+
+TEST_CASE("DeleteRole with dependents is a DeleteConflict", "[iam][roles]") {
+  World w;
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  require_success(w.admin("PutRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
+                  "PutRolePolicy", false);
+  require_success(w.admin("AttachRolePolicy", {{"RoleName", "r1"}, {"PolicyArn", kBasicExecution}}), "AttachRolePolicy",
+                  false);
+  require_error(w.admin("DeleteRole", {{"RoleName", "r1"}}), 409, "DeleteConflict",
+                "Cannot delete entity, must delete policies first.");
+  require_success(w.admin("DeleteRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "logs"}}), "DeleteRolePolicy", false);
+  require_error(w.admin("DeleteRole", {{"RoleName", "r1"}}), 409, "DeleteConflict",
+                "Cannot delete entity, must detach all policies first.");
+  require_success(w.admin("DetachRolePolicy", {{"RoleName", "r1"}, {"PolicyArn", kBasicExecution}}), "DetachRolePolicy",
+                  false);
+  w.require_denied("DeleteRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/r1");
+  require_success(w.admin("DeleteRole", {{"RoleName", "r1"}}), "DeleteRole", false);
+  require_error(w.admin("DeleteRole", {{"RoleName", "r1"}}), 404, "NoSuchEntity", "The role with name r1 cannot be found.");
+  // A re-created role is a new role.
+  const Response again = w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}});
+  require_success(again, "CreateRole", true);
+}
+
+TEST_CASE("ListRoles pages with MaxItems and Marker, without tags or boundary", "[iam][roles][pagination]") {
+  World w;
+  for (const char* name : {"r1", "r2", "r3"}) {
+    require_success(w.root("CreateRole", {{"RoleName", name},
+                                          {"AssumeRolePolicyDocument", kTrust},
+                                          {"Tags.member.1.Key", "team"},
+                                          {"Tags.member.1.Value", "blue"}}),
+                    "CreateRole", true);
+  }
+  require_success(w.root("CreateRole", {{"RoleName", "svc"}, {"Path", "/service-role/"}, {"AssumeRolePolicyDocument", kTrust}}),
+                  "CreateRole", true);
+  const Response all = w.root("ListRoles");
+  require_success(all, "ListRoles", true);
+  REQUIRE(all.count("member") == 4);
+  REQUIRE(all.count("AssumeRolePolicyDocument") == 4);
+  REQUIRE_FALSE(all.has("Tags"));
+  REQUIRE_FALSE(all.has("RoleLastUsed"));
+  const Response page1 = w.root("ListRoles", {{"MaxItems", "2"}});
+  REQUIRE(page1.count("RoleName") == 2);
+  REQUIRE(page1.text("IsTruncated") == "true");
+  const Response page2 = w.root("ListRoles", {{"MaxItems", "2"}, {"Marker", page1.text("Marker")}});
+  REQUIRE(page2.count("RoleName") == 2);
+  REQUIRE(page2.text("RoleName") == "r3");
+  REQUIRE(page2.text("IsTruncated") == "false");
+  const Response service = w.root("ListRoles", {{"PathPrefix", "/service-role/"}});
+  REQUIRE(service.count("RoleName") == 1);
+  REQUIRE(service.text("Arn") == "arn:aws:iam::111111111111:role/service-role/svc");
+  require_error(w.root("ListRoles", {{"Marker", ""}}), 400, "ValidationError");
+  w.require_denied("ListRoles", {}, "*");
+}
