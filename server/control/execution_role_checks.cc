@@ -1,5 +1,5 @@
 // What Lambda itself checks with the function's execution role before it stores a
-// configuration that will use the role (spec/lambda-api.md 9 step 9, lambda-actions.json
+// configuration that will use the role (spec/lambda-api.md 9 steps 9 and 10, lambda-actions.json
 // CreateEventSourceMapping, seed-notes 10.5 and 11). The caller's own permissions were
 // decided by the dispatch; here the role is the caller, through the same pipeline.
 #include <array>
@@ -24,6 +24,9 @@ constexpr std::array<std::string_view, 4> kDynamoDbRead = {"dynamodb:GetRecords"
                                                            "dynamodb:DescribeStream", "dynamodb:ListStreams"};
 constexpr std::array<std::string_view, 3> kSqsRead = {"sqs:ReceiveMessage", "sqs:DeleteMessage",
                                                       "sqs:GetQueueAttributes"};
+// What Lambda does in a VPC with the role's credentials (lambda-api 9 step 10).
+constexpr std::array<std::string_view, 3> kNetworkInterfaces = {
+    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"};
 
 // Lambda's refusal naming the action without its service prefix ("SendMessage on SQS").
 LambdaError role_cannot_call(std::string_view action, std::string_view service_label) {
@@ -47,8 +50,7 @@ policy::Result<std::optional<authz::RoleDenial>, LambdaError> first_refusal(cons
   return std::move(refused).value();
 }
 
-}  // namespace
-
+// DeadLetterConfig.TargetArn: the role must be able to send to it.
 policy::Result<void, LambdaError> check_dead_letter_role(const store::Store& store, const Call& call,
                                                          std::string_view role_arn, std::string_view target) {
   if (target.empty()) return policy::success();  // "" clears the target (lambda-api 4.2)
@@ -64,6 +66,23 @@ policy::Result<void, LambdaError> check_dead_letter_role(const store::Store& sto
   if (!refused) return refused.error();
   if (!refused.value()) return policy::success();
   return role_cannot_call(action[0], queue ? "SQS" : "SNS");
+}
+
+}  // namespace
+
+policy::Result<void, LambdaError> check_configuration_role(const store::Store& store, const Call& call,
+                                                           std::string_view role_arn,
+                                                           const store::FunctionConfigUpdate& update) {
+  if (update.dead_letter_target) {
+    if (auto ok = check_dead_letter_role(store, call, role_arn, *update.dead_letter_target); !ok) return ok;
+  }
+  // Empty lists take the function out of the VPC: no network interfaces, nothing to check.
+  if (update.vpc && (!update.vpc->subnet_ids.empty() || !update.vpc->security_group_ids.empty())) {
+    auto refused = first_refusal(store, call, role_arn, kNetworkInterfaces, "*");
+    if (!refused) return refused.error();
+    if (refused.value()) return role_cannot_call(refused.value()->action.action, "EC2");
+  }
+  return policy::success();
 }
 
 policy::Result<void, LambdaError> check_event_source_role(const store::Store& store, const Call& call,

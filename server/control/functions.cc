@@ -213,8 +213,8 @@ Reply create_function(store::Store& store, const Call& call) {
   if (!update) return update.error();
   auto zip = read_zip(*member_of(body, "Code"));
   if (!zip) return zip.error();
-  if (const auto& target = update.value().dead_letter_target) {
-    if (auto ok = check_dead_letter_role(store, call, update.value().role.value_or(""), *target); !ok) return ok.error();
+  if (auto ok = check_configuration_role(store, call, update.value().role.value_or(""), update.value()); !ok) {
+    return ok.error();
   }
   store::CreateFunctionInput input;
   input.function = call.function_ref();
@@ -335,7 +335,7 @@ Reply update_function_configuration(store::Store& store, const Call& call) {
   auto update = read_configuration(call.request.body);
   if (!update) return update.error();
   const store::FunctionRef ref = call.function_ref();
-  if (const auto& target = update.value().dead_letter_target) {
+  if (update.value().dead_letter_target || update.value().vpc) {
     // The role the function will have: the one sent, else the one it has.
     std::string role = update.value().role.value_or("");
     if (!update.value().role) {
@@ -343,7 +343,7 @@ Reply update_function_configuration(store::Store& store, const Call& call) {
       if (!view) return to_lambda_error(view.error());
       role = view.value().config.role;
     }
-    if (auto ok = check_dead_letter_role(store, call, role, *target); !ok) return ok.error();
+    if (auto ok = check_configuration_role(store, call, role, update.value()); !ok) return ok.error();
   }
   auto updated = store.write([&](store::Mutation& m) {
     return m.update_function_configuration(ref, update.value(), revision_of(call));

@@ -49,9 +49,12 @@ http::HttpResponse json_response(int status, std::string body);
 http::HttpResponse empty_response(int status);
 
 // The service-side checks of the function's execution role (execution_role_checks.cc).
-// DeadLetterConfig.TargetArn: sqs:SendMessage / sns:Publish on the target (lambda-api 9 step 9).
-policy::Result<void, lambda::LambdaError> check_dead_letter_role(const store::Store& store, const Call& call,
-                                                                 std::string_view role_arn, std::string_view target);
+// CreateFunction / UpdateFunctionConfiguration, for the role the function will have: with
+// DeadLetterConfig.TargetArn, sqs:SendMessage / sns:Publish on the target (lambda-api 9 step
+// 9); with VpcConfig subnets or security groups, the EC2 network-interface actions (step 10).
+policy::Result<void, lambda::LambdaError> check_configuration_role(const store::Store& store, const Call& call,
+                                                                   std::string_view role_arn,
+                                                                   const store::FunctionConfigUpdate& update);
 // CreateEventSourceMapping: the role of the function (version, alias) the mapping invokes may
 // read the source (lambda-actions.json, seed-notes 11).
 policy::Result<void, lambda::LambdaError> check_event_source_role(const store::Store& store, const Call& call,

@@ -148,3 +148,30 @@ TEST_CASE("CreateEventSourceMapping: the function's execution role must be able 
                Catch::Contains("startingPosition"));
   }
 }
+
+TEST_CASE("VpcConfig: the execution role must be able to manage network interfaces", "[server][control][role]") {
+  World world;
+  world.alice_policy(allow("*", "*"));
+  const std::string vpc = R"(,"VpcConfig":{"SubnetIds":["subnet-1"],"SecurityGroupIds":["sg-1"]})";
+
+  const Response refused = world.call("POST", kFunctionsPath, create_body("F", kRoleR, vpc));
+  CHECK(refused.status == 400);
+  CHECK(refused.error_type == "InvalidParameterValueException");
+  CHECK(refused.message() ==
+        "The provided execution role does not have permissions to call CreateNetworkInterface on EC2");
+  // The first action the role lacks is the one named.
+  world.role_policy(allow("ec2:CreateNetworkInterface", "*"));
+  CHECK(world.call("POST", kFunctionsPath, create_body("F", kRoleR, vpc)).message() ==
+        "The provided execution role does not have permissions to call DescribeNetworkInterfaces on EC2");
+  // AWSLambdaVPCAccessExecutionRole's three actions.
+  world.role_policy(
+      R"({"Effect":"Allow","Action":["ec2:CreateNetworkInterface","ec2:DescribeNetworkInterfaces","ec2:DeleteNetworkInterface"],"Resource":"*"})");
+  CHECK(world.call("POST", kFunctionsPath, create_body("F", kRoleR, vpc)).status == 201);
+
+  // UpdateFunctionConfiguration: the function's own role; empty lists leave the VPC and need nothing.
+  world.role_policy(allow("logs:*", "*"));
+  const std::string path = kFunctionsPath + "/F/configuration";
+  CHECK(world.call("PUT", path, R"({"VpcConfig":{"SubnetIds":["subnet-2"],"SecurityGroupIds":["sg-1"]}})").status ==
+        400);
+  CHECK(world.call("PUT", path, R"({"VpcConfig":{"SubnetIds":[],"SecurityGroupIds":[]}})").status == 200);
+}
