@@ -1,9 +1,12 @@
 #include "policy/simulate.h"
 
+#include <algorithm>
 #include <memory>
+#include <utility>
 
 #include "policy/arn.h"
 #include "policy/validate.h"
+#include "policy/variables.h"
 
 namespace gatehouse::policy {
 namespace {
@@ -24,12 +27,18 @@ bool is_known_context_type(std::string_view type) {
 
 SimulationError invalid_input(std::string message) { return {"InvalidInput", std::move(message), 400}; }
 
-MatchedStatement to_matched(const Trace::Match& m) {
+// Input policies whose type is not the default one (SimulatePrincipalPolicy's stored policies).
+using SourceTypes = std::vector<std::pair<const CompiledPolicy*, std::string>>;
+
+MatchedStatement to_matched(const Trace::Match& m, const SourceTypes& types) {
   MatchedStatement out;
   out.source_policy_id = m.policy->id;
   out.source_policy_type = m.source == DecisionSource::ResourcePolicy || m.source == DecisionSource::TrustPolicy
                                ? "resource"
                                : std::string(kIamPolicy);
+  for (const auto& [policy, type] : types) {
+    if (policy == m.policy) out.source_policy_type = type;
+  }
   out.start_position = m.statement->start;
   out.end_position = m.statement->end;
   return out;
@@ -60,12 +69,12 @@ Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(co
   if (input.permissions_boundary_policy_input_list.size() > 1) {
     return failure(invalid_input("PermissionsBoundaryPolicyInputList takes at most one policy"));
   }
-  if (input.resource_policy && !input.caller_arn) {
+  if (input.resource_policy && !input.caller_arn && !input.caller) {
     return failure(invalid_input("CallerArn is required when ResourcePolicy is given"));
   }
 
-  std::optional<Caller> caller;
-  if (input.caller_arn) {
+  std::optional<Caller> caller = input.caller;
+  if (!caller && input.caller_arn) {
     caller = caller_from_arn(*input.caller_arn);
     if (!caller) return failure(invalid_input("CallerArn " + *input.caller_arn + " is not a principal ARN"));
   }
@@ -82,20 +91,31 @@ Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(co
 
   std::vector<std::unique_ptr<CompiledPolicy>> storage;
   std::vector<const CompiledPolicy*> identity;
+  SourceTypes types;
   for (std::size_t i = 0; i < input.policy_input_list.size(); ++i) {
+    const PolicySource* source =
+        i < input.policy_input_sources.size() && !input.policy_input_sources[i].id.empty()
+            ? &input.policy_input_sources[i]
+            : nullptr;
     auto p = compile_input(input.policy_input_list[i], PolicyType::SimulatorIdentity,
-                           "PolicyInputList." + std::to_string(i + 1));
+                           source ? source->id : "PolicyInputList." + std::to_string(i + 1));
     if (!p) return failure(p.error());
     storage.push_back(std::make_unique<CompiledPolicy>(std::move(p.value())));
     identity.push_back(storage.back().get());
+    if (source && !source->type.empty()) types.emplace_back(storage.back().get(), source->type);
   }
   const CompiledPolicy* boundary = nullptr;
   if (!input.permissions_boundary_policy_input_list.empty()) {
+    const PolicySource* source =
+        input.permissions_boundary_source && !input.permissions_boundary_source->id.empty()
+            ? &*input.permissions_boundary_source
+            : nullptr;
     auto p = compile_input(input.permissions_boundary_policy_input_list.front(), PolicyType::SimulatorIdentity,
-                           "PermissionsBoundaryPolicyInputList.1");
+                           source ? source->id : "PermissionsBoundaryPolicyInputList.1");
     if (!p) return failure(p.error());
     storage.push_back(std::make_unique<CompiledPolicy>(std::move(p.value())));
     boundary = storage.back().get();
+    if (source && !source->type.empty()) types.emplace_back(boundary, source->type);
   }
   const CompiledPolicy* resource_policy = nullptr;
   if (input.resource_policy) {
@@ -113,7 +133,7 @@ Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(co
   }
 
   RequestContext context;
-  if (input.caller_arn) add_principal_keys(*caller, context);
+  if (input.caller_arn || input.caller) add_principal_keys(*caller, context);
   for (const auto& entry : input.context_entries) {
     if (entry.name.size() < 5 || entry.name.size() > 256) {
       return failure(invalid_input("ContextKeyName " + entry.name + " must be 5 to 256 characters"));
@@ -154,7 +174,7 @@ Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(co
       r.eval_action_name = action;
       r.eval_resource_name = resource;
       r.eval_decision = outcome.decision;
-      for (const auto& m : trace.matched) r.matched_statements.push_back(to_matched(m));
+      for (const auto& m : trace.matched) r.matched_statements.push_back(to_matched(m, types));
       if (trace.boundary_present) r.allowed_by_permissions_boundary = trace.allowed_by_boundary;
       if (trace.cross_account) {
         r.eval_decision_details = std::map<std::string, std::string>{
@@ -186,6 +206,58 @@ Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(co
     }
   }
   return results;
+}
+
+namespace {
+
+// Keys in first-appearance order, the first spelling of each (keys are case-insensitive).
+class KeyList {
+ public:
+  void add(std::string_view key) {
+    for (const auto& k : keys_) {
+      if (k.size() == key.size() && std::equal(k.begin(), k.end(), key.begin(), [](char a, char b) {
+            return ascii_lower(a) == ascii_lower(b);
+          })) {
+        return;
+      }
+    }
+    keys_.emplace_back(key);
+  }
+  void add_variables(std::string_view text) {
+    if (!has_variables(text)) return;
+    for (const auto& piece : parse_template(text)) {
+      if (piece.kind == TemplatePiece::Kind::Variable) add(piece.text);
+    }
+  }
+  std::vector<std::string> take() { return std::move(keys_); }
+
+ private:
+  static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+  std::vector<std::string> keys_;
+};
+
+}  // namespace
+
+Result<std::vector<std::string>, SimulationError> context_keys_for_policies(const std::vector<std::string>& policies) {
+  KeyList keys;
+  for (const auto& text : policies) {
+    auto document = parse_and_validate(text, PolicyType::SimulatorIdentity);
+    if (!document) {
+      const Finding& f = document.error();
+      return failure(SimulationError{f.code, f.message, 400});
+    }
+    for (const Statement& statement : document.value().statements) {
+      for (const auto& v : statement.resource.values) keys.add_variables(v.value);
+      for (const auto& v : statement.not_resource.values) keys.add_variables(v.value);
+      for (const ConditionBlock& block : statement.conditions) {
+        for (const ConditionKey& key : block.keys) {
+          keys.add(key.key.value);
+          for (const auto& v : key.values) keys.add_variables(v.value);
+        }
+      }
+    }
+  }
+  return keys.take();
 }
 
 }  // namespace gatehouse::policy

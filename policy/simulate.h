@@ -9,6 +9,7 @@
 
 #include "policy/decide.h"
 #include "policy/position.h"
+#include "policy/principal.h"
 #include "policy/result.h"
 
 namespace gatehouse::policy {
@@ -19,8 +20,19 @@ struct ContextEntry {
   std::string type = "string";  // string, stringList, numeric, ..., dateList
 };
 
+// How MatchedStatements name an input policy. SimulateCustomPolicy keeps the defaults
+// (PolicyInputList.N / PermissionsBoundaryPolicyInputList.1, "IAM Policy");
+// SimulatePrincipalPolicy names stored policies (the policy name; user, group, role,
+// aws-managed or user-managed).
+struct PolicySource {
+  std::string id;
+  std::string type;
+};
+
 struct SimulationInput {
   std::vector<std::string> policy_input_list;
+  // Parallel to policy_input_list; entries past its end, or with an empty id, keep the defaults.
+  std::vector<PolicySource> policy_input_sources;
   std::vector<std::string> permissions_boundary_policy_input_list;
   std::vector<std::string> action_names;
   std::vector<std::string> resource_arns;  // empty: ["*"]
@@ -29,6 +41,12 @@ struct SimulationInput {
   std::optional<std::string> caller_arn;
   std::vector<ContextEntry> context_entries;
   std::optional<std::string> resource_handling_option;
+  // The boundary's name, when it is a stored policy (defaults as above).
+  std::optional<PolicySource> permissions_boundary_source;
+  // The caller when more is known of it than its ARN (SimulatePrincipalPolicy: the stored
+  // unique id and tags, for aws:userid and aws:PrincipalTag/*). Used instead of parsing
+  // caller_arn; counts as a given CallerArn.
+  std::optional<Caller> caller;
 };
 
 struct SimulationError {
@@ -80,5 +98,11 @@ struct EvaluationResult {
 };
 
 Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(const SimulationInput& input);
+
+// GetContextKeysForCustomPolicy (policy semantics 5.8): the context keys the policies
+// reference, i.e. the variables in Resource/NotResource values and the keys and variables of
+// Condition blocks, spelled as first written, de-duplicated case-insensitively, in order of
+// first appearance. A policy that does not validate as an identity policy is an error.
+Result<std::vector<std::string>, SimulationError> context_keys_for_policies(const std::vector<std::string>& policies);
 
 }  // namespace gatehouse::policy
