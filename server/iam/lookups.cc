@@ -116,6 +116,11 @@ Outcome<std::string> policy_arn_parameter(const Call& call, std::string_view nam
   return std::move(value).value();
 }
 
+Outcome<std::string> optional_boundary_parameter(const Call& call) {
+  if (!call.params().has("PermissionsBoundary")) return std::string();
+  return policy_arn_parameter(call, "PermissionsBoundary", "permissionsBoundary");
+}
+
 Outcome<std::string> document_parameter(const Call& call, std::string_view name, std::string_view member) {
   auto value = call.required(name, member);
   if (!value) return value.error();

@@ -58,6 +58,7 @@ constexpr auto kOperations = std::to_array<query::Operation>({
     {"GetRole", true, get_role},
     {"DeleteRole", false, delete_role},
     {"UpdateRole", false, update_role},
+    {"UpdateRoleDescription", false, update_role_description},
     {"UpdateAssumeRolePolicy", false, update_assume_role_policy},
     {"ListRoles", true, list_roles},
     {"TagRole", false, tag_entity<kRole>},

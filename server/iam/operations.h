@@ -41,6 +41,8 @@ std::string entity_action(std::string_view verb, store::EntityKind kind, std::st
 // policy ARN.
 Outcome<std::string> policy_arn_parameter(const Call& call, std::string_view name = "PolicyArn",
                                           std::string_view member = "policyArn");
+// PermissionsBoundary of CreateUser / CreateRole: a policy ARN, or "" when absent.
+Outcome<std::string> optional_boundary_parameter(const Call& call);
 // A policy document parameter: 1-131072 characters of [\u0009\u000A\u000D\u0020-\u00FF].
 Outcome<std::string> document_parameter(const Call& call, std::string_view name = "PolicyDocument",
                                         std::string_view member = "policyDocument");
@@ -85,6 +87,7 @@ Reply create_role(const Call& call);
 Reply get_role(const Call& call);
 Reply delete_role(const Call& call);
 Reply update_role(const Call& call);
+Reply update_role_description(const Call& call);
 Reply update_assume_role_policy(const Call& call);
 Reply list_roles(const Call& call);
 

@@ -1,4 +1,4 @@
-// Roles (iam-sts-api.md 3.4): CreateRole, GetRole, DeleteRole, UpdateRole,
+// Roles (iam-sts-api.md 3.4): CreateRole, GetRole, DeleteRole, UpdateRole, UpdateRoleDescription,
 // UpdateAssumeRolePolicy, ListRoles.
 #include "server/iam/operations.h"
 
@@ -25,6 +25,16 @@ Outcome<std::optional<std::int32_t>> max_session_parameter(const Call& call) {
   return std::optional<std::int32_t>(static_cast<std::int32_t>(*seconds.value()));
 }
 
+// <Role> with everything GetRole shows.
+Reply answer_role(const Outcome<store::Role>& role) {
+  if (!role) return role.error();
+  Xml xml;
+  xml.open("Role");
+  write_role(xml, role.value(), true);
+  xml.close("Role");
+  return query::answer(std::move(xml));
+}
+
 }  // namespace
 
 Reply create_role(const Call& call) {
@@ -40,12 +50,9 @@ Reply create_role(const Call& call) {
   if (!max_session) return max_session.error();
   auto tags = tags_parameter(call);
   if (!tags) return tags.error();
-  std::string boundary;
-  if (call.params().has("PermissionsBoundary")) {
-    auto arn = policy_arn_parameter(call, "PermissionsBoundary", "permissionsBoundary");
-    if (!arn) return arn.error();
-    boundary = std::move(arn).value();
-  }
+  auto boundary_arn = optional_boundary_parameter(call);
+  if (!boundary_arn) return boundary_arn.error();
+  const std::string& boundary = boundary_arn.value();
 
   const std::string arn = store::iam_arn(call.account(), "role", path.value(), name.value());
   std::vector<authz::ContextKey> keys = request_tag_keys(tags.value());
@@ -87,12 +94,7 @@ Reply get_role(const Call& call) {
     return ok.error();
   }
   auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.value().ref.name); });
-  if (!role) return role.error();
-  Xml xml;
-  xml.open("Role");
-  write_role(xml, role.value(), true);
-  xml.close("Role");
-  return query::answer(std::move(xml));
+  return answer_role(role);
 }
 
 Reply delete_role(const Call& call) {
@@ -104,25 +106,43 @@ Reply delete_role(const Call& call) {
   return done(write(call, [&](store::Mutation& m) { return lift(m.delete_role(call.account(), found.value().ref.name)); }));
 }
 
-Reply update_role(const Call& call) {
+namespace {
+
+// UpdateRole / UpdateRoleDescription (Description required, no MaxSessionDuration member): the
+// role as changed.
+Outcome<store::Role> change_role(const Call& call, std::string_view action, bool description_only) {
   auto found = target(call, EntityKind::Role);
   if (!found) return found.error();
+  if (description_only && !call.params().has("Description")) return query::missing("description");
   auto description = description_parameter(call);
   if (!description) return description.error();
-  auto max_session = max_session_parameter(call);
+  Outcome<std::optional<std::int32_t>> max_session = std::optional<std::int32_t>();
+  if (!description_only) max_session = max_session_parameter(call);
   if (!max_session) return max_session.error();
-  if (auto ok = call.authorize("iam:UpdateRole", found.value().arn, target_keys(found.value(), false)); !ok) {
-    return ok.error();
-  }
+  if (auto ok = call.authorize(action, found.value().arn, target_keys(found.value(), false)); !ok) return ok.error();
   const store::UpdateRoleInput input{description.value(), max_session.value()};
+  Outcome<store::Role> out = ApiError{};
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
-    auto role = lift(m.update_role(call.account(), found.value().ref.name, input));
-    if (!role) return role.error();
+    out = lift(m.update_role(call.account(), found.value().ref.name, input));
+    if (!out) return out.error();
     return policy::success();
   });
   if (!status) return status.error();
+  return out;
+}
+
+}  // namespace
+
+Reply update_role(const Call& call) {
+  auto role = change_role(call, "iam:UpdateRole", false);
+  if (!role) return role.error();
   // UpdateRoleResponse is a structure without members: an empty <UpdateRoleResult/>.
   return query::answer(Xml());
+}
+
+Reply update_role_description(const Call& call) {
+  auto role = change_role(call, "iam:UpdateRoleDescription", true);
+  return answer_role(role);
 }
 
 Reply update_assume_role_policy(const Call& call) {

@@ -45,7 +45,9 @@ Reply create_user(const Call& call) {
   if (!path) return path.error();
   auto tags = tags_parameter(call);
   if (!tags) return tags.error();
-  const std::string boundary = call.optional("PermissionsBoundary").value_or("");
+  auto boundary_arn = optional_boundary_parameter(call);
+  if (!boundary_arn) return boundary_arn.error();
+  const std::string& boundary = boundary_arn.value();
 
   const std::string arn = user_arn(call, path.value(), name.value());
   std::vector<authz::ContextKey> keys = request_tag_keys(tags.value());

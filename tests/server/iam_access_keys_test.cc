@@ -157,3 +157,17 @@ TEST_CASE("ListUsers pages with MaxItems and Marker", "[iam][pagination]") {
                 "value greater than or equal to 1");
   w.require_denied("ListUsers", {}, "*");
 }
+
+TEST_CASE("The root manages its own keys without UserName", "[iam][keys]") {
+  World w;
+  const Response created = w.root("CreateAccessKey");
+  const std::string id = created.text("AccessKeyId");
+  require_success(w.root("UpdateAccessKey", {{"AccessKeyId", id}, {"Status", "Inactive"}}), "UpdateAccessKey", false);
+  REQUIRE(w.root("ListAccessKeys").body.find("<AccessKeyId>" + id + "</AccessKeyId><Status>Inactive</Status>") !=
+          std::string::npos);
+  // A user's key is not the root's.
+  require_error(w.root("DeleteAccessKey", {{"AccessKeyId", std::string(kAliceKey)}}), 404, "NoSuchEntity",
+                "The Access Key with id " + std::string(kAliceKey) + " cannot be found.");
+  require_success(w.root("DeleteAccessKey", {{"AccessKeyId", id}}), "DeleteAccessKey", false);
+  REQUIRE(w.root("ListAccessKeys").count("member") == 1);
+}

@@ -195,3 +195,32 @@ TEST_CASE("ListRoles pages with MaxItems and Marker, without tags or boundary", 
   require_error(w.root("ListRoles", {{"Marker", ""}}), 400, "ValidationError");
   w.require_denied("ListRoles", {}, "*");
 }
+
+TEST_CASE("UpdateRoleDescription answers the role; Description is required", "[iam][roles]") {
+  World w;
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  const Response r = w.admin("UpdateRoleDescription", {{"RoleName", "r1"}, {"Description", "runs jobs"}, {"MaxSessionDuration", "7200"}});
+  require_success(r, "UpdateRoleDescription", true);
+  REQUIRE(r.text("RoleName") == "r1");
+  REQUIRE(r.text("Description") == "runs jobs");
+  // MaxSessionDuration is no member of UpdateRoleDescription.
+  REQUIRE(r.text("MaxSessionDuration") == "3600");
+  require_error(w.admin("UpdateRoleDescription", {{"RoleName", "r1"}}), 400, "ValidationError",
+                "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must "
+                "not be null");
+  require_error(w.admin("UpdateRoleDescription", {{"RoleName", "nope"}, {"Description", "x"}}), 404, "NoSuchEntity");
+  w.require_denied("UpdateRoleDescription", {{"RoleName", "r1"}, {"Description", "x"}}, "arn:aws:iam::111111111111:role/r1");
+}
+
+TEST_CASE("An explicit deny names its reason", "[iam][roles]") {
+  World w;
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  w.alice_policy(allow("iam:*", "*") + R"(,{"Effect":"Deny","Action":"iam:DeleteRole","Resource":"*"})");
+  require_success(w.alice("GetRole", {{"RoleName", "r1"}}), "GetRole", true);
+  require_error(w.alice("DeleteRole", {{"RoleName", "r1"}}), 403, "AccessDenied",
+                "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:DeleteRole on resource: "
+                "arn:aws:iam::111111111111:role/r1 with an explicit deny in an identity-based policy");
+  // CreateUser checks its boundary parameter like CreateRole does.
+  require_error(w.alice("CreateUser", {{"UserName", "u"}, {"PermissionsBoundary", "arn:aws:iam::111111111111:user/alice"}}),
+                400, "InvalidInput", "ARN arn:aws:iam::111111111111:user/alice is not valid.");
+}
