@@ -112,6 +112,12 @@ Reply list_page(const Call& call, std::string_view tag, std::vector<T> items, Ke
   return query::answer(std::move(xml));
 }
 
+// responseElements of the audit record of a mutating call (audit-log.md 2): the result's
+// elements as JSON, keys lower-camel, <member> lists as arrays, values as strings.
+std::string audit_json(const Xml& result);
+// A result answered with its audit record's responseElements.
+Output audited(Xml result);
+
 // Runs `fn` in one read transaction of the store.
 Outcome<void> read(const Call& call, const std::function<Outcome<void>(const store::Snapshot&)>& fn);
 // The value of fn(snapshot) (a store::Result) read in one read transaction, lifted.

@@ -46,7 +46,7 @@ Reply create_group(const Call& call) {
     return policy::success();
   });
   if (!status) return status.error();
-  return query::answer(std::move(xml));
+  return audited(std::move(xml));
 }
 
 Reply get_group(const Call& call) {

@@ -103,7 +103,7 @@ Reply create_policy(const Call& call) {
     return policy::success();
   });
   if (!status) return status.error();
-  return query::answer(std::move(xml));
+  return audited(std::move(xml));
 }
 
 Reply get_policy(const Call& call) {
@@ -173,7 +173,7 @@ Reply create_policy_version(const Call& call) {
     return policy::success();
   });
   if (!status) return status.error();
-  return query::answer(std::move(xml));
+  return audited(std::move(xml));
 }
 
 Reply get_policy_version(const Call& call) {

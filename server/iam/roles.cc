@@ -25,14 +25,14 @@ Outcome<std::optional<std::int32_t>> max_session_parameter(const Call& call) {
   return std::optional<std::int32_t>(static_cast<std::int32_t>(*seconds.value()));
 }
 
-// <Role> with everything GetRole shows.
-Reply answer_role(const Outcome<store::Role>& role) {
+// <Role> with everything GetRole shows; audited for a change.
+Reply answer_role(const Outcome<store::Role>& role, bool changed) {
   if (!role) return role.error();
   Xml xml;
   xml.open("Role");
   write_role(xml, role.value(), true);
   xml.close("Role");
-  return query::answer(std::move(xml));
+  return changed ? audited(std::move(xml)) : query::answer(std::move(xml));
 }
 
 }  // namespace
@@ -84,7 +84,7 @@ Reply create_role(const Call& call) {
     return policy::success();
   });
   if (!status) return status.error();
-  return query::answer(std::move(xml));
+  return audited(std::move(xml));
 }
 
 Reply get_role(const Call& call) {
@@ -94,7 +94,7 @@ Reply get_role(const Call& call) {
     return ok.error();
   }
   auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.value().ref.name); });
-  return answer_role(role);
+  return answer_role(role, false);
 }
 
 Reply delete_role(const Call& call) {
@@ -142,7 +142,7 @@ Reply update_role(const Call& call) {
 
 Reply update_role_description(const Call& call) {
   auto role = change_role(call, "iam:UpdateRoleDescription", true);
-  return answer_role(role);
+  return answer_role(role, true);
 }
 
 Reply update_assume_role_policy(const Call& call) {

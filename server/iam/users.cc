@@ -68,7 +68,7 @@ Reply create_user(const Call& call) {
     return policy::success();
   });
   if (!status) return status.error();
-  return query::answer(std::move(xml));
+  return audited(std::move(xml));
 }
 
 Reply get_user(const Call& call) {

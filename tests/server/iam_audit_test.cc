@@ -1,0 +1,57 @@
+// The audit records of IAM calls (audit-log.md 2, 5): a mutating call's responseElements are its
+// result in lower-camel JSON; reads, deletes and failures have none.
+#include <rapidjson/document.h>
+
+#include "tests/server/iam_test_world.h"
+
+using namespace gatehouse::iam_test;
+
+namespace {
+
+// The last record of `event`, parsed.
+rapidjson::Document record_of(const World& w, std::string_view event) {
+  std::istringstream lines(w.audit_text());
+  std::string line, found;
+  while (std::getline(lines, line)) {
+    if (line.find("\"eventName\":\"" + std::string(event) + "\"") != std::string::npos) found = line;
+  }
+  rapidjson::Document doc;
+  doc.Parse(found.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("CreateRole and CreatePolicy log their results; reads and deletes log none", "[iam][audit]") {
+  World w;
+  w.enable_audit();
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"},
+                                         {"AssumeRolePolicyDocument", kTrust},
+                                         {"Tags.member.1.Key", "team"},
+                                         {"Tags.member.1.Value", "a&b"}}),
+                  "CreateRole", true);
+  auto created = record_of(w, "CreateRole");
+  REQUIRE(created["readOnly"].GetBool() == false);
+  const auto& role = created["responseElements"]["role"];
+  REQUIRE(std::string(role["roleName"].GetString()) == "r1");
+  REQUIRE(std::string(role["arn"].GetString()) == "arn:aws:iam::111111111111:role/r1");
+  REQUIRE(std::string(role["roleId"].GetString()).starts_with("AROA"));
+  REQUIRE(url_decode(role["assumeRolePolicyDocument"].GetString()) == kTrust);
+  REQUIRE(role["tags"].IsArray());
+  REQUIRE(std::string(role["tags"][0]["key"].GetString()) == "team");
+  REQUIRE(std::string(role["tags"][0]["value"].GetString()) == "a&b");
+
+  require_success(w.admin("CreatePolicy", {{"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}), "CreatePolicy", true);
+  const auto policy = record_of(w, "CreatePolicy");
+  REQUIRE(std::string(policy["responseElements"]["policy"]["defaultVersionId"].GetString()) == "v1");
+
+  require_success(w.admin("GetRole", {{"RoleName", "r1"}}), "GetRole", true);
+  REQUIRE(record_of(w, "GetRole")["responseElements"].IsNull());
+  require_success(w.admin("DeleteRole", {{"RoleName", "r1"}}), "DeleteRole", false);
+  REQUIRE(record_of(w, "DeleteRole")["responseElements"].IsNull());
+  require_error(w.alice("CreateGroup", {{"GroupName", "g"}}), 403, "AccessDenied");
+  const auto denied = record_of(w, "CreateGroup");
+  REQUIRE(std::string(denied["errorCode"].GetString()) == "AccessDenied");
+  REQUIRE(denied["responseElements"].IsNull());
+}
