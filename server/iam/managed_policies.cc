@@ -1,8 +1,12 @@
 // Managed policies and their versions (iam-sts-api.md 3.5): CreatePolicy, GetPolicy,
 // DeletePolicy, ListPolicies, CreatePolicyVersion, GetPolicyVersion, DeletePolicyVersion,
-// ListPolicyVersions, SetDefaultPolicyVersion. AWS's own policies are readable from every
+// ListPolicyVersions, SetDefaultPolicyVersion, ListEntitiesForPolicy. AWS's own policies are readable from every
 // account; the store refuses to change them (InvalidInput).
+#include <algorithm>
+#include <iterator>
+
 #include "server/iam/operations.h"
+#include "store/aws_errors.h"
 
 namespace gatehouse::server::iam {
 namespace {
@@ -67,6 +71,39 @@ Outcome<std::optional<bool>> usage_filter_parameter(const Call& call) {
 std::string version_key(const store::PolicyVersion& v) {
   std::string digits = v.id.substr(1);
   return std::string(10 - std::min<std::size_t>(digits.size(), 10), '0') + digits;
+}
+
+// One user, group or role that uses a policy (ListEntitiesForPolicy).
+struct PolicyEntity {
+  store::EntityKind kind;
+  std::string name, id, path;
+  bool attached = false, bounded = false;
+  std::string key() const { return std::string(store::aws::kind_word(kind)) + ":" + name; }
+};
+
+// Which of an EntityFilter's kinds and policy types to keep.
+Outcome<std::optional<std::string>> entity_filter_parameter(const Call& call) {
+  auto filter = call.optional("EntityFilter");
+  if (filter && *filter != "User" && *filter != "Role" && *filter != "Group" && *filter != "LocalManagedPolicy" &&
+      *filter != "AWSManagedPolicy") {
+    return query::invalid(*filter, "entityFilter",
+                          "Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, "
+                          "AWSManagedPolicy]");
+  }
+  return filter;
+}
+
+std::vector<PolicyEntity> entities_using(const store::Snapshot& s, std::string_view account, std::string_view arn) {
+  std::vector<PolicyEntity> out;
+  auto uses = [&](const auto& e) { return std::find(e.attached.begin(), e.attached.end(), arn) != e.attached.end(); };
+  for (const auto& u : s.list_users(account)) {
+    out.push_back({store::EntityKind::User, u.name, u.id, u.path, uses(u), u.boundary == arn});
+  }
+  for (const auto& g : s.list_groups(account)) out.push_back({store::EntityKind::Group, g.name, g.id, g.path, uses(g), false});
+  for (const auto& r : s.list_roles(account)) {
+    out.push_back({store::EntityKind::Role, r.name, r.id, r.path, uses(r), r.boundary == arn});
+  }
+  return out;
 }
 
 }  // namespace
@@ -211,6 +248,54 @@ Reply list_policy_versions(const Call& call) {
   const store::ManagedPolicy& policy = view.value().policy;
   return list_page(call, "Versions", policy.versions, version_key,
                    [&](Xml& xml, const store::PolicyVersion& v) { write_version(xml, v, policy, false); });
+}
+
+Reply list_entities_for_policy(const Call& call) {
+  auto arn = policy_arn_parameter(call);
+  if (!arn) return arn.error();
+  auto filter = entity_filter_parameter(call);
+  if (!filter) return filter.error();
+  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  if (!prefix) return prefix.error();
+  auto boundaries = usage_filter_parameter(call);
+  if (!boundaries) return boundaries.error();
+  if (auto ok = call.authorize("iam:ListEntitiesForPolicy", arn.value()); !ok) return ok.error();
+  bool aws_managed = false;
+  auto found = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<PolicyEntity>> {
+    auto view = s.get_policy(call.account(), arn.value());
+    if (!view) return view.error();
+    aws_managed = view.value().policy.aws_managed;
+    return entities_using(s, call.account(), arn.value());
+  });
+  if (!found) return found.error();
+  const std::string kind_filter = filter.value().value_or("");
+  std::vector<PolicyEntity> entities = std::move(found).value();
+  std::erase_if(entities, [&](const PolicyEntity& e) {
+    const bool used = boundaries.value() ? (*boundaries.value() ? e.bounded : e.attached) : (e.attached || e.bounded);
+    const bool kind_kept = kind_filter.empty() || kind_filter == store::aws::kind_title(e.kind) ||
+                           (kind_filter == "AWSManagedPolicy" && aws_managed) ||
+                           (kind_filter == "LocalManagedPolicy" && !aws_managed);
+    return !used || !kind_kept || !e.path.starts_with(prefix.value());
+  });
+  std::sort(entities.begin(), entities.end(), [](const auto& a, const auto& b) { return a.key() < b.key(); });
+  std::vector<std::string> keys;
+  for (const auto& e : entities) keys.push_back(e.key());
+  auto page = paginate(call, keys);
+  if (!page) return page.error();
+  // PolicyGroups, PolicyUsers, PolicyRoles: each entity of the page in its kind's list.
+  const std::vector<PolicyEntity> shown(entities.begin() + static_cast<std::ptrdiff_t>(page.value().begin),
+                                        entities.begin() + static_cast<std::ptrdiff_t>(page.value().end));
+  Xml xml;
+  for (const store::EntityKind kind : {store::EntityKind::Group, store::EntityKind::User, store::EntityKind::Role}) {
+    std::vector<PolicyEntity> of_kind;
+    std::copy_if(shown.begin(), shown.end(), std::back_inserter(of_kind), [&](const auto& e) { return e.kind == kind; });
+    const std::string title(store::aws::kind_title(kind));
+    write_members(xml, "Policy" + title + "s", of_kind, 0, of_kind.size(), [&](const PolicyEntity& e) {
+      xml.element(title + "Name", e.name).element(title + "Id", e.id);
+    });
+  }
+  page.value().write_tail(xml);
+  return query::answer(std::move(xml));
 }
 
 }  // namespace gatehouse::server::iam

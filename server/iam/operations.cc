@@ -61,6 +61,7 @@ constexpr auto kOperations = std::to_array<query::Operation>({
     {"UpdateRoleDescription", false, update_role_description},
     {"UpdateAssumeRolePolicy", false, update_assume_role_policy},
     {"ListRoles", true, list_roles},
+    {"ListInstanceProfilesForRole", true, list_instance_profiles_for_role},
     {"TagRole", false, tag_entity<kRole>},
     {"UntagRole", false, untag_entity<kRole>},
     {"ListRoleTags", true, list_entity_tags<kRole>},
@@ -76,6 +77,7 @@ constexpr auto kOperations = std::to_array<query::Operation>({
     {"DeletePolicyVersion", false, delete_policy_version},
     {"ListPolicyVersions", true, list_policy_versions},
     {"SetDefaultPolicyVersion", false, set_default_policy_version},
+    {"ListEntitiesForPolicy", true, list_entities_for_policy},
 });
 
 }  // namespace

@@ -90,6 +90,7 @@ Reply update_role(const Call& call);
 Reply update_role_description(const Call& call);
 Reply update_assume_role_policy(const Call& call);
 Reply list_roles(const Call& call);
+Reply list_instance_profiles_for_role(const Call& call);
 
 // entity_policies.cc (users, groups and roles)
 template <store::EntityKind K>
@@ -117,5 +118,6 @@ Reply get_policy_version(const Call& call);
 Reply delete_policy_version(const Call& call);
 Reply list_policy_versions(const Call& call);
 Reply set_default_policy_version(const Call& call);
+Reply list_entities_for_policy(const Call& call);
 
 }  // namespace gatehouse::server::iam

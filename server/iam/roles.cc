@@ -1,5 +1,5 @@
 // Roles (iam-sts-api.md 3.4): CreateRole, GetRole, DeleteRole, UpdateRole, UpdateRoleDescription,
-// UpdateAssumeRolePolicy, ListRoles.
+// UpdateAssumeRolePolicy, ListRoles, ListInstanceProfilesForRole.
 #include "server/iam/operations.h"
 
 namespace gatehouse::server::iam {
@@ -170,6 +170,22 @@ Reply list_roles(const Call& call) {
   return list_page(
       call, "Roles", std::move(roles).value(), [](const store::Role& r) { return r.name; },
       [](Xml& xml, const store::Role& r) { write_role(xml, r, false); });
+}
+
+Reply list_instance_profiles_for_role(const Call& call) {
+  // The service keeps no instance profiles: a role's list is empty (tools that delete a role,
+  // such as Terraform, ask for it first).
+  auto found = target(call, EntityKind::Role);
+  if (!found) return found.error();
+  if (auto ok = call.authorize("iam:ListInstanceProfilesForRole", found.value().arn, target_keys(found.value(), false));
+      !ok) {
+    return ok.error();
+  }
+  auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.value().ref.name); });
+  if (!role) return role.error();
+  return list_page(
+      call, "InstanceProfiles", std::vector<std::string>(), [](const std::string& s) { return s; },
+      [](Xml&, const std::string&) {});
 }
 
 }  // namespace gatehouse::server::iam

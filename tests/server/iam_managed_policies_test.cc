@@ -236,3 +236,43 @@ TEST_CASE("ListPolicies: scope, attachment, path and pages", "[iam][managed][pag
   require_error(w.root("ListPolicies", {{"PolicyUsageFilter", "Any"}}), 400, "ValidationError");
   w.require_denied("ListPolicies", {}, "*");
 }
+
+TEST_CASE("ListEntitiesForPolicy lists the users, groups and roles a policy is attached to or bounds", "[iam][managed]") {
+  World w;
+  create_logs(w);
+  require_success(w.admin("CreateGroup", {{"GroupName", "devs"}}), "CreateGroup", true);
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}}),
+                  "CreateRole", true);
+  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kMine}}), "AttachUserPolicy", false);
+  require_success(w.admin("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kMine}}), "AttachGroupPolicy", false);
+  require_success(w.admin("PutRolePermissionsBoundary", {{"RoleName", "r1"}, {"PermissionsBoundary", kMine}}),
+                  "PutRolePermissionsBoundary", false);
+
+  const Response all = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}});
+  require_success(all, "ListEntitiesForPolicy", true);
+  REQUIRE(all.body.find("<PolicyGroups><member><GroupName>devs</GroupName><GroupId>AGPA") != std::string::npos);
+  REQUIRE(all.body.find("<PolicyUsers><member><UserName>alice</UserName><UserId>AIDA") != std::string::npos);
+  REQUIRE(all.body.find("<PolicyRoles><member><RoleName>r1</RoleName><RoleId>AROA") != std::string::npos);
+  REQUIRE(all.text("IsTruncated") == "false");
+
+  const Response attached = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"PolicyUsageFilter", "PermissionsPolicy"}});
+  REQUIRE(attached.body.find("<PolicyRoles/>") != std::string::npos);
+  REQUIRE(attached.count("member") == 2);
+  const Response users = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"EntityFilter", "User"}});
+  REQUIRE(users.count("member") == 1);
+  REQUIRE(users.body.find("<PolicyGroups/>") != std::string::npos);
+  REQUIRE(w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"EntityFilter", "AWSManagedPolicy"}}).count("member") == 0);
+  REQUIRE(w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"PathPrefix", "/app/"}}).count("member") == 1);
+
+  const Response page1 = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"MaxItems", "2"}});
+  REQUIRE(page1.count("member") == 2);
+  REQUIRE(page1.text("IsTruncated") == "true");
+  const Response page2 = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"MaxItems", "2"}, {"Marker", page1.text("Marker")}});
+  REQUIRE(page2.count("member") == 1);
+  REQUIRE(page2.text("IsTruncated") == "false");
+
+  require_error(w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"EntityFilter", "Cat"}}), 400, "ValidationError");
+  require_error(w.admin("ListEntitiesForPolicy", {{"PolicyArn", "arn:aws:iam::111111111111:policy/none"}}), 404,
+                "NoSuchEntity", "Policy arn:aws:iam::111111111111:policy/none was not found.");
+  w.require_denied("ListEntitiesForPolicy", {{"PolicyArn", kMine}}, kMine);
+}

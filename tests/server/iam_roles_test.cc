@@ -224,3 +224,13 @@ TEST_CASE("An explicit deny names its reason", "[iam][roles]") {
   require_error(w.alice("CreateUser", {{"UserName", "u"}, {"PermissionsBoundary", "arn:aws:iam::111111111111:user/alice"}}),
                 400, "InvalidInput", "ARN arn:aws:iam::111111111111:user/alice is not valid.");
 }
+
+TEST_CASE("ListInstanceProfilesForRole: the service keeps none", "[iam][roles]") {
+  World w;
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  const Response r = w.admin("ListInstanceProfilesForRole", {{"RoleName", "r1"}});
+  require_success(r, "ListInstanceProfilesForRole", true);
+  REQUIRE(r.body.find("<InstanceProfiles/><IsTruncated>false</IsTruncated>") != std::string::npos);
+  require_error(w.admin("ListInstanceProfilesForRole", {{"RoleName", "nope"}}), 404, "NoSuchEntity");
+  w.require_denied("ListInstanceProfilesForRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/r1");
+}
