@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <lmdb.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "store/aws_managed_policies.h"
 #include "store/resolve.h"
@@ -25,6 +27,8 @@ constexpr std::string_view kKeyCheckKey = "key_check";
 constexpr std::string_view kKeyCheckText = "gatehouse store key check";
 constexpr int kMaxMapGrowths = 24;
 constexpr std::size_t kMaxCachedEntries = 1 << 16;
+// Reset read transactions kept for renewal; each holds one of the environment's reader slots.
+constexpr std::size_t kMaxIdleReaders = 16;
 
 Error open_error(std::string message) { return Error{"StoreOpenFailed", 500, std::move(message)}; }
 
@@ -100,15 +104,47 @@ struct Store::Impl {
   mutable GenerationCache<RoleTrust> trusts;
   mutable GenerationCache<policy::CompiledPolicy> function_policies;
   mutable GenerationCache<policy::CompiledPolicy> managed_policies;
+  // Read transactions reset after use (mdb_txn_reset) and renewed by the next read
+  // (mdb_txn_renew): a read then begins without an allocation or the reader table's lock.
+  // A reset transaction holds no snapshot, so it keeps no page from being reused.
+  mutable std::mutex idle_readers_mutex;  // guards idle_readers
+  mutable std::vector<lmdb::Transaction> idle_readers;
 
   ~Impl() {
-    state.reset();  // closes the environment before the lock is released
+    idle_readers.clear();  // their reader slots belong to the environment
+    state.reset();         // closes the environment before the lock is released
     if (lock_fd >= 0) ::close(lock_fd);
   }
 
   void grow() {
     std::unique_lock gate(map_gate);
+    {
+      // No reader runs under the exclusive gate; the parked ones start over with the new map.
+      std::lock_guard lock(idle_readers_mutex);
+      idle_readers.clear();
+    }
     state->env.set_map_size(state->env.map_size() * 2);
+  }
+
+  // A read transaction on the current data: a parked one renewed, or a new one.
+  lmdb::Transaction begin_read() const {
+    lmdb::Transaction txn;
+    {
+      std::lock_guard lock(idle_readers_mutex);
+      if (!idle_readers.empty()) {
+        txn = std::move(idle_readers.back());
+        idle_readers.pop_back();
+      }
+    }
+    if (txn.handle() != nullptr && ::mdb_txn_renew(txn.handle()) == MDB_SUCCESS) return txn;
+    return lmdb::Transaction(state->env, lmdb::Transaction::Mode::ReadOnly);  // (a failed renewal aborts)
+  }
+
+  // Ends a read that completed: reset and parked for the next begin_read().
+  void end_read(lmdb::Transaction& txn) const {
+    ::mdb_txn_reset(txn.handle());
+    std::lock_guard lock(idle_readers_mutex);
+    if (idle_readers.size() < kMaxIdleReaders) idle_readers.push_back(std::move(txn));
   }
 
   // Runs fn in a read transaction; exceptions of the LMDB layer become errors.
@@ -116,9 +152,11 @@ struct Store::Impl {
   auto with_snapshot(F&& fn) const -> decltype(fn(std::declval<const Snapshot&>())) {
     try {
       std::shared_lock gate(map_gate);
-      lmdb::Transaction txn(state->env, lmdb::Transaction::Mode::ReadOnly);
+      lmdb::Transaction txn = begin_read();
       Snapshot snapshot(*state, txn);
-      return fn(snapshot);
+      auto result = fn(snapshot);
+      end_read(txn);  // after an exception the transaction is aborted instead
+      return result;
     } catch (const std::exception& e) {
       return service_failure(e.what());
     }
@@ -289,7 +327,11 @@ Result<std::shared_ptr<const RoleTrust>> Store::find_role_trust(std::string_view
 }
 
 Result<CompiledPolicyPtr> Store::find_function_policy(const FunctionRef& ref, std::string_view qualifier) const {
-  const std::string key = keys::child(keys::function(ref.account, ref.region, ref.name), qualifier);
+  // keys::child(keys::function(...), qualifier), built in a per-thread buffer: a cache hit allocates nothing.
+  thread_local std::string key;
+  key.clear();
+  key.append(ref.account).append(1, '/').append(ref.region).append(1, '/').append(ref.name).append(1, '/');
+  key.append(qualifier);
   return impl_->cached(impl_->function_policies, impl_->lambda_generation, key,
                        [&](const Snapshot& s) { return detail::resolve_function_policy(s, ref, qualifier); });
 }

@@ -4,11 +4,15 @@
 // them combines policies or reads signatures itself.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "policy/context.h"
@@ -32,13 +36,25 @@ struct StoreCredential final : sigv4::Credential {
   std::shared_ptr<const store::ResolvedCredential> resolved;
 };
 
+// Each request asks the store (whose cache answers with the same ResolvedCredential until an
+// IAM write replaces it); the adapter built for that ResolvedCredential is kept and handed out
+// again while the store still answers with it, so a revoked, deactivated or changed key is
+// seen on the very next request.
 class StoreCredentials final : public sigv4::CredentialStore {
  public:
   explicit StoreCredentials(const store::Store& store) : store_(store) {}
   std::shared_ptr<const sigv4::Credential> find(std::string_view access_key_id) const override;
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>()(key); }
+  };
+
   const store::Store& store_;
+  mutable std::mutex mutex_;  // guards adapted_
+  // access key id -> the adapter of the ResolvedCredential the store last answered with.
+  mutable std::unordered_map<std::string, std::shared_ptr<const StoreCredential>, Hash, std::equal_to<>> adapted_;
 };
 
 // The authenticated caller of one request.
@@ -110,6 +126,12 @@ class Pipeline {
   void set_signature_debug(sigv4::DebugHook hook) { verifier_.set_debug_hook(std::move(hook)); }
 
  private:
+  policy::RequestContext build_context(const Principal& principal, const Transport& transport, const Query& query,
+                                       std::int64_t seconds, std::string_view resource_account) const;
+  // authorize()'s context: this thread's previous one, brought up to date when it fits.
+  const policy::RequestContext& thread_context(const Principal& principal, const Transport& transport,
+                                               const Query& query) const;
+
   const store::Store& store_;
   const sigv4::Clock& clock_;
   StoreCredentials credentials_;

@@ -318,7 +318,7 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   auto route = lambda::match_route(r.method, r.path);
   if (!route) return error_response(route.error());
   const Operation op = route.value().operation;
-  const std::string operation(lambda::operation_name(op));
+  const std::string_view operation = lambda::operation_name(op);
 
   // What the audit record and the metrics need, filled in as the dispatch gets further.
   const authz::Principal* who = nullptr;
@@ -339,10 +339,13 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
     return response;
   };
 
-  std::vector<sigv4::Header> sig_headers;
-  std::vector<lambda::Header> headers;
-  sig_headers.reserve(r.headers.size());
-  headers.reserve(r.headers.size());
+  // Views of the request's headers for SigV4 and the request parser, in per-thread vectors
+  // that keep their capacity: nothing here outlives this call, and nothing in it handles
+  // another request on this thread.
+  thread_local std::vector<sigv4::Header> sig_headers;
+  thread_local std::vector<lambda::Header> headers;
+  sig_headers.clear();
+  headers.clear();
   for (const auto& h : r.headers) {
     sig_headers.push_back({h.name, h.value});
     headers.push_back({h.name, h.value});

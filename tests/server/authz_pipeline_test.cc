@@ -2,13 +2,15 @@
 // keys, the request context, the principal's policies, the decision, the message.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <random>
 
+#include "policy/principal.h"
+#include "policy/validate.h"
 #include "server/authz/pipeline.h"
 #include "sigv4/signer.h"
-#include "policy/validate.h"
 #include "store/mutation.h"
 
 using namespace gatehouse;
@@ -234,4 +236,180 @@ TEST_CASE("the signature debug hook shows what the server computed, never the se
   CHECK(seen[1].second.starts_with("GET\n/2015-03-31/functions/F/configuration\n"));
   CHECK(seen[1].second.find("AWS4-HMAC-SHA256") != std::string::npos);
   CHECK(seen[1].second.find(kAliceSecret) == std::string::npos);
+}
+
+// The pipeline's per-request savings: the credential adapter kept per ResolvedCredential and
+// the request context kept per thread and brought up to date. Each check below fails if a
+// cache served what it held without noticing the change.
+namespace {
+
+// A clock the test moves.
+class ManualClock final : public sigv4::Clock {
+ public:
+  explicit ManualClock(sigv4::TimePoint start) : now_(start.time_since_epoch().count()) {}
+  sigv4::TimePoint now() const noexcept override { return sigv4::TimePoint(sigv4::TimePoint::duration(now_.load())); }
+  void advance(std::chrono::seconds by) { now_ += std::chrono::duration_cast<sigv4::TimePoint::duration>(by).count(); }
+
+ private:
+  std::atomic<sigv4::TimePoint::rep> now_;
+};
+
+const Query kConfigurationQuery{"lambda:GetFunctionConfiguration", kF, {}, "us-east-1", nullptr,
+                                policy::ResourcePolicyKind::Function, {}};
+const Transport kCliTransport{"10.1.2.3", false, "aws-cli/2", std::nullopt};
+
+// One request of alice end to end: a freshly signed GET authenticated, then kConfigurationQuery authorized.
+bool alice_request(const Pipeline& pipeline, const sigv4::Clock& clock) {
+  Signed request = sign_get(kGetConfiguration, kAliceKey, kAliceSecret, clock.now());
+  auto principal = pipeline.authenticate(request.view(), sigv4::Endpoint::lambda("us-east-1"));
+  return principal && pipeline.authorize(principal.value(), kCliTransport, kConfigurationQuery).allowed();
+}
+
+void tag_alice(store::Store& s, const std::string& team) {
+  require_ok(s.write([&](store::Mutation& m) {
+    return m.tag_entity({store::EntityKind::User, "111111111111", "alice"}, {{"team", team}});
+  }));
+}
+
+// A principal of its own, not from the store, whose one identity policy allows lambda:* on *
+// under `condition`: two of them may differ in a tag only.
+Principal principal_with(const std::string& condition, const std::string& team = "blue") {
+  auto document = policy::parse_and_validate(allow("lambda:*", "*", condition), policy::PolicyType::Identity);
+  if (!document) FAIL(document.error().message);
+  auto compiled = std::make_shared<const policy::CompiledPolicy>(policy::compile_validated(document.value(), "p"));
+  auto credential = std::make_shared<store::ResolvedCredential>();
+  credential->access_key_id = std::string(kAliceKey);
+  credential->principal.caller = *policy::caller_from_arn("arn:aws:iam::111111111111:user/alice");
+  credential->principal.caller.tags = {{"team", team}};
+  credential->principal.policies.identity = {
+      store::AppliedPolicy{compiled, store::PolicySource::UserInline, "p", "", "alice", false}};
+  credential->principal.policies.build_views();
+  return Principal{credential, false};
+}
+
+}  // namespace
+
+TEST_CASE("a key's changes reach the very next request although its adapter is kept", "[server][authz][cache]") {
+  TempDir dir;
+  auto s = make_world(dir.path);
+  put_policy(*s, "111111111111", "alice",
+             allow("lambda:*", "*", R"({"StringEquals":{"aws:PrincipalTag/team":"blue"}})"));
+  const ManualClock clock(std::chrono::system_clock::now());
+  const Pipeline pipeline(*s, clock);
+  REQUIRE(alice_request(pipeline, clock));
+  REQUIRE(alice_request(pipeline, clock));  // served by the kept adapter and context
+
+  SECTION("a deactivated key is refused, a reactivated one accepted") {
+    require_ok(s->write([](store::Mutation& m) {
+      return m.update_access_key("111111111111", "alice", kAliceKey, store::KeyStatus::Inactive);
+    }));
+    CHECK_FALSE(alice_request(pipeline, clock));
+    require_ok(s->write([](store::Mutation& m) {
+      return m.update_access_key("111111111111", "alice", kAliceKey, store::KeyStatus::Active);
+    }));
+    CHECK(alice_request(pipeline, clock));
+  }
+  SECTION("a deleted key is refused") {
+    require_ok(s->write([](store::Mutation& m) { return m.delete_access_key("111111111111", "alice", kAliceKey); }));
+    CHECK_FALSE(alice_request(pipeline, clock));
+  }
+  SECTION("a deleted policy no longer allows") {
+    require_ok(s->write([](store::Mutation& m) {
+      return m.delete_inline_policy({store::EntityKind::User, "111111111111", "alice"}, "p");
+    }));
+    CHECK_FALSE(alice_request(pipeline, clock));
+  }
+  SECTION("a changed principal tag reaches the conditions") {
+    tag_alice(*s, "red");
+    CHECK_FALSE(alice_request(pipeline, clock));
+    tag_alice(*s, "blue");
+    CHECK(alice_request(pipeline, clock));
+  }
+}
+
+TEST_CASE("the kept request context follows every input of the next authorization", "[server][authz][cache]") {
+  TempDir dir;
+  auto s = make_world(dir.path);
+  ManualClock clock(std::chrono::system_clock::now());
+  const Pipeline pipeline(*s, clock);
+  const auto allowed = [&](const Principal& who, const Transport& transport, const Query& query) {
+    return pipeline.authorize(who, transport, query).allowed();
+  };
+  const Query& q = kConfigurationQuery;
+  const Transport& cli = kCliTransport;
+
+  SECTION("the principal") {
+    const std::string condition = R"({"StringEquals":{"aws:PrincipalTag/team":"blue"}})";
+    const Principal blue = principal_with(condition, "blue"), red = principal_with(condition, "red");
+    CHECK(allowed(blue, cli, q));
+    CHECK_FALSE(allowed(red, cli, q));
+    CHECK(allowed(blue, cli, q));
+  }
+  SECTION("the time") {
+    const auto soon = std::chrono::floor<std::chrono::seconds>(clock.now()) + std::chrono::seconds(2);
+    const auto epoch = std::chrono::duration_cast<std::chrono::seconds>(soon.time_since_epoch()).count();
+    const Principal who = principal_with(R"({"NumericLessThan":{"aws:EpochTime":")" + std::to_string(epoch) + "\"}}");
+    CHECK(allowed(who, cli, q));
+    CHECK(allowed(who, cli, q));
+    clock.advance(std::chrono::seconds(3));
+    CHECK_FALSE(allowed(who, cli, q));
+  }
+  SECTION("the transport") {
+    const Principal who = principal_with(
+        R"({"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"StringEquals":{"aws:UserAgent":"aws-cli/2"},"Bool":{"aws:SecureTransport":"false"}})");
+    CHECK(allowed(who, cli, q));
+    CHECK_FALSE(allowed(who, {"203.0.113.9", false, "aws-cli/2", std::nullopt}, q));
+    CHECK(allowed(who, cli, q));
+    CHECK_FALSE(allowed(who, {"10.1.2.3", true, "aws-cli/2", std::nullopt}, q));
+    CHECK_FALSE(allowed(who, {"10.1.2.3", false, "boto3", std::nullopt}, q));
+    CHECK_FALSE(allowed(who, {"10.1.2.3", false, std::nullopt, std::nullopt}, q));
+    CHECK_FALSE(allowed(who, {"", false, "aws-cli/2", std::nullopt}, q));
+    CHECK(allowed(who, cli, q));
+  }
+  SECTION("the referer") {
+    const Principal who = principal_with(R"({"StringEquals":{"aws:Referer":"https://a.example/"}})");
+    CHECK(allowed(who, {"10.1.2.3", false, std::nullopt, "https://a.example/"}, q));
+    CHECK_FALSE(allowed(who, {"10.1.2.3", false, std::nullopt, "https://b.example/"}, q));
+    CHECK_FALSE(allowed(who, cli, q));
+    CHECK(allowed(who, {"10.1.2.3", false, std::nullopt, "https://a.example/"}, q));
+  }
+  SECTION("the region") {
+    const Principal who = principal_with(R"({"StringEquals":{"aws:RequestedRegion":"us-east-1"}})");
+    CHECK(allowed(who, cli, q));
+    Query query = q;
+    query.region = "eu-west-1";
+    CHECK_FALSE(allowed(who, cli, query));
+    query.region = "";
+    CHECK_FALSE(allowed(who, cli, query));
+    CHECK(allowed(who, cli, q));
+  }
+  SECTION("the resource account and the operation's own keys") {
+    const Principal who =
+        principal_with(R"({"StringEquals":{"aws:ResourceAccount":"111111111111","lambda:Principal":"s3.amazonaws.com"}})");
+    const std::vector<ContextKey> s3 = {{"lambda:Principal", {"s3.amazonaws.com"}, false}};
+    const std::vector<ContextKey> sns = {{"lambda:Principal", {"sns.amazonaws.com"}, false}};
+    Query mine = q;
+    mine.keys = s3;
+    CHECK(allowed(who, cli, mine));
+    Query other = mine;
+    other.resource = "arn:aws:lambda:us-east-1:222222222222:function:F";
+    CHECK_FALSE(allowed(who, cli, other));
+    CHECK(allowed(who, cli, mine));
+    Query none = mine;
+    none.keys = {};
+    CHECK_FALSE(allowed(who, cli, none));
+    mine.keys = sns;
+    CHECK_FALSE(allowed(who, cli, mine));
+    mine.keys = s3;
+    CHECK(allowed(who, cli, mine));
+  }
+  SECTION("an operation key that names a global key wins over it, as in a new context") {
+    const Principal who = principal_with(R"({"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}})");
+    const std::vector<ContextKey> override_ip = {{"aws:SourceIp", {"192.0.2.7"}, false}};
+    Query query = q;
+    query.keys = override_ip;
+    CHECK(allowed(who, cli, query));
+    CHECK(allowed(who, {"10.9.9.9", false, "aws-cli/2", std::nullopt}, query));
+    CHECK_FALSE(allowed(who, cli, q));
+  }
 }
