@@ -1,5 +1,7 @@
 #include "server/iam/common.h"
 
+#include <cctype>
+
 namespace gatehouse::server::iam {
 
 Outcome<std::string> name_parameter(const Call& call, std::string_view name, std::string_view member,
@@ -25,16 +27,48 @@ Outcome<std::string> path_parameter(const Call& call, std::string_view name, std
   return *value;
 }
 
+namespace {
+
+// [\p{L}\p{Z}\p{N}_.:/=+\-@]: ASCII letters, digits, space and _.:/=+-@; any non-ASCII (UTF-8)
+// character is taken for a letter.
+bool tag_characters(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x80 || std::isalnum(c) || std::string_view(" _.:/=+-@").find(ch) != std::string_view::npos;
+  });
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
 Outcome<store::Tags> tags_parameter(const Call& call, std::string_view list) {
   store::Tags tags;
+  std::vector<std::string> lowered;
+  int n = 0;
   for (const std::string& prefix : call.params().member_prefixes(list)) {
+    ++n;
     const std::string* key = call.params().find(prefix + ".Key");
     const std::string* value = call.params().find(prefix + ".Value");
     if (!key) return query::missing("tags.member.key");
     if (!value) return query::missing("tags.member.value");
-    if (tags.contains(*key)) {
+    const std::string member = "tags." + std::to_string(n) + ".member.";
+    if (!tag_characters(*key)) {
+      return query::invalid(*key, member + "key",
+                            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+    }
+    if (!tag_characters(*value)) {
+      return query::invalid(*value, member + "value",
+                            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+    }
+    if (std::find(lowered.begin(), lowered.end(), lower(*key)) != lowered.end()) {
       return query::invalid_input("Duplicate tag keys found. Please note that Tag keys are case insensitive.");
     }
+    lowered.push_back(lower(*key));
     tags[*key] = *value;
   }
   return tags;

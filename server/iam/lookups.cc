@@ -58,16 +58,21 @@ Outcome<Target> target_named(const Call& call, store::EntityKind kind, std::stri
     switch (kind) {
       case store::EntityKind::User:
         if (auto user = s.find_user(call.account(), out.ref.name)) {
+          out.ref.name = user->name;
           out.arn = user->arn;
           out.boundary = user->boundary;
           out.tags = user->tags;
         }
         break;
       case store::EntityKind::Group:
-        if (auto group = s.find_group(call.account(), out.ref.name)) out.arn = group->arn;
+        if (auto group = s.find_group(call.account(), out.ref.name)) {
+          out.ref.name = group->name;
+          out.arn = group->arn;
+        }
         break;
       case store::EntityKind::Role:
         if (auto role = s.find_role(call.account(), out.ref.name)) {
+          out.ref.name = role->name;
           out.arn = role->arn;
           out.boundary = role->boundary;
           out.tags = role->tags;

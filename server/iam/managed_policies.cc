@@ -3,6 +3,7 @@
 // ListPolicyVersions, SetDefaultPolicyVersion, ListEntitiesForPolicy. AWS's own policies are readable from every
 // account; the store refuses to change them (InvalidInput).
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 
 #include "server/iam/operations.h"
@@ -73,6 +74,14 @@ std::string version_key(const store::PolicyVersion& v) {
   return std::string(10 - std::min<std::size_t>(digits.size(), 10), '0') + digits;
 }
 
+// A managed policy's path: ((/[A-Za-z0-9\.,\+@=_-]+)*)/ — segments of those characters only.
+bool policy_path(std::string_view path) {
+  if (!path.starts_with('/') || !path.ends_with('/') || path.find("//") != std::string_view::npos) return false;
+  return std::all_of(path.begin(), path.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/.,+@=_-").find(c) != std::string_view::npos;
+  });
+}
+
 // One user, group or role that uses a policy (ListEntitiesForPolicy).
 struct PolicyEntity {
   store::EntityKind kind;
@@ -115,6 +124,10 @@ Reply create_policy(const Call& call) {
   if (!document) return document.error();
   auto path = path_parameter(call);
   if (!path) return path.error();
+  if (!policy_path(path.value())) {
+    return query::invalid(path.value(), "path",
+                          "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+  }
   const std::string description = call.optional("Description").value_or("");
   if (description.size() > kMaxDescription) {
     return query::invalid(description, "description", "Member must have length less than or equal to 1000");

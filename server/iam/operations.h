@@ -21,7 +21,7 @@ Outcome<std::string> existing_user_arn(const Call& call, std::string_view name);
 // would have (AWS answers a caller without permission AccessDenied, not NoSuchEntity); the
 // operation's store call then answers NoSuchEntity.
 struct Target {
-  store::EntityRef ref;
+  store::EntityRef ref;  // the name as stored when the entity exists (names are case-insensitive)
   std::string arn;
   std::string boundary;  // users and roles: the current permissions boundary
   store::Tags tags;      // users and roles: aws:ResourceTag/*

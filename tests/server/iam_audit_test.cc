@@ -28,8 +28,9 @@ TEST_CASE("CreateRole and CreatePolicy log their results; reads and deletes log 
   w.enable_audit();
   require_success(w.admin("CreateRole", {{"RoleName", "r1"},
                                          {"AssumeRolePolicyDocument", kTrust},
+                                         {"Description", "a&b <c>"},
                                          {"Tags.member.1.Key", "team"},
-                                         {"Tags.member.1.Value", "a&b"}}),
+                                         {"Tags.member.1.Value", "a b"}}),
                   "CreateRole", true);
   auto created = record_of(w, "CreateRole");
   REQUIRE(created["readOnly"].GetBool() == false);
@@ -40,7 +41,8 @@ TEST_CASE("CreateRole and CreatePolicy log their results; reads and deletes log 
   REQUIRE(url_decode(role["assumeRolePolicyDocument"].GetString()) == kTrust);
   REQUIRE(role["tags"].IsArray());
   REQUIRE(std::string(role["tags"][0]["key"].GetString()) == "team");
-  REQUIRE(std::string(role["tags"][0]["value"].GetString()) == "a&b");
+  REQUIRE(std::string(role["tags"][0]["value"].GetString()) == "a b");
+  REQUIRE(std::string(role["description"].GetString()) == "a&b <c>");
 
   require_success(w.admin("CreatePolicy", {{"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}), "CreatePolicy", true);
   const auto policy = record_of(w, "CreatePolicy");

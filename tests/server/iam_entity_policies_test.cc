@@ -225,3 +225,14 @@ TEST_CASE("The root can do anything in its account, nothing in another", "[iam][
                 "User: arn:aws:iam::222222222222:user/bob is not authorized to perform: iam:GetRole on resource: "
                 "arn:aws:iam::222222222222:role/r1 because no identity-based policy allows the iam:GetRole action");
 }
+
+TEST_CASE("Entity names are case-insensitive; answers name the entity as stored", "[iam][inline]") {
+  World w;
+  require_success(w.admin("PutUserPolicy", {{"UserName", "ALICE"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
+                  "PutUserPolicy", false);
+  const Response got = w.admin("GetUserPolicy", {{"UserName", "Alice"}, {"PolicyName", "logs"}});
+  require_success(got, "GetUserPolicy", true);
+  REQUIRE(got.text("UserName") == "alice");
+  // And a denial names the stored ARN.
+  w.require_denied("GetUserPolicy", {{"UserName", "ADMIN"}, {"PolicyName", "all"}}, "arn:aws:iam::111111111111:user/admin");
+}

@@ -72,6 +72,10 @@ TEST_CASE("CreatePolicy errors and authorization", "[iam][managed]") {
                 "MalformedPolicyDocument");
   require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}, {"PolicyDocument", "nope"}}), 400, "MalformedPolicyDocument",
                 "Syntax errors in policy.");
+  require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}, {"Path", "/a*b/"}, {"PolicyDocument", kLogsPolicy}}), 400,
+                "ValidationError",
+                "1 validation error detected: Value '/a*b/' at 'path' failed to satisfy constraint: Member must satisfy "
+                "regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
   require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}}), 400, "ValidationError",
                 "1 validation error detected: Value null at 'policyDocument' failed to satisfy constraint: Member must "
                 "not be null");

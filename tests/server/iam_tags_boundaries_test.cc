@@ -150,3 +150,17 @@ TEST_CASE("Put*PermissionsBoundary is authorized with iam:PermissionsBoundary", 
   require_success(w.admin("DeleteRolePermissionsBoundary", {{"RoleName", "r1"}}), "DeleteRolePermissionsBoundary", false);
   REQUIRE_FALSE(w.admin("GetRole", {{"RoleName", "r1"}}).has("PermissionsBoundary"));
 }
+
+TEST_CASE("Tag keys and values are checked for their characters and case-insensitive duplicates", "[iam][tags]") {
+  World w;
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"ok", "v"}, {"a#b", "v"}}))), 400, "ValidationError",
+                "1 validation error detected: Value 'a#b' at 'tags.2.member.key' failed to satisfy constraint: Member "
+                "must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"k", "x*y"}}))), 400, "ValidationError");
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"Team", "a"}, {"team", "b"}}))), 400, "InvalidInput",
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.");
+  // Letters of any script, spaces and the allowed punctuation pass.
+  require_success(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"équipe a/b", "x.y:z=1+2-3@4_"}}))), "TagUser",
+                  false);
+  REQUIRE(w.admin("ListUserTags", {{"UserName", "alice"}}).count("member") == 1);
+}
