@@ -101,10 +101,12 @@ Reply list_access_keys(const Call& call) {
   auto owner = key_owner(call);
   if (!owner) return owner.error();
   if (auto ok = call.authorize("iam:ListAccessKeys", owner.value().arn); !ok) return ok.error();
-  auto keys = fetch(call, [&](const store::Snapshot& s) { return s.list_access_keys(call.account(), owner.value().user); });
+  auto keys =
+      fetch(call, [&](const store::Snapshot& s) { return s.list_access_keys(call.account(), owner.value().user); });
   if (!keys) return keys.error();
   return list_page(
-      call, "AccessKeyMetadata", std::move(keys).value(), [](const store::AccessKeyMetadata& k) { return k.access_key_id; },
+      call, "AccessKeyMetadata", std::move(keys).value(),
+      [](const store::AccessKeyMetadata& k) { return k.access_key_id; },
       [](Xml& xml, const store::AccessKeyMetadata& k) {
         write_key(xml, k);
         xml.element("CreateDate", query::iso8601(k.created));

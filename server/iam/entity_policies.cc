@@ -11,7 +11,7 @@ using store::EntityKind;
 
 // iam:PermissionsBoundary applies to the user and role policy calls (Service Authorization
 // Reference); groups have no boundary.
-constexpr bool kBounded(EntityKind kind) { return kind != EntityKind::Group; }
+constexpr bool bounded(EntityKind kind) { return kind != EntityKind::Group; }
 
 // The path of a managed policy ARN: arn:aws:iam::ACCT:policy/a/b/NAME -> /a/b/.
 std::string path_of_policy(std::string_view arn) {
@@ -32,7 +32,7 @@ Reply change_attachment(const Call& call, EntityKind kind, std::string_view verb
   if (!found) return found.error();
   auto arn = policy_arn_parameter(call);
   if (!arn) return arn.error();
-  std::vector<authz::ContextKey> keys = target_keys(found.value(), kBounded(kind));
+  std::vector<authz::ContextKey> keys = target_keys(found.value(), bounded(kind));
   keys.push_back({"iam:PolicyARN", {arn.value()}, false});
   if (auto ok = call.authorize(entity_action(verb, kind, "Policy"), found.value().arn, keys); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) { return lift((m.*change)(found.value().ref, arn.value())); }));
@@ -48,7 +48,8 @@ Reply put_entity_policy(const Call& call) {
   if (!name) return name.error();
   auto document = document_parameter(call);
   if (!document) return document.error();
-  if (auto ok = call.authorize(entity_action("Put", K, "Policy"), found.value().arn, target_keys(found.value(), kBounded(K)));
+  if (auto ok =
+          call.authorize(entity_action("Put", K, "Policy"), found.value().arn, target_keys(found.value(), bounded(K)));
       !ok) {
     return ok.error();
   }
@@ -67,7 +68,8 @@ Reply get_entity_policy(const Call& call) {
       !ok) {
     return ok.error();
   }
-  auto policy = fetch(call, [&](const store::Snapshot& s) { return s.get_inline_policy(found.value().ref, name.value()); });
+  auto policy =
+      fetch(call, [&](const store::Snapshot& s) { return s.get_inline_policy(found.value().ref, name.value()); });
   if (!policy) return policy.error();
   Xml xml;
   xml.element(name_parameter_of(K), found.value().ref.name)
@@ -83,18 +85,20 @@ Reply delete_entity_policy(const Call& call) {
   auto name = policy_name_parameter(call);
   if (!name) return name.error();
   if (auto ok = call.authorize(entity_action("Delete", K, "Policy"), found.value().arn,
-                               target_keys(found.value(), kBounded(K)));
+                               target_keys(found.value(), bounded(K)));
       !ok) {
     return ok.error();
   }
-  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_inline_policy(found.value().ref, name.value())); }));
+  return done(
+      write(call, [&](store::Mutation& m) { return lift(m.delete_inline_policy(found.value().ref, name.value())); }));
 }
 
 template <EntityKind K>
 Reply list_entity_policies(const Call& call) {
   auto found = target(call, K);
   if (!found) return found.error();
-  if (auto ok = call.authorize(entity_action("List", K, "Policies"), found.value().arn, target_keys(found.value(), false));
+  if (auto ok =
+          call.authorize(entity_action("List", K, "Policies"), found.value().arn, target_keys(found.value(), false));
       !ok) {
     return ok.error();
   }
@@ -139,19 +143,20 @@ Reply list_attached_entity_policies(const Call& call) {
   }
   auto attached = fetch(call, [&](const store::Snapshot& s) { return s.list_attached_policies(found.value().ref); });
   if (!attached) return attached.error();
-  std::erase_if(attached.value(), [&](const store::AttachedPolicy& p) { return !path_of_policy(p.arn).starts_with(prefix.value()); });
+  std::erase_if(attached.value(),
+                [&](const store::AttachedPolicy& p) { return !path_of_policy(p.arn).starts_with(prefix.value()); });
   return list_page(
       call, "AttachedPolicies", std::move(attached).value(), [](const store::AttachedPolicy& p) { return p.arn; },
       [](Xml& xml, const store::AttachedPolicy& p) { xml.element("PolicyName", p.name).element("PolicyArn", p.arn); });
 }
 
-#define GATEHOUSE_IAM_ENTITY_POLICIES(K)                     \
-  template Reply put_entity_policy<K>(const Call&);          \
-  template Reply get_entity_policy<K>(const Call&);          \
-  template Reply delete_entity_policy<K>(const Call&);       \
-  template Reply list_entity_policies<K>(const Call&);       \
-  template Reply attach_entity_policy<K>(const Call&);       \
-  template Reply detach_entity_policy<K>(const Call&);       \
+#define GATEHOUSE_IAM_ENTITY_POLICIES(K)               \
+  template Reply put_entity_policy<K>(const Call&);    \
+  template Reply get_entity_policy<K>(const Call&);    \
+  template Reply delete_entity_policy<K>(const Call&); \
+  template Reply list_entity_policies<K>(const Call&); \
+  template Reply attach_entity_policy<K>(const Call&); \
+  template Reply detach_entity_policy<K>(const Call&); \
   template Reply list_attached_entity_policies<K>(const Call&);
 GATEHOUSE_IAM_ENTITY_POLICIES(EntityKind::User)
 GATEHOUSE_IAM_ENTITY_POLICIES(EntityKind::Group)

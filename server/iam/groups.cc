@@ -12,8 +12,7 @@ constexpr auto kWriteGroup = [](Xml& xml, const store::Group& g) { write_group(x
 
 // AddUserToGroup / RemoveUserFromGroup: authorized on the group.
 Reply membership(const Call& call, std::string_view action,
-                 store::Result<void> (store::Mutation::*change)(std::string_view, std::string_view,
-                                                                std::string_view)) {
+                 store::Result<void> (store::Mutation::*change)(std::string_view, std::string_view, std::string_view)) {
   auto group = target(call, EntityKind::Group);
   if (!group) return group.error();
   auto user = entity_name_parameter(call, EntityKind::User);
@@ -78,7 +77,8 @@ Reply delete_group(const Call& call) {
   auto found = target(call, EntityKind::Group);
   if (!found) return found.error();
   if (auto ok = call.authorize("iam:DeleteGroup", found.value().arn); !ok) return ok.error();
-  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_group(call.account(), found.value().ref.name)); }));
+  return done(
+      write(call, [&](store::Mutation& m) { return lift(m.delete_group(call.account(), found.value().ref.name)); }));
 }
 
 Reply list_groups(const Call& call) {
@@ -98,7 +98,8 @@ Reply list_groups_for_user(const Call& call) {
   if (auto ok = call.authorize("iam:ListGroupsForUser", user.value().arn, target_keys(user.value(), false)); !ok) {
     return ok.error();
   }
-  auto groups = fetch(call, [&](const store::Snapshot& s) { return s.list_groups_for_user(call.account(), user.value().ref.name); });
+  auto groups = fetch(
+      call, [&](const store::Snapshot& s) { return s.list_groups_for_user(call.account(), user.value().ref.name); });
   if (!groups) return groups.error();
   return list_page(call, "Groups", std::move(groups).value(), kGroupName, kWriteGroup);
 }

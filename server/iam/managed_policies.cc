@@ -78,7 +78,8 @@ std::string version_key(const store::PolicyVersion& v) {
 bool policy_path(std::string_view path) {
   if (!path.starts_with('/') || !path.ends_with('/') || path.find("//") != std::string_view::npos) return false;
   return std::all_of(path.begin(), path.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/.,+@=_-").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("/.,+@=_-").find(c) != std::string_view::npos;
   });
 }
 
@@ -108,7 +109,8 @@ std::vector<PolicyEntity> entities_using(const store::Snapshot& s, std::string_v
   for (const auto& u : s.list_users(account)) {
     out.push_back({store::EntityKind::User, u.name, u.id, u.path, uses(u), u.boundary == arn});
   }
-  for (const auto& g : s.list_groups(account)) out.push_back({store::EntityKind::Group, g.name, g.id, g.path, uses(g), false});
+  for (const auto& g : s.list_groups(account))
+    out.push_back({store::EntityKind::Group, g.name, g.id, g.path, uses(g), false});
   for (const auto& r : s.list_roles(account)) {
     out.push_back({store::EntityKind::Role, r.name, r.id, r.path, uses(r), r.boundary == arn});
   }
@@ -143,8 +145,8 @@ Reply create_policy(const Call& call) {
   }
   Xml xml;
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
-    auto policy = lift(m.create_policy({call.account(), name.value(), path.value(), document.value(), description,
-                                        tags.value()}));
+    auto policy = lift(
+        m.create_policy({call.account(), name.value(), path.value(), document.value(), description, tags.value()}));
     if (!policy) return policy.error();
     xml = Xml();
     xml.open("Policy");
@@ -301,11 +303,11 @@ Reply list_entities_for_policy(const Call& call) {
   Xml xml;
   for (const store::EntityKind kind : {store::EntityKind::Group, store::EntityKind::User, store::EntityKind::Role}) {
     std::vector<PolicyEntity> of_kind;
-    std::copy_if(shown.begin(), shown.end(), std::back_inserter(of_kind), [&](const auto& e) { return e.kind == kind; });
+    std::copy_if(shown.begin(), shown.end(), std::back_inserter(of_kind),
+                 [&](const auto& e) { return e.kind == kind; });
     const std::string title(store::aws::kind_title(kind));
-    write_members(xml, "Policy" + title + "s", of_kind, 0, of_kind.size(), [&](const PolicyEntity& e) {
-      xml.element(title + "Name", e.name).element(title + "Id", e.id);
-    });
+    write_members(xml, "Policy" + title + "s", of_kind, 0, of_kind.size(),
+                  [&](const PolicyEntity& e) { xml.element(title + "Name", e.name).element(title + "Id", e.id); });
   }
   page.value().write_tail(xml);
   return query::answer(std::move(xml));

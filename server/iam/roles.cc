@@ -103,7 +103,8 @@ Reply delete_role(const Call& call) {
   if (auto ok = call.authorize("iam:DeleteRole", found.value().arn, target_keys(found.value(), true)); !ok) {
     return ok.error();
   }
-  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_role(call.account(), found.value().ref.name)); }));
+  return done(
+      write(call, [&](store::Mutation& m) { return lift(m.delete_role(call.account(), found.value().ref.name)); }));
 }
 
 namespace {

@@ -73,9 +73,8 @@ Reply put_permissions_boundary(const Call& call) {
   if (auto ok = call.authorize(entity_action("Put", K, "PermissionsBoundary"), found.value().arn, keys); !ok) {
     return ok.error();
   }
-  return done(write(call, [&](store::Mutation& m) {
-    return lift(m.put_permissions_boundary(found.value().ref, boundary.value()));
-  }));
+  return done(write(
+      call, [&](store::Mutation& m) { return lift(m.put_permissions_boundary(found.value().ref, boundary.value())); }));
 }
 
 template <EntityKind K>
@@ -90,10 +89,10 @@ Reply delete_permissions_boundary(const Call& call) {
   return done(write(call, [&](store::Mutation& m) { return lift(m.delete_permissions_boundary(found.value().ref)); }));
 }
 
-#define GATEHOUSE_IAM_TAGGED(K)                           \
-  template Reply tag_entity<K>(const Call&);              \
-  template Reply untag_entity<K>(const Call&);            \
-  template Reply list_entity_tags<K>(const Call&);        \
+#define GATEHOUSE_IAM_TAGGED(K)                            \
+  template Reply tag_entity<K>(const Call&);               \
+  template Reply untag_entity<K>(const Call&);             \
+  template Reply list_entity_tags<K>(const Call&);         \
   template Reply put_permissions_boundary<K>(const Call&); \
   template Reply delete_permissions_boundary<K>(const Call&);
 GATEHOUSE_IAM_TAGGED(EntityKind::User)

@@ -126,7 +126,8 @@ TEST_CASE("DeleteAccessKey removes a key; DeleteUser needs its keys gone first",
                 "not be null");
   require_error(w.admin("DeleteAccessKey", {{"UserName", "alice"}, {"AccessKeyId", "AKIANOSUCHKEY0000000"}}), 404,
                 "NoSuchEntity", "The Access Key with id AKIANOSUCHKEY0000000 cannot be found.");
-  w.require_denied("DeleteAccessKey", {{"AccessKeyId", std::string(kAliceKey)}}, "arn:aws:iam::111111111111:user/alice");
+  w.require_denied("DeleteAccessKey", {{"AccessKeyId", std::string(kAliceKey)}},
+                   "arn:aws:iam::111111111111:user/alice");
   require_error(w.admin("DeleteUser", {{"UserName", "alice"}}), 409, "DeleteConflict",
                 "Cannot delete entity, must delete access keys first.");
   const Response r = w.admin("DeleteAccessKey", {{"UserName", "alice"}, {"AccessKeyId", std::string(kAliceKey)}});
@@ -137,7 +138,8 @@ TEST_CASE("DeleteAccessKey removes a key; DeleteUser needs its keys gone first",
 
 TEST_CASE("ListUsers pages with MaxItems and Marker", "[iam][pagination]") {
   World w;
-  for (const char* name : {"u1", "u2", "u3"}) require_success(w.root("CreateUser", {{"UserName", name}}), "CreateUser", true);
+  for (const char* name : {"u1", "u2", "u3"})
+    require_success(w.root("CreateUser", {{"UserName", name}}), "CreateUser", true);
   // admin, alice, u1, u2, u3
   const Response page1 = w.root("ListUsers", {{"MaxItems", "2"}});
   require_success(page1, "ListUsers", true);

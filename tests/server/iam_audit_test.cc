@@ -44,7 +44,8 @@ TEST_CASE("CreateRole and CreatePolicy log their results; reads and deletes log 
   REQUIRE(std::string(role["tags"][0]["value"].GetString()) == "a b");
   REQUIRE(std::string(role["description"].GetString()) == "a&b <c>");
 
-  require_success(w.admin("CreatePolicy", {{"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}), "CreatePolicy", true);
+  require_success(w.admin("CreatePolicy", {{"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}), "CreatePolicy",
+                  true);
   const auto policy = record_of(w, "CreatePolicy");
   REQUIRE(std::string(policy["responseElements"]["policy"]["defaultVersionId"].GetString()) == "v1");
 

@@ -15,7 +15,8 @@ void create_role(World& w, const std::string& name, const std::string& path = "/
 
 TEST_CASE("PutUserPolicy, GetUserPolicy (URL-encoded), ListUserPolicies, DeleteUserPolicy", "[iam][inline]") {
   World w;
-  const Response put = w.admin("PutUserPolicy", {{"UserName", "alice"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}});
+  const Response put =
+      w.admin("PutUserPolicy", {{"UserName", "alice"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}});
   require_success(put, "PutUserPolicy", false);
   const Response got = w.admin("GetUserPolicy", {{"UserName", "alice"}, {"PolicyName", "logs"}});
   require_success(got, "GetUserPolicy", true);
@@ -30,13 +31,15 @@ TEST_CASE("PutUserPolicy, GetUserPolicy (URL-encoded), ListUserPolicies, DeleteU
   const std::string other = document(allow("iam:GetUser", "*"));
   require_success(w.admin("PutUserPolicy", {{"UserName", "alice"}, {"PolicyName", "logs"}, {"PolicyDocument", other}}),
                   "PutUserPolicy", false);
-  REQUIRE(url_decode(w.admin("GetUserPolicy", {{"UserName", "alice"}, {"PolicyName", "logs"}}).text("PolicyDocument")) ==
-          other);
+  REQUIRE(
+      url_decode(w.admin("GetUserPolicy", {{"UserName", "alice"}, {"PolicyName", "logs"}}).text("PolicyDocument")) ==
+      other);
   // ... and takes effect: alice may now GetUser.
   require_success(w.alice("GetUser"), "GetUser", true);
 
-  require_success(w.admin("PutUserPolicy", {{"UserName", "alice"}, {"PolicyName", "extra"}, {"PolicyDocument", kLogsPolicy}}),
-                  "PutUserPolicy", false);
+  require_success(
+      w.admin("PutUserPolicy", {{"UserName", "alice"}, {"PolicyName", "extra"}, {"PolicyDocument", kLogsPolicy}}),
+      "PutUserPolicy", false);
   const Response listed = w.admin("ListUserPolicies", {{"UserName", "alice"}});
   require_success(listed, "ListUserPolicies", true);
   REQUIRE(listed.body.find("<PolicyNames><member>extra</member><member>logs</member></PolicyNames>"
@@ -46,7 +49,8 @@ TEST_CASE("PutUserPolicy, GetUserPolicy (URL-encoded), ListUserPolicies, DeleteU
                          "</Marker>") != std::string::npos);
 
   require_error(w.admin("DeleteUser", {{"UserName", "alice"}}), 409, "DeleteConflict");
-  require_success(w.admin("DeleteUserPolicy", {{"UserName", "alice"}, {"PolicyName", "extra"}}), "DeleteUserPolicy", false);
+  require_success(w.admin("DeleteUserPolicy", {{"UserName", "alice"}, {"PolicyName", "extra"}}), "DeleteUserPolicy",
+                  false);
   require_error(w.admin("DeleteUserPolicy", {{"UserName", "alice"}, {"PolicyName", "extra"}}), 404, "NoSuchEntity",
                 "The user policy with name extra cannot be found.");
   require_error(w.admin("GetUserPolicy", {{"UserName", "alice"}, {"PolicyName", "extra"}}), 404, "NoSuchEntity",
@@ -70,18 +74,23 @@ TEST_CASE("Inline user policies: denials and errors", "[iam][inline]") {
                 "ValidationError",
                 "1 validation error detected: Value null at 'policyName' failed to satisfy constraint: Member must not "
                 "be null");
-  require_error(w.admin("PutUserPolicy", {{"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}), 400, "ValidationError",
+  require_error(w.admin("PutUserPolicy", {{"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}), 400,
+                "ValidationError",
                 "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not "
                 "be null");
   require_error(w.admin("PutUserPolicy", {{"UserName", "alice"}, {"PolicyName", "p"}, {"PolicyDocument", "{not json"}}),
                 400, "MalformedPolicyDocument", "Syntax errors in policy.");
-  require_error(w.admin("PutUserPolicy", {{"UserName", "alice"},
-                                          {"PolicyName", "p"},
-                                          {"PolicyDocument",
-                                           R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]})"}}),
-                400, "MalformedPolicyDocument", "Policy document should not specify a principal.");
-  require_error(w.admin("PutUserPolicy", {{"UserName", "nobody"}, {"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}),
-                404, "NoSuchEntity", "The user with name nobody cannot be found.");
+  require_error(
+      w.admin(
+          "PutUserPolicy",
+          {{"UserName", "alice"},
+           {"PolicyName", "p"},
+           {"PolicyDocument",
+            R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]})"}}),
+      400, "MalformedPolicyDocument", "Policy document should not specify a principal.");
+  require_error(
+      w.admin("PutUserPolicy", {{"UserName", "nobody"}, {"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}), 404,
+      "NoSuchEntity", "The user with name nobody cannot be found.");
   // Over 2048 characters of user inline policies.
   std::string big = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[)";
   for (int i = 0; i < 120; ++i) big += std::string(i ? "," : "") + "\"s3:GetObject" + std::to_string(i) + "\"";
@@ -92,12 +101,15 @@ TEST_CASE("Inline user policies: denials and errors", "[iam][inline]") {
 
 TEST_CASE("PutUserPolicy is authorized with the user's iam:PermissionsBoundary", "[iam][inline]") {
   World w;
-  require_success(w.admin("PutUserPermissionsBoundary", {{"UserName", "admin"}, {"PermissionsBoundary", kBasicExecution}}),
-                  "PutUserPermissionsBoundary", false);
-  w.alice_policy(allow("iam:PutUserPolicy", "*", R"({"StringEquals":{"iam:PermissionsBoundary":")" + kBasicExecution + "\"}}"));
+  require_success(
+      w.admin("PutUserPermissionsBoundary", {{"UserName", "admin"}, {"PermissionsBoundary", kBasicExecution}}),
+      "PutUserPermissionsBoundary", false);
+  w.alice_policy(
+      allow("iam:PutUserPolicy", "*", R"({"StringEquals":{"iam:PermissionsBoundary":")" + kBasicExecution + "\"}}"));
   // admin has the boundary; alice herself has none.
-  require_success(w.alice("PutUserPolicy", {{"UserName", "admin"}, {"PolicyName", "x"}, {"PolicyDocument", kLogsPolicy}}),
-                  "PutUserPolicy", false);
+  require_success(
+      w.alice("PutUserPolicy", {{"UserName", "admin"}, {"PolicyName", "x"}, {"PolicyDocument", kLogsPolicy}}),
+      "PutUserPolicy", false);
   require_error(w.alice("PutUserPolicy", {{"UserName", "alice"}, {"PolicyName", "x"}, {"PolicyDocument", kLogsPolicy}}),
                 403, "AccessDenied");
 }
@@ -105,8 +117,9 @@ TEST_CASE("PutUserPolicy is authorized with the user's iam:PermissionsBoundary",
 TEST_CASE("Role inline policies: PutRolePolicy, GetRolePolicy, ListRolePolicies, DeleteRolePolicy", "[iam][inline]") {
   World w;
   create_role(w, "r1", "/app/");
-  require_success(w.admin("PutRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
-                  "PutRolePolicy", false);
+  require_success(
+      w.admin("PutRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
+      "PutRolePolicy", false);
   const Response got = w.admin("GetRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "logs"}});
   require_success(got, "GetRolePolicy", true);
   REQUIRE(got.text("RoleName") == "r1");
@@ -114,8 +127,8 @@ TEST_CASE("Role inline policies: PutRolePolicy, GetRolePolicy, ListRolePolicies,
   REQUIRE(w.admin("ListRolePolicies", {{"RoleName", "r1"}}).body.find("<member>logs</member>") != std::string::npos);
   require_error(w.admin("GetRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "x"}}), 404, "NoSuchEntity",
                 "The role policy with name x cannot be found.");
-  require_error(w.admin("PutRolePolicy", {{"RoleName", "nope"}, {"PolicyName", "x"}, {"PolicyDocument", kLogsPolicy}}), 404,
-                "NoSuchEntity", "The role with name nope cannot be found.");
+  require_error(w.admin("PutRolePolicy", {{"RoleName", "nope"}, {"PolicyName", "x"}, {"PolicyDocument", kLogsPolicy}}),
+                404, "NoSuchEntity", "The role with name nope cannot be found.");
   require_error(w.admin("PutRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "x"}, {"PolicyDocument", "[]"}}), 400,
                 "MalformedPolicyDocument");
   for (const char* action : {"PutRolePolicy", "GetRolePolicy", "DeleteRolePolicy"}) {
@@ -132,17 +145,18 @@ TEST_CASE("Role inline policies: PutRolePolicy, GetRolePolicy, ListRolePolicies,
 TEST_CASE("AttachUserPolicy, ListAttachedUserPolicies, DetachUserPolicy", "[iam][attached]") {
   World w;
   const std::string role_policy = "arn:aws:iam::aws:policy/service-role/AWSLambdaRole";
-  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kBasicExecution}}), "AttachUserPolicy",
-                  false);
+  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kBasicExecution}}),
+                  "AttachUserPolicy", false);
   // Attaching twice is a no-op.
-  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kBasicExecution}}), "AttachUserPolicy",
+  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kBasicExecution}}),
+                  "AttachUserPolicy", false);
+  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", role_policy}}), "AttachUserPolicy",
                   false);
-  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", role_policy}}), "AttachUserPolicy", false);
   const Response listed = w.admin("ListAttachedUserPolicies", {{"UserName", "alice"}});
   require_success(listed, "ListAttachedUserPolicies", true);
   REQUIRE(listed.count("member") == 2);
-  REQUIRE(listed.body.find("<member><PolicyName>AWSLambdaRole</PolicyName><PolicyArn>" + role_policy + "</PolicyArn></member>") !=
-          std::string::npos);
+  REQUIRE(listed.body.find("<member><PolicyName>AWSLambdaRole</PolicyName><PolicyArn>" + role_policy +
+                           "</PolicyArn></member>") != std::string::npos);
   REQUIRE(w.admin("GetPolicy", {{"PolicyArn", kBasicExecution}}).text("AttachmentCount") == "1");
   const Response page = w.admin("ListAttachedUserPolicies", {{"UserName", "alice"}, {"MaxItems", "1"}});
   REQUIRE(page.count("member") == 1);
@@ -154,15 +168,17 @@ TEST_CASE("AttachUserPolicy, ListAttachedUserPolicies, DetachUserPolicy", "[iam]
   w.require_denied("ListUsers", {}, "*");
   require_error(w.admin("DeleteUser", {{"UserName", "alice"}}), 409, "DeleteConflict");
 
-  require_success(w.admin("DetachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", role_policy}}), "DetachUserPolicy", false);
+  require_success(w.admin("DetachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", role_policy}}), "DetachUserPolicy",
+                  false);
   require_error(w.admin("DetachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", role_policy}}), 404, "NoSuchEntity",
                 "Policy " + role_policy + " was not found.");
-  require_error(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", "arn:aws:iam::222222222222:policy/theirs"}}),
-                404, "NoSuchEntity", "Policy arn:aws:iam::222222222222:policy/theirs does not exist or is not attachable.");
-  require_error(w.admin("AttachUserPolicy", {{"UserName", "nobody"}, {"PolicyArn", kBasicExecution}}), 404, "NoSuchEntity",
-                "The user with name nobody cannot be found.");
-  require_error(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", "arn:aws:s3:::bucket/policy/x"}}), 400,
-                "InvalidInput");
+  require_error(
+      w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", "arn:aws:iam::222222222222:policy/theirs"}}),
+      404, "NoSuchEntity", "Policy arn:aws:iam::222222222222:policy/theirs does not exist or is not attachable.");
+  require_error(w.admin("AttachUserPolicy", {{"UserName", "nobody"}, {"PolicyArn", kBasicExecution}}), 404,
+                "NoSuchEntity", "The user with name nobody cannot be found.");
+  require_error(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", "arn:aws:s3:::bucket/policy/x"}}),
+                400, "InvalidInput");
   require_error(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", "short"}}), 400, "ValidationError",
                 "1 validation error detected: Value 'short' at 'policyArn' failed to satisfy constraint: Member must "
                 "have length greater than or equal to 20");
@@ -170,7 +186,8 @@ TEST_CASE("AttachUserPolicy, ListAttachedUserPolicies, DetachUserPolicy", "[iam]
                 "1 validation error detected: Value null at 'policyArn' failed to satisfy constraint: Member must not "
                 "be null");
   for (const char* action : {"AttachUserPolicy", "DetachUserPolicy"}) {
-    w.require_denied(action, {{"UserName", "admin"}, {"PolicyArn", kBasicExecution}}, "arn:aws:iam::111111111111:user/admin");
+    w.require_denied(action, {{"UserName", "admin"}, {"PolicyArn", kBasicExecution}},
+                     "arn:aws:iam::111111111111:user/admin");
   }
   w.require_denied("ListAttachedUserPolicies", {{"UserName", "admin"}}, "arn:aws:iam::111111111111:user/admin");
 }
@@ -180,8 +197,10 @@ TEST_CASE("An 11th attached role policy is LimitExceeded; Attach*Policy sees iam
   create_role(w, "r1");
   for (int i = 1; i <= 11; ++i) {
     const std::string name = "p" + std::to_string(i);
-    require_success(w.root("CreatePolicy", {{"PolicyName", name}, {"PolicyDocument", kLogsPolicy}}), "CreatePolicy", true);
-    const Response r = w.root("AttachRolePolicy", {{"RoleName", "r1"}, {"PolicyArn", "arn:aws:iam::111111111111:policy/" + name}});
+    require_success(w.root("CreatePolicy", {{"PolicyName", name}, {"PolicyDocument", kLogsPolicy}}), "CreatePolicy",
+                    true);
+    const Response r =
+        w.root("AttachRolePolicy", {{"RoleName", "r1"}, {"PolicyArn", "arn:aws:iam::111111111111:policy/" + name}});
     if (i <= 10) {
       require_success(r, "AttachRolePolicy", false);
     } else {
@@ -200,8 +219,8 @@ TEST_CASE("An 11th attached role policy is LimitExceeded; Attach*Policy sees iam
                  "," + allow("iam:DetachRolePolicy", "*"));
   require_success(w.alice("AttachRolePolicy", {{"RoleName", "r2"}, {"PolicyArn", kBasicExecution}}), "AttachRolePolicy",
                   false);
-  require_error(w.alice("AttachRolePolicy", {{"RoleName", "r2"}, {"PolicyArn", "arn:aws:iam::111111111111:policy/p1"}}), 403,
-                "AccessDenied");
+  require_error(w.alice("AttachRolePolicy", {{"RoleName", "r2"}, {"PolicyArn", "arn:aws:iam::111111111111:policy/p1"}}),
+                403, "AccessDenied");
   require_error(w.alice("AttachRolePolicy", {{"RoleName", "r1"}, {"PolicyArn", kBasicExecution}}), 403, "AccessDenied",
                 World::denied("iam:AttachRolePolicy", "arn:aws:iam::111111111111:role/r1"));
   require_success(w.alice("DetachRolePolicy", {{"RoleName", "r2"}, {"PolicyArn", kBasicExecution}}), "DetachRolePolicy",
@@ -214,11 +233,12 @@ TEST_CASE("The root can do anything in its account, nothing in another", "[iam][
   create_role(w, "r1");
   require_success(w.root("PutRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "p"}, {"PolicyDocument", kLogsPolicy}}),
                   "PutRolePolicy", false);
-  require_success(w.root("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kBasicExecution}}), "AttachUserPolicy",
-                  false);
+  require_success(w.root("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kBasicExecution}}),
+                  "AttachUserPolicy", false);
   require_success(w.root("CreateGroup", {{"GroupName", "g"}}), "CreateGroup", true);
   require_success(w.root("AddUserToGroup", {{"GroupName", "g"}, {"UserName", "alice"}}), "AddUserToGroup", false);
-  require_success(w.root("CreatePolicy", {{"PolicyName", "mine"}, {"PolicyDocument", kLogsPolicy}}), "CreatePolicy", true);
+  require_success(w.root("CreatePolicy", {{"PolicyName", "mine"}, {"PolicyDocument", kLogsPolicy}}), "CreatePolicy",
+                  true);
   require_success(w.root("CreateAccessKey", {{"UserName", "alice"}}), "CreateAccessKey", true);
   // Account B's bob acts in his own account: A's r1 is not what he asks for, and he has no policies.
   require_error(w.bob("GetRole", {{"RoleName", "r1"}}), 403, "AccessDenied",
@@ -228,11 +248,13 @@ TEST_CASE("The root can do anything in its account, nothing in another", "[iam][
 
 TEST_CASE("Entity names are case-insensitive; answers name the entity as stored", "[iam][inline]") {
   World w;
-  require_success(w.admin("PutUserPolicy", {{"UserName", "ALICE"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
-                  "PutUserPolicy", false);
+  require_success(
+      w.admin("PutUserPolicy", {{"UserName", "ALICE"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
+      "PutUserPolicy", false);
   const Response got = w.admin("GetUserPolicy", {{"UserName", "Alice"}, {"PolicyName", "logs"}});
   require_success(got, "GetUserPolicy", true);
   REQUIRE(got.text("UserName") == "alice");
   // And a denial names the stored ARN.
-  w.require_denied("GetUserPolicy", {{"UserName", "ADMIN"}, {"PolicyName", "all"}}, "arn:aws:iam::111111111111:user/admin");
+  w.require_denied("GetUserPolicy", {{"UserName", "ADMIN"}, {"PolicyName", "all"}},
+                   "arn:aws:iam::111111111111:user/admin");
 }

@@ -86,7 +86,8 @@ TEST_CASE("A user joins at most 10 groups", "[iam][groups]") {
 
 TEST_CASE("ListGroups pages and filters by path", "[iam][groups][pagination]") {
   World w;
-  for (const char* name : {"a", "b", "c"}) require_success(w.root("CreateGroup", {{"GroupName", name}}), "CreateGroup", true);
+  for (const char* name : {"a", "b", "c"})
+    require_success(w.root("CreateGroup", {{"GroupName", name}}), "CreateGroup", true);
   require_success(w.root("CreateGroup", {{"GroupName", "d"}, {"Path", "/ops/"}}), "CreateGroup", true);
   const Response all = w.root("ListGroups");
   require_success(all, "ListGroups", true);
@@ -105,14 +106,15 @@ TEST_CASE("ListGroups pages and filters by path", "[iam][groups][pagination]") {
 TEST_CASE("Group policies: PutGroupPolicy, AttachGroupPolicy and the DeleteGroup conflicts", "[iam][groups]") {
   World w;
   require_success(w.admin("CreateGroup", {{"GroupName", "devs"}}), "CreateGroup", true);
-  require_success(w.admin("PutGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
-                  "PutGroupPolicy", false);
+  require_success(
+      w.admin("PutGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
+      "PutGroupPolicy", false);
   const Response got = w.admin("GetGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "logs"}});
   require_success(got, "GetGroupPolicy", true);
   REQUIRE(got.text("GroupName") == "devs");
   REQUIRE(url_decode(got.text("PolicyDocument")) == kLogsPolicy);
-  REQUIRE(w.admin("ListGroupPolicies", {{"GroupName", "devs"}}).body.find("<PolicyNames><member>logs</member></PolicyNames>") !=
-          std::string::npos);
+  REQUIRE(w.admin("ListGroupPolicies", {{"GroupName", "devs"}})
+              .body.find("<PolicyNames><member>logs</member></PolicyNames>") != std::string::npos);
   w.require_denied("PutGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "x"}, {"PolicyDocument", kLogsPolicy}},
                    "arn:aws:iam::111111111111:group/devs");
   require_error(w.admin("PutGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "bad"}, {"PolicyDocument", "{"}}), 400,
@@ -126,23 +128,25 @@ TEST_CASE("Group policies: PutGroupPolicy, AttachGroupPolicy and the DeleteGroup
                   "PutGroupPolicy", false);
   require_success(w.alice("GetGroup", {{"GroupName", "devs"}}), "GetGroup", true);
 
-  require_error(w.admin("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", "arn:aws:iam::aws:policy/Nope"}}), 404,
-                "NoSuchEntity", "Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable.");
+  require_error(w.admin("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", "arn:aws:iam::aws:policy/Nope"}}),
+                404, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable.");
   w.require_denied("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kBasicExecution}},
                    "arn:aws:iam::111111111111:group/devs");
   require_success(w.admin("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kBasicExecution}}),
                   "AttachGroupPolicy", false);
   const Response attached = w.admin("ListAttachedGroupPolicies", {{"GroupName", "devs"}});
   require_success(attached, "ListAttachedGroupPolicies", true);
-  REQUIRE(attached.body.find("<AttachedPolicies><member><PolicyName>AWSLambdaBasicExecutionRole</PolicyName><PolicyArn>" +
-                             kBasicExecution + "</PolicyArn></member></AttachedPolicies>") != std::string::npos);
+  REQUIRE(
+      attached.body.find("<AttachedPolicies><member><PolicyName>AWSLambdaBasicExecutionRole</PolicyName><PolicyArn>" +
+                         kBasicExecution + "</PolicyArn></member></AttachedPolicies>") != std::string::npos);
 
   require_success(w.admin("RemoveUserFromGroup", {{"GroupName", "devs"}, {"UserName", "alice"}}), "RemoveUserFromGroup",
                   false);
   require_error(w.admin("DeleteGroup", {{"GroupName", "devs"}}), 409, "DeleteConflict",
                 "Cannot delete entity, must delete policies first.");
   for (const char* name : {"logs", "read"}) {
-    require_success(w.admin("DeleteGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", name}}), "DeleteGroupPolicy", false);
+    require_success(w.admin("DeleteGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", name}}), "DeleteGroupPolicy",
+                    false);
   }
   require_error(w.admin("DeleteGroup", {{"GroupName", "devs"}}), 409, "DeleteConflict",
                 "Cannot delete entity, must detach all policies first.");
@@ -157,9 +161,11 @@ TEST_CASE("Group policies: PutGroupPolicy, AttachGroupPolicy and the DeleteGroup
 TEST_CASE("AttachGroupPolicy is authorized with iam:PolicyARN", "[iam][groups]") {
   World w;
   require_success(w.admin("CreateGroup", {{"GroupName", "devs"}}), "CreateGroup", true);
-  w.alice_policy(allow("iam:AttachGroupPolicy", "*", R"({"ArnLike":{"iam:PolicyARN":"arn:aws:iam::aws:policy/service-role/*"}})"));
+  w.alice_policy(
+      allow("iam:AttachGroupPolicy", "*", R"({"ArnLike":{"iam:PolicyARN":"arn:aws:iam::aws:policy/service-role/*"}})"));
   require_success(w.alice("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kBasicExecution}}),
                   "AttachGroupPolicy", false);
-  require_error(w.alice("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", "arn:aws:iam::aws:policy/AWSLambdaExecute"}}),
-                403, "AccessDenied");
+  require_error(
+      w.alice("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", "arn:aws:iam::aws:policy/AWSLambdaExecute"}}),
+      403, "AccessDenied");
 }

@@ -10,8 +10,9 @@ namespace {
 const std::string kMine = "arn:aws:iam::111111111111:policy/team/logs";
 
 void create_logs(World& w) {
-  require_success(w.admin("CreatePolicy", {{"PolicyName", "logs"}, {"Path", "/team/"}, {"PolicyDocument", kLogsPolicy}}),
-                  "CreatePolicy", true);
+  require_success(
+      w.admin("CreatePolicy", {{"PolicyName", "logs"}, {"Path", "/team/"}, {"PolicyDocument", kLogsPolicy}}),
+      "CreatePolicy", true);
 }
 
 }  // namespace
@@ -19,11 +20,11 @@ void create_logs(World& w) {
 TEST_CASE("CreatePolicy answers the policy; GetPolicy and GetPolicyVersion read it", "[iam][managed]") {
   World w;
   const Response r = w.admin("CreatePolicy", {{"PolicyName", "logs"},
-                                             {"Path", "/team/"},
-                                             {"PolicyDocument", kLogsPolicy},
-                                             {"Description", "log access"},
-                                             {"Tags.member.1.Key", "team"},
-                                             {"Tags.member.1.Value", "blue"}});
+                                              {"Path", "/team/"},
+                                              {"PolicyDocument", kLogsPolicy},
+                                              {"Description", "log access"},
+                                              {"Tags.member.1.Key", "team"},
+                                              {"Tags.member.1.Value", "blue"}});
   require_success(r, "CreatePolicy", true);
   REQUIRE(r.body.find("<CreatePolicyResult><Policy><PolicyName>logs</PolicyName><PolicyId>ANPA") != std::string::npos);
   REQUIRE(r.text("PolicyId").size() == 21);
@@ -68,14 +69,15 @@ TEST_CASE("CreatePolicy errors and authorization", "[iam][managed]") {
   create_logs(w);
   require_error(w.admin("CreatePolicy", {{"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}), 409,
                 "EntityAlreadyExists", "A policy called logs already exists. Duplicate names are not allowed.");
-  require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}, {"PolicyDocument", "{\"Version\":\"2012-10-17\"}"}}), 400,
-                "MalformedPolicyDocument");
-  require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}, {"PolicyDocument", "nope"}}), 400, "MalformedPolicyDocument",
-                "Syntax errors in policy.");
-  require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}, {"Path", "/a*b/"}, {"PolicyDocument", kLogsPolicy}}), 400,
-                "ValidationError",
-                "1 validation error detected: Value '/a*b/' at 'path' failed to satisfy constraint: Member must satisfy "
-                "regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+  require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}, {"PolicyDocument", "{\"Version\":\"2012-10-17\"}"}}),
+                400, "MalformedPolicyDocument");
+  require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}, {"PolicyDocument", "nope"}}), 400,
+                "MalformedPolicyDocument", "Syntax errors in policy.");
+  require_error(
+      w.admin("CreatePolicy", {{"PolicyName", "bad"}, {"Path", "/a*b/"}, {"PolicyDocument", kLogsPolicy}}), 400,
+      "ValidationError",
+      "1 validation error detected: Value '/a*b/' at 'path' failed to satisfy constraint: Member must satisfy "
+      "regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
   require_error(w.admin("CreatePolicy", {{"PolicyName", "bad"}}), 400, "ValidationError",
                 "1 validation error detected: Value null at 'policyDocument' failed to satisfy constraint: Member must "
                 "not be null");
@@ -107,7 +109,8 @@ TEST_CASE("Policy versions: create, list, set default, delete; at most 5", "[iam
   const std::string v2_doc = document(allow("iam:GetUser", "*"));
   require_error(w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", "{"}}), 400,
                 "MalformedPolicyDocument");
-  const Response v2 = w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", v2_doc}, {"SetAsDefault", "true"}});
+  const Response v2 =
+      w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", v2_doc}, {"SetAsDefault", "true"}});
   require_success(v2, "CreatePolicyVersion", true);
   REQUIRE(v2.body.find("<CreatePolicyVersionResult><PolicyVersion><VersionId>v2</VersionId><IsDefaultVersion>true<"
                        "/IsDefaultVersion><CreateDate>") != std::string::npos);
@@ -119,20 +122,23 @@ TEST_CASE("Policy versions: create, list, set default, delete; at most 5", "[iam
     REQUIRE(r.text("VersionId") == "v" + std::to_string(i));
     REQUIRE(r.text("IsDefaultVersion") == "false");
   }
-  require_error(w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", kLogsPolicy}}), 409, "LimitExceeded",
+  require_error(w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", kLogsPolicy}}), 409,
+                "LimitExceeded",
                 "A managed policy can have up to 5 versions. Before you create a new version, you must delete an "
                 "existing version.");
   require_error(w.admin("CreatePolicyVersion",
                         {{"PolicyArn", "arn:aws:iam::111111111111:policy/none"}, {"PolicyDocument", kLogsPolicy}}),
                 404, "NoSuchEntity", "Policy arn:aws:iam::111111111111:policy/none was not found.");
-  require_error(w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", kLogsPolicy}, {"SetAsDefault", "yes"}}),
-                400, "ValidationError");
+  require_error(
+      w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", kLogsPolicy}, {"SetAsDefault", "yes"}}),
+      400, "ValidationError");
 
   const Response versions = w.admin("ListPolicyVersions", {{"PolicyArn", kMine}});
   require_success(versions, "ListPolicyVersions", true);
   REQUIRE(versions.count("VersionId") == 5);
   REQUIRE_FALSE(versions.has("Document"));
-  REQUIRE(versions.body.find("<VersionId>v2</VersionId><IsDefaultVersion>true</IsDefaultVersion>") != std::string::npos);
+  REQUIRE(versions.body.find("<VersionId>v2</VersionId><IsDefaultVersion>true</IsDefaultVersion>") !=
+          std::string::npos);
   const Response page = w.admin("ListPolicyVersions", {{"PolicyArn", kMine}, {"MaxItems", "2"}});
   REQUIRE(page.count("VersionId") == 2);
   REQUIRE(page.text("IsTruncated") == "true");
@@ -141,16 +147,18 @@ TEST_CASE("Policy versions: create, list, set default, delete; at most 5", "[iam
                 "This policy has more than one version. Before you delete a policy, you must delete the policy's "
                 "versions. The default version is deleted with the policy.");
   require_error(w.admin("DeletePolicyVersion", {{"PolicyArn", kMine}, {"VersionId", "v2"}}), 409, "DeleteConflict");
-  require_success(w.admin("SetDefaultPolicyVersion", {{"PolicyArn", kMine}, {"VersionId", "v5"}}), "SetDefaultPolicyVersion",
-                  false);
+  require_success(w.admin("SetDefaultPolicyVersion", {{"PolicyArn", kMine}, {"VersionId", "v5"}}),
+                  "SetDefaultPolicyVersion", false);
   REQUIRE(w.admin("GetPolicy", {{"PolicyArn", kMine}}).text("DefaultVersionId") == "v5");
   require_error(w.admin("SetDefaultPolicyVersion", {{"PolicyArn", kMine}, {"VersionId", "v7"}}), 404, "NoSuchEntity");
   for (const char* v : {"v1", "v2", "v3", "v4"}) {
-    require_success(w.admin("DeletePolicyVersion", {{"PolicyArn", kMine}, {"VersionId", v}}), "DeletePolicyVersion", false);
+    require_success(w.admin("DeletePolicyVersion", {{"PolicyArn", kMine}, {"VersionId", v}}), "DeletePolicyVersion",
+                    false);
   }
   require_error(w.admin("DeletePolicyVersion", {{"PolicyArn", kMine}, {"VersionId", "v1"}}), 404, "NoSuchEntity");
   // Version ids are never reused.
-  REQUIRE(w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", kLogsPolicy}}).text("VersionId") == "v6");
+  REQUIRE(w.admin("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", kLogsPolicy}}).text("VersionId") ==
+          "v6");
 
   w.require_denied("CreatePolicyVersion", {{"PolicyArn", kMine}, {"PolicyDocument", kLogsPolicy}}, kMine);
   w.require_denied("ListPolicyVersions", {{"PolicyArn", kMine}}, kMine);
@@ -161,14 +169,17 @@ TEST_CASE("Policy versions: create, list, set default, delete; at most 5", "[iam
 TEST_CASE("DeletePolicy: attached policies conflict; deleted policies are gone", "[iam][managed]") {
   World w;
   create_logs(w);
-  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kMine}}), "AttachUserPolicy", false);
+  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kMine}}), "AttachUserPolicy",
+                  false);
   REQUIRE(w.admin("GetPolicy", {{"PolicyArn", kMine}}).text("AttachmentCount") == "1");
   require_error(w.admin("DeletePolicy", {{"PolicyArn", kMine}}), 409, "DeleteConflict",
                 "Cannot delete a policy attached to entities.");
-  require_success(w.admin("DetachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kMine}}), "DetachUserPolicy", false);
+  require_success(w.admin("DetachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kMine}}), "DetachUserPolicy",
+                  false);
   w.require_denied("DeletePolicy", {{"PolicyArn", kMine}}, kMine);
   require_success(w.admin("DeletePolicy", {{"PolicyArn", kMine}}), "DeletePolicy", false);
-  require_error(w.admin("GetPolicy", {{"PolicyArn", kMine}}), 404, "NoSuchEntity", "Policy " + kMine + " was not found.");
+  require_error(w.admin("GetPolicy", {{"PolicyArn", kMine}}), 404, "NoSuchEntity",
+                "Policy " + kMine + " was not found.");
   require_error(w.admin("DeletePolicy", {{"PolicyArn", kMine}}), 404, "NoSuchEntity");
 }
 
@@ -195,8 +206,9 @@ TEST_CASE("AWS managed policies are readable and cannot be changed", "[iam][mana
 TEST_CASE("ListPolicies: scope, attachment, path and pages", "[iam][managed][pagination]") {
   World w;
   for (const char* name : {"a", "b", "c"}) {
-    require_success(w.root("CreatePolicy", {{"PolicyName", name}, {"PolicyDocument", kLogsPolicy}, {"Description", "d"}}),
-                    "CreatePolicy", true);
+    require_success(
+        w.root("CreatePolicy", {{"PolicyName", name}, {"PolicyDocument", kLogsPolicy}, {"Description", "d"}}),
+        "CreatePolicy", true);
   }
   const Response local = w.root("ListPolicies", {{"Scope", "Local"}});
   require_success(local, "ListPolicies", true);
@@ -213,13 +225,14 @@ TEST_CASE("ListPolicies: scope, attachment, path and pages", "[iam][managed][pag
   const Response page1 = w.root("ListPolicies", {{"Scope", "Local"}, {"MaxItems", "2"}});
   REQUIRE(page1.count("PolicyName") == 2);
   REQUIRE(page1.text("IsTruncated") == "true");
-  const Response page2 = w.root("ListPolicies", {{"Scope", "Local"}, {"MaxItems", "2"}, {"Marker", page1.text("Marker")}});
+  const Response page2 =
+      w.root("ListPolicies", {{"Scope", "Local"}, {"MaxItems", "2"}, {"Marker", page1.text("Marker")}});
   REQUIRE(page2.count("PolicyName") == 1);
   REQUIRE(page2.text("PolicyName") == "c");
   REQUIRE(page2.text("IsTruncated") == "false");
 
-  require_success(w.root("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kBasicExecution}}), "AttachUserPolicy",
-                  false);
+  require_success(w.root("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kBasicExecution}}),
+                  "AttachUserPolicy", false);
   require_success(w.root("PutUserPermissionsBoundary",
                          {{"UserName", "admin"}, {"PermissionsBoundary", "arn:aws:iam::111111111111:policy/b"}}),
                   "PutUserPermissionsBoundary", false);
@@ -233,22 +246,26 @@ TEST_CASE("ListPolicies: scope, attachment, path and pages", "[iam][managed][pag
   REQUIRE(service.count("PolicyName") >= 5);
   REQUIRE(service.body.find("<Path>/</Path>") == std::string::npos);
 
-  require_error(w.root("ListPolicies", {{"Scope", "Mine"}}), 400, "ValidationError",
-                "1 validation error detected: Value 'Mine' at 'scope' failed to satisfy constraint: Member must satisfy "
-                "enum value set: [All, AWS, Local]");
+  require_error(
+      w.root("ListPolicies", {{"Scope", "Mine"}}), 400, "ValidationError",
+      "1 validation error detected: Value 'Mine' at 'scope' failed to satisfy constraint: Member must satisfy "
+      "enum value set: [All, AWS, Local]");
   require_error(w.root("ListPolicies", {{"OnlyAttached", "maybe"}}), 400, "ValidationError");
   require_error(w.root("ListPolicies", {{"PolicyUsageFilter", "Any"}}), 400, "ValidationError");
   w.require_denied("ListPolicies", {}, "*");
 }
 
-TEST_CASE("ListEntitiesForPolicy lists the users, groups and roles a policy is attached to or bounds", "[iam][managed]") {
+TEST_CASE("ListEntitiesForPolicy lists the users, groups and roles a policy is attached to or bounds",
+          "[iam][managed]") {
   World w;
   create_logs(w);
   require_success(w.admin("CreateGroup", {{"GroupName", "devs"}}), "CreateGroup", true);
   require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}}),
                   "CreateRole", true);
-  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kMine}}), "AttachUserPolicy", false);
-  require_success(w.admin("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kMine}}), "AttachGroupPolicy", false);
+  require_success(w.admin("AttachUserPolicy", {{"UserName", "alice"}, {"PolicyArn", kMine}}), "AttachUserPolicy",
+                  false);
+  require_success(w.admin("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kMine}}), "AttachGroupPolicy",
+                  false);
   require_success(w.admin("PutRolePermissionsBoundary", {{"RoleName", "r1"}, {"PermissionsBoundary", kMine}}),
                   "PutRolePermissionsBoundary", false);
 
@@ -259,23 +276,28 @@ TEST_CASE("ListEntitiesForPolicy lists the users, groups and roles a policy is a
   REQUIRE(all.body.find("<PolicyRoles><member><RoleName>r1</RoleName><RoleId>AROA") != std::string::npos);
   REQUIRE(all.text("IsTruncated") == "false");
 
-  const Response attached = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"PolicyUsageFilter", "PermissionsPolicy"}});
+  const Response attached =
+      w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"PolicyUsageFilter", "PermissionsPolicy"}});
   REQUIRE(attached.body.find("<PolicyRoles/>") != std::string::npos);
   REQUIRE(attached.count("member") == 2);
   const Response users = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"EntityFilter", "User"}});
   REQUIRE(users.count("member") == 1);
   REQUIRE(users.body.find("<PolicyGroups/>") != std::string::npos);
-  REQUIRE(w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"EntityFilter", "AWSManagedPolicy"}}).count("member") == 0);
+  REQUIRE(
+      w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"EntityFilter", "AWSManagedPolicy"}}).count("member") ==
+      0);
   REQUIRE(w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"PathPrefix", "/app/"}}).count("member") == 1);
 
   const Response page1 = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"MaxItems", "2"}});
   REQUIRE(page1.count("member") == 2);
   REQUIRE(page1.text("IsTruncated") == "true");
-  const Response page2 = w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"MaxItems", "2"}, {"Marker", page1.text("Marker")}});
+  const Response page2 =
+      w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"MaxItems", "2"}, {"Marker", page1.text("Marker")}});
   REQUIRE(page2.count("member") == 1);
   REQUIRE(page2.text("IsTruncated") == "false");
 
-  require_error(w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"EntityFilter", "Cat"}}), 400, "ValidationError");
+  require_error(w.admin("ListEntitiesForPolicy", {{"PolicyArn", kMine}, {"EntityFilter", "Cat"}}), 400,
+                "ValidationError");
   require_error(w.admin("ListEntitiesForPolicy", {{"PolicyArn", "arn:aws:iam::111111111111:policy/none"}}), 404,
                 "NoSuchEntity", "Policy arn:aws:iam::111111111111:policy/none was not found.");
   w.require_denied("ListEntitiesForPolicy", {{"PolicyArn", kMine}}, kMine);

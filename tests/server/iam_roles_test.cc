@@ -15,13 +15,13 @@ const std::string kSpacedTrust =
 TEST_CASE("CreateRole answers the role with its URL-encoded trust policy", "[iam][roles]") {
   World w;
   const Response r = w.admin("CreateRole", {{"RoleName", "Deployer"},
-                                           {"Path", "/app/"},
-                                           {"AssumeRolePolicyDocument", kSpacedTrust},
-                                           {"Description", "deploys things"},
-                                           {"MaxSessionDuration", "7200"},
-                                           {"PermissionsBoundary", kBasicExecution},
-                                           {"Tags.member.1.Key", "team"},
-                                           {"Tags.member.1.Value", "blue"}});
+                                            {"Path", "/app/"},
+                                            {"AssumeRolePolicyDocument", kSpacedTrust},
+                                            {"Description", "deploys things"},
+                                            {"MaxSessionDuration", "7200"},
+                                            {"PermissionsBoundary", kBasicExecution},
+                                            {"Tags.member.1.Key", "team"},
+                                            {"Tags.member.1.Value", "blue"}});
   require_success(r, "CreateRole", true);
   REQUIRE(r.text("Path") == "/app/");
   REQUIRE(r.text("RoleName") == "Deployer");
@@ -48,7 +48,8 @@ TEST_CASE("CreateRole answers the role with its URL-encoded trust policy", "[iam
 
 TEST_CASE("CreateRole errors", "[iam][roles]") {
   World w;
-  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole",
+                  true);
   require_error(w.admin("CreateRole", {{"RoleName", "R1"}, {"AssumeRolePolicyDocument", kTrust}}), 409,
                 "EntityAlreadyExists", "Role with name R1 already exists.");
   require_error(w.admin("CreateRole", {{"RoleName", "r2"}}), 400, "ValidationError",
@@ -60,18 +61,22 @@ TEST_CASE("CreateRole errors", "[iam][roles]") {
   require_error(w.admin("CreateRole", {{"RoleName", "r2"}, {"AssumeRolePolicyDocument", "not json"}}), 400,
                 "MalformedPolicyDocument", "This policy contains invalid Json");
   require_error(
-      w.admin("CreateRole", {{"RoleName", "r2"},
-                             {"AssumeRolePolicyDocument",
-                              R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]})"}}),
+      w.admin(
+          "CreateRole",
+          {{"RoleName", "r2"},
+           {"AssumeRolePolicyDocument",
+            R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]})"}}),
       400, "MalformedPolicyDocument", "Has prohibited field Resource.");
-  require_error(w.admin("CreateRole", {{"RoleName", "r2"}, {"AssumeRolePolicyDocument", kTrust}, {"MaxSessionDuration", "60"}}),
-                400, "ValidationError",
-                "1 validation error detected: Value '60' at 'maxSessionDuration' failed to satisfy constraint: Member "
-                "must have value greater than or equal to 3600");
+  require_error(
+      w.admin("CreateRole", {{"RoleName", "r2"}, {"AssumeRolePolicyDocument", kTrust}, {"MaxSessionDuration", "60"}}),
+      400, "ValidationError",
+      "1 validation error detected: Value '60' at 'maxSessionDuration' failed to satisfy constraint: Member "
+      "must have value greater than or equal to 3600");
   require_error(w.admin("CreateRole", {{"RoleName", "r2"},
                                        {"AssumeRolePolicyDocument", kTrust},
                                        {"PermissionsBoundary", "arn:aws:iam::111111111111:policy/none"}}),
-                404, "NoSuchEntity", "Policy arn:aws:iam::111111111111:policy/none does not exist or is not attachable.");
+                404, "NoSuchEntity",
+                "Policy arn:aws:iam::111111111111:policy/none does not exist or is not attachable.");
   require_error(w.admin("CreateRole", {{"RoleName", "r2"}, {"AssumeRolePolicyDocument", "{\"a\":\"\x01\"}"}}), 400,
                 "ValidationError");
   // A trust policy larger than 2048 characters (whitespace not counted).
@@ -93,8 +98,8 @@ TEST_CASE("CreateRole is authorized on the role ARN with its keys; tags need iam
                    "arn:aws:iam::111111111111:role/app/r1");
   w.alice_policy(allow("iam:CreateRole", "arn:aws:iam::111111111111:role/app/*",
                        R"({"StringEquals":{"iam:PermissionsBoundary":")" + kBasicExecution + "\"}}"));
-  require_error(w.alice("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}}), 403,
-                "AccessDenied");
+  require_error(w.alice("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}}),
+                403, "AccessDenied");
   const Form bounded{{"RoleName", "r1"},
                      {"Path", "/app/"},
                      {"AssumeRolePolicyDocument", kTrust},
@@ -112,11 +117,13 @@ TEST_CASE("GetRole, UpdateRole, UpdateAssumeRolePolicy", "[iam][roles]") {
   World w;
   require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}}),
                   "CreateRole", true);
-  require_error(w.admin("GetRole", {{"RoleName", "nope"}}), 404, "NoSuchEntity", "The role with name nope cannot be found.");
+  require_error(w.admin("GetRole", {{"RoleName", "nope"}}), 404, "NoSuchEntity",
+                "The role with name nope cannot be found.");
   w.require_denied("GetRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/app/r1");
   w.require_denied("GetRole", {{"RoleName", "nope"}}, "arn:aws:iam::111111111111:role/nope");
 
-  const Response updated = w.admin("UpdateRole", {{"RoleName", "r1"}, {"Description", "new"}, {"MaxSessionDuration", "43200"}});
+  const Response updated =
+      w.admin("UpdateRole", {{"RoleName", "r1"}, {"Description", "new"}, {"MaxSessionDuration", "43200"}});
   require_success(updated, "UpdateRole", true);
   const Response got = w.admin("GetRole", {{"RoleName", "r1"}});
   REQUIRE(got.text("Description") == "new");
@@ -129,13 +136,15 @@ TEST_CASE("GetRole, UpdateRole, UpdateAssumeRolePolicy", "[iam][roles]") {
   require_success(w.admin("UpdateAssumeRolePolicy", {{"RoleName", "r1"}, {"PolicyDocument", ec2}}),
                   "UpdateAssumeRolePolicy", false);
   REQUIRE(url_decode(w.admin("GetRole", {{"RoleName", "r1"}}).text("AssumeRolePolicyDocument")) == ec2);
-  require_error(w.admin("UpdateAssumeRolePolicy",
-                        {{"RoleName", "r1"},
-                         {"PolicyDocument",
-                          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/nobody"},"Action":"sts:AssumeRole"}]})"}}),
-                400, "MalformedPolicyDocument",
-                "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111111111111:user/nobody\"");
-  require_error(w.admin("UpdateAssumeRolePolicy", {{"RoleName", "nope"}, {"PolicyDocument", ec2}}), 404, "NoSuchEntity");
+  require_error(
+      w.admin(
+          "UpdateAssumeRolePolicy",
+          {{"RoleName", "r1"},
+           {"PolicyDocument",
+            R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/nobody"},"Action":"sts:AssumeRole"}]})"}}),
+      400, "MalformedPolicyDocument", "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111111111111:user/nobody\"");
+  require_error(w.admin("UpdateAssumeRolePolicy", {{"RoleName", "nope"}, {"PolicyDocument", ec2}}), 404,
+                "NoSuchEntity");
   require_error(w.admin("UpdateAssumeRolePolicy", {{"RoleName", "r1"}}), 400, "ValidationError",
                 "1 validation error detected: Value null at 'policyDocument' failed to satisfy constraint: Member must "
                 "not be null");
@@ -145,9 +154,11 @@ TEST_CASE("GetRole, UpdateRole, UpdateAssumeRolePolicy", "[iam][roles]") {
 
 TEST_CASE("DeleteRole with dependents is a DeleteConflict", "[iam][roles]") {
   World w;
-  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
-  require_success(w.admin("PutRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
-                  "PutRolePolicy", false);
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole",
+                  true);
+  require_success(
+      w.admin("PutRolePolicy", {{"RoleName", "r1"}, {"PolicyName", "logs"}, {"PolicyDocument", kLogsPolicy}}),
+      "PutRolePolicy", false);
   require_success(w.admin("AttachRolePolicy", {{"RoleName", "r1"}, {"PolicyArn", kBasicExecution}}), "AttachRolePolicy",
                   false);
   require_error(w.admin("DeleteRole", {{"RoleName", "r1"}}), 409, "DeleteConflict",
@@ -159,7 +170,8 @@ TEST_CASE("DeleteRole with dependents is a DeleteConflict", "[iam][roles]") {
                   false);
   w.require_denied("DeleteRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/r1");
   require_success(w.admin("DeleteRole", {{"RoleName", "r1"}}), "DeleteRole", false);
-  require_error(w.admin("DeleteRole", {{"RoleName", "r1"}}), 404, "NoSuchEntity", "The role with name r1 cannot be found.");
+  require_error(w.admin("DeleteRole", {{"RoleName", "r1"}}), 404, "NoSuchEntity",
+                "The role with name r1 cannot be found.");
   // A re-created role is a new role.
   const Response again = w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}});
   require_success(again, "CreateRole", true);
@@ -174,8 +186,9 @@ TEST_CASE("ListRoles pages with MaxItems and Marker, without tags or boundary", 
                                           {"Tags.member.1.Value", "blue"}}),
                     "CreateRole", true);
   }
-  require_success(w.root("CreateRole", {{"RoleName", "svc"}, {"Path", "/service-role/"}, {"AssumeRolePolicyDocument", kTrust}}),
-                  "CreateRole", true);
+  require_success(
+      w.root("CreateRole", {{"RoleName", "svc"}, {"Path", "/service-role/"}, {"AssumeRolePolicyDocument", kTrust}}),
+      "CreateRole", true);
   const Response all = w.root("ListRoles");
   require_success(all, "ListRoles", true);
   REQUIRE(all.count("member") == 4);
@@ -198,8 +211,10 @@ TEST_CASE("ListRoles pages with MaxItems and Marker, without tags or boundary", 
 
 TEST_CASE("UpdateRoleDescription answers the role; Description is required", "[iam][roles]") {
   World w;
-  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
-  const Response r = w.admin("UpdateRoleDescription", {{"RoleName", "r1"}, {"Description", "runs jobs"}, {"MaxSessionDuration", "7200"}});
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole",
+                  true);
+  const Response r = w.admin("UpdateRoleDescription",
+                             {{"RoleName", "r1"}, {"Description", "runs jobs"}, {"MaxSessionDuration", "7200"}});
   require_success(r, "UpdateRoleDescription", true);
   REQUIRE(r.text("RoleName") == "r1");
   REQUIRE(r.text("Description") == "runs jobs");
@@ -209,25 +224,29 @@ TEST_CASE("UpdateRoleDescription answers the role; Description is required", "[i
                 "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must "
                 "not be null");
   require_error(w.admin("UpdateRoleDescription", {{"RoleName", "nope"}, {"Description", "x"}}), 404, "NoSuchEntity");
-  w.require_denied("UpdateRoleDescription", {{"RoleName", "r1"}, {"Description", "x"}}, "arn:aws:iam::111111111111:role/r1");
+  w.require_denied("UpdateRoleDescription", {{"RoleName", "r1"}, {"Description", "x"}},
+                   "arn:aws:iam::111111111111:role/r1");
 }
 
 TEST_CASE("An explicit deny names its reason", "[iam][roles]") {
   World w;
-  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole",
+                  true);
   w.alice_policy(allow("iam:*", "*") + R"(,{"Effect":"Deny","Action":"iam:DeleteRole","Resource":"*"})");
   require_success(w.alice("GetRole", {{"RoleName", "r1"}}), "GetRole", true);
   require_error(w.alice("DeleteRole", {{"RoleName", "r1"}}), 403, "AccessDenied",
                 "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:DeleteRole on resource: "
                 "arn:aws:iam::111111111111:role/r1 with an explicit deny in an identity-based policy");
   // CreateUser checks its boundary parameter like CreateRole does.
-  require_error(w.alice("CreateUser", {{"UserName", "u"}, {"PermissionsBoundary", "arn:aws:iam::111111111111:user/alice"}}),
-                400, "InvalidInput", "ARN arn:aws:iam::111111111111:user/alice is not valid.");
+  require_error(
+      w.alice("CreateUser", {{"UserName", "u"}, {"PermissionsBoundary", "arn:aws:iam::111111111111:user/alice"}}), 400,
+      "InvalidInput", "ARN arn:aws:iam::111111111111:user/alice is not valid.");
 }
 
 TEST_CASE("ListInstanceProfilesForRole: the service keeps none", "[iam][roles]") {
   World w;
-  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole",
+                  true);
   const Response r = w.admin("ListInstanceProfilesForRole", {{"RoleName", "r1"}});
   require_success(r, "ListInstanceProfilesForRole", true);
   REQUIRE(r.body.find("<InstanceProfiles/><IsTruncated>false</IsTruncated>") != std::string::npos);

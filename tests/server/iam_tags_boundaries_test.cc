@@ -51,8 +51,10 @@ TEST_CASE("TagUser, ListUserTags and UntagUser", "[iam][tags]") {
   require_error(w.admin("TagUser", with({{"UserName", "nobody"}}, tags({{"a", "b"}}))), 404, "NoSuchEntity",
                 "The user with name nobody cannot be found.");
   require_error(w.admin("ListUserTags", {{"UserName", "nobody"}}), 404, "NoSuchEntity");
-  w.require_denied("TagUser", with({{"UserName", "admin"}}, tags({{"a", "b"}})), "arn:aws:iam::111111111111:user/admin");
-  w.require_denied("UntagUser", {{"UserName", "admin"}, {"TagKeys.member.1", "a"}}, "arn:aws:iam::111111111111:user/admin");
+  w.require_denied("TagUser", with({{"UserName", "admin"}}, tags({{"a", "b"}})),
+                   "arn:aws:iam::111111111111:user/admin");
+  w.require_denied("UntagUser", {{"UserName", "admin"}, {"TagKeys.member.1", "a"}},
+                   "arn:aws:iam::111111111111:user/admin");
   w.require_denied("ListUserTags", {{"UserName", "admin"}}, "arn:aws:iam::111111111111:user/admin");
 }
 
@@ -101,7 +103,8 @@ TEST_CASE("TagRole, ListRoleTags and UntagRole", "[iam][tags]") {
 
 TEST_CASE("PutUserPermissionsBoundary and DeleteUserPermissionsBoundary", "[iam][boundary]") {
   World w;
-  const Response r = w.admin("PutUserPermissionsBoundary", {{"UserName", "alice"}, {"PermissionsBoundary", kBasicExecution}});
+  const Response r =
+      w.admin("PutUserPermissionsBoundary", {{"UserName", "alice"}, {"PermissionsBoundary", kBasicExecution}});
   require_success(r, "PutUserPermissionsBoundary", false);
   const Response user = w.admin("GetUser", {{"UserName", "alice"}});
   INFO(user.body);
@@ -118,8 +121,10 @@ TEST_CASE("PutUserPermissionsBoundary and DeleteUserPermissionsBoundary", "[iam]
 
   require_error(w.admin("PutUserPermissionsBoundary",
                         {{"UserName", "alice"}, {"PermissionsBoundary", "arn:aws:iam::111111111111:policy/none"}}),
-                404, "NoSuchEntity", "Policy arn:aws:iam::111111111111:policy/none does not exist or is not attachable.");
-  require_error(w.admin("PutUserPermissionsBoundary", {{"UserName", "alice"}, {"PermissionsBoundary", "not-an-arn-at-all-really"}}),
+                404, "NoSuchEntity",
+                "Policy arn:aws:iam::111111111111:policy/none does not exist or is not attachable.");
+  require_error(w.admin("PutUserPermissionsBoundary",
+                        {{"UserName", "alice"}, {"PermissionsBoundary", "not-an-arn-at-all-really"}}),
                 400, "ValidationError", "Invalid ARN:  Could not be parsed!");
   require_error(w.admin("PutUserPermissionsBoundary",
                         {{"UserName", "alice"}, {"PermissionsBoundary", "arn:aws:iam::111111111111:role/app/R"}}),
@@ -133,34 +138,38 @@ TEST_CASE("PutUserPermissionsBoundary and DeleteUserPermissionsBoundary", "[iam]
 
 TEST_CASE("Put*PermissionsBoundary is authorized with iam:PermissionsBoundary", "[iam][boundary]") {
   World w;
-  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole", true);
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), "CreateRole",
+                  true);
   w.alice_policy(allow("iam:PutRolePermissionsBoundary", "*",
                        R"({"StringEquals":{"iam:PermissionsBoundary":")" + kBasicExecution + "\"}}") +
                  "," +
                  allow("iam:DeleteRolePermissionsBoundary", "*",
                        R"({"StringNotEquals":{"iam:PermissionsBoundary":")" + kBasicExecution + "\"}}"));
-  require_error(w.alice("PutRolePermissionsBoundary",
-                        {{"RoleName", "r1"}, {"PermissionsBoundary", "arn:aws:iam::aws:policy/service-role/AWSLambdaRole"}}),
-                403, "AccessDenied");
+  require_error(
+      w.alice("PutRolePermissionsBoundary",
+              {{"RoleName", "r1"}, {"PermissionsBoundary", "arn:aws:iam::aws:policy/service-role/AWSLambdaRole"}}),
+      403, "AccessDenied");
   require_success(w.alice("PutRolePermissionsBoundary", {{"RoleName", "r1"}, {"PermissionsBoundary", kBasicExecution}}),
                   "PutRolePermissionsBoundary", false);
   REQUIRE(w.admin("GetRole", {{"RoleName", "r1"}}).text("PermissionsBoundaryArn") == kBasicExecution);
   // Removing that very boundary is what alice may not do.
   require_error(w.alice("DeleteRolePermissionsBoundary", {{"RoleName", "r1"}}), 403, "AccessDenied");
-  require_success(w.admin("DeleteRolePermissionsBoundary", {{"RoleName", "r1"}}), "DeleteRolePermissionsBoundary", false);
+  require_success(w.admin("DeleteRolePermissionsBoundary", {{"RoleName", "r1"}}), "DeleteRolePermissionsBoundary",
+                  false);
   REQUIRE_FALSE(w.admin("GetRole", {{"RoleName", "r1"}}).has("PermissionsBoundary"));
 }
 
 TEST_CASE("Tag keys and values are checked for their characters and case-insensitive duplicates", "[iam][tags]") {
   World w;
-  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"ok", "v"}, {"a#b", "v"}}))), 400, "ValidationError",
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"ok", "v"}, {"a#b", "v"}}))), 400,
+                "ValidationError",
                 "1 validation error detected: Value 'a#b' at 'tags.2.member.key' failed to satisfy constraint: Member "
                 "must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
   require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"k", "x*y"}}))), 400, "ValidationError");
-  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"Team", "a"}, {"team", "b"}}))), 400, "InvalidInput",
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.");
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"Team", "a"}, {"team", "b"}}))), 400,
+                "InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.");
   // Letters of any script, spaces and the allowed punctuation pass.
-  require_success(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"équipe a/b", "x.y:z=1+2-3@4_"}}))), "TagUser",
-                  false);
+  require_success(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"équipe a/b", "x.y:z=1+2-3@4_"}}))),
+                  "TagUser", false);
   REQUIRE(w.admin("ListUserTags", {{"UserName", "alice"}}).count("member") == 1);
 }

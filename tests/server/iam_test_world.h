@@ -4,7 +4,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -107,15 +106,15 @@ inline void require_error(const Response& r, int status, std::string_view code, 
 inline void require_success(const Response& r, std::string_view action, bool with_result) {
   INFO(r.body);
   REQUIRE(r.status == 200);
-  REQUIRE(r.body.starts_with("<" + std::string(action) + "Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">"));
+  REQUIRE(
+      r.body.starts_with("<" + std::string(action) + "Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">"));
   REQUIRE(r.has(std::string(action) + "Result") == with_result);
   REQUIRE(r.has("RequestId"));
 }
 
 class World {
  public:
-  World()
-      : dir_(make_dir()), store_(open(dir_)), clock_(std::chrono::system_clock::now()), pipeline_(*store_, clock_) {
+  World() : dir_(make_dir()), store_(open(dir_)), clock_(std::chrono::system_clock::now()), pipeline_(*store_, clock_) {
     require_ok(store_->write([](store::Mutation& m) -> store::Result<void> {
       for (auto account : {kA, kB}) {
         if (auto r = m.create_account(account); !r) return r.error();
@@ -131,8 +130,9 @@ class World {
           return r.error();
         }
       }
-      return m.put_inline_policy({store::EntityKind::User, std::string(kA), "admin"}, "all",
-                                 R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]})");
+      return m.put_inline_policy(
+          {store::EntityKind::User, std::string(kA), "admin"}, "all",
+          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]})");
     }));
     make_api(nullptr);
   }
@@ -209,7 +209,8 @@ class World {
   }
   static std::filesystem::path make_dir() {
     std::random_device rd;
-    auto path = std::filesystem::temp_directory_path() / ("gatehouse-iam-" + std::to_string(rd()) + std::to_string(rd()));
+    auto path =
+        std::filesystem::temp_directory_path() / ("gatehouse-iam-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(path);
     return path;
   }
