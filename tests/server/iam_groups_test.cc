@@ -169,3 +169,27 @@ TEST_CASE("AttachGroupPolicy is authorized with iam:PolicyARN", "[iam][groups]")
       w.alice("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", "arn:aws:iam::aws:policy/AWSLambdaExecute"}}),
       403, "AccessDenied");
 }
+
+TEST_CASE("Group, tag and boundary calls deny a user without permission, on the entity's ARN", "[iam][groups]") {
+  World w;
+  require_success(w.admin("CreateGroup", {{"GroupName", "devs"}, {"Path", "/eng/"}}), "CreateGroup", true);
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"Path", "/app/"}, {"AssumeRolePolicyDocument", kTrust}}),
+                  "CreateRole", true);
+  const std::string group = "arn:aws:iam::111111111111:group/eng/devs";
+  const std::string role = "arn:aws:iam::111111111111:role/app/r1";
+  const std::string user = "arn:aws:iam::111111111111:user/admin";
+  const std::vector<std::tuple<std::string, Form, std::string>> calls = {
+      {"GetGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "p"}}, group},
+      {"DeleteGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "p"}}, group},
+      {"ListGroupPolicies", {{"GroupName", "devs"}}, group},
+      {"DetachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kBasicExecution}}, group},
+      {"ListAttachedGroupPolicies", {{"GroupName", "devs"}}, group},
+      {"UntagRole", {{"RoleName", "r1"}, {"TagKeys.member.1", "k"}}, role},
+      {"ListRoleTags", {{"RoleName", "r1"}}, role},
+      {"DeleteUserPermissionsBoundary", {{"UserName", "admin"}}, user},
+  };
+  for (const auto& [action, form, resource] : calls) {
+    INFO(action);
+    w.require_denied(action, form, resource);
+  }
+}
