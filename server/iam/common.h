@@ -55,6 +55,11 @@ Outcome<std::optional<std::int64_t>> int_parameter(const Call& call, std::string
 
 // aws:RequestTag/K and aws:TagKeys of a request that sets tags.
 std::vector<authz::ContextKey> request_tag_keys(const store::Tags& tags);
+// The same with aws:TagKeys in the order of the request's `list` (policy-semantics.md 4.4).
+std::vector<authz::ContextKey> request_tag_keys(const Call& call, const store::Tags& tags,
+                                                std::string_view list = "Tags");
+// aws:ResourceTag/K and iam:ResourceTag/K of an IAM user, role or policy.
+std::vector<authz::ContextKey> resource_tag_keys(const store::Tags& tags);
 
 // Marker/MaxItems over a list in a stable order (keys ascending); writes IsTruncated and the
 // next Marker after the caller has written the page's members.

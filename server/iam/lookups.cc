@@ -92,13 +92,17 @@ Outcome<Target> target(const Call& call, store::EntityKind kind) {
 }
 
 std::vector<authz::ContextKey> target_keys(const Target& target, bool with_boundary) {
-  std::vector<authz::ContextKey> keys;
-  for (const auto& [k, v] : target.tags) {
-    keys.push_back({"aws:ResourceTag/" + k, {v}, false});
-    keys.push_back({"iam:ResourceTag/" + k, {v}, false});
-  }
+  std::vector<authz::ContextKey> keys = resource_tag_keys(target.tags);
   if (with_boundary && !target.boundary.empty()) keys.push_back({"iam:PermissionsBoundary", {target.boundary}, false});
   return keys;
+}
+
+std::vector<authz::ContextKey> policy_keys(const Call& call, std::string_view arn) {
+  auto policy = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::optional<store::ManagedPolicy>> {
+    return s.find_policy(arn);
+  });
+  if (!policy || !policy.value()) return {};
+  return resource_tag_keys(policy.value()->tags);
 }
 
 std::string entity_action(std::string_view verb, store::EntityKind kind, std::string_view suffix) {

@@ -18,7 +18,7 @@ constexpr std::size_t kMaxDescription = 1000;
 Outcome<std::string> authorized_policy(const Call& call, std::string_view action) {
   auto arn = policy_arn_parameter(call);
   if (!arn) return arn.error();
-  if (auto ok = call.authorize(action, arn.value()); !ok) return ok.error();
+  if (auto ok = call.authorize(action, arn.value(), policy_keys(call, arn.value())); !ok) return ok.error();
   return std::move(arn).value();
 }
 
@@ -28,7 +28,7 @@ Outcome<std::pair<std::string, std::string>> authorized_version(const Call& call
   if (!arn) return arn.error();
   auto version_id = call.required("VersionId", "versionId");
   if (!version_id) return version_id.error();
-  if (auto ok = call.authorize(action, arn.value()); !ok) return ok.error();
+  if (auto ok = call.authorize(action, arn.value(), policy_keys(call, arn.value())); !ok) return ok.error();
   return std::make_pair(std::move(arn).value(), std::move(version_id).value());
 }
 
@@ -138,7 +138,7 @@ Reply create_policy(const Call& call) {
   if (!tags) return tags.error();
 
   const std::string arn = store::policy_arn(call.account(), path.value(), name.value());
-  const std::vector<authz::ContextKey> keys = request_tag_keys(tags.value());
+  const std::vector<authz::ContextKey> keys = request_tag_keys(call, tags.value());
   if (auto ok = call.authorize("iam:CreatePolicy", arn, keys); !ok) return ok.error();
   if (!tags.value().empty()) {
     if (auto ok = call.authorize("iam:TagPolicy", arn, keys); !ok) return ok.error();
@@ -210,7 +210,9 @@ Reply create_policy_version(const Call& call) {
   if (!document) return document.error();
   auto set_as_default = bool_parameter(call, "SetAsDefault", "setAsDefault");
   if (!set_as_default) return set_as_default.error();
-  if (auto ok = call.authorize("iam:CreatePolicyVersion", arn.value()); !ok) return ok.error();
+  if (auto ok = call.authorize("iam:CreatePolicyVersion", arn.value(), policy_keys(call, arn.value())); !ok) {
+    return ok.error();
+  }
   const bool make_default = set_as_default.value().value_or(false);
   Xml xml;
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
@@ -274,7 +276,9 @@ Reply list_entities_for_policy(const Call& call) {
   if (!prefix) return prefix.error();
   auto boundaries = usage_filter_parameter(call);
   if (!boundaries) return boundaries.error();
-  if (auto ok = call.authorize("iam:ListEntitiesForPolicy", arn.value()); !ok) return ok.error();
+  if (auto ok = call.authorize("iam:ListEntitiesForPolicy", arn.value(), policy_keys(call, arn.value())); !ok) {
+    return ok.error();
+  }
   bool aws_managed = false;
   auto found = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<PolicyEntity>> {
     auto view = s.get_policy(call.account(), arn.value());

@@ -34,6 +34,8 @@ Outcome<std::string> entity_name_parameter(const Call& call, store::EntityKind k
 std::string_view name_parameter_of(store::EntityKind kind) noexcept;  // UserName | GroupName | RoleName
 // aws:ResourceTag/* of the target, and iam:PermissionsBoundary (its current boundary) when asked.
 std::vector<authz::ContextKey> target_keys(const Target& target, bool with_boundary);
+// aws:ResourceTag/* of a managed policy (none when it does not exist).
+std::vector<authz::ContextKey> policy_keys(const Call& call, std::string_view arn);
 // "iam:" + verb + User|Group|Role + suffix, e.g. iam:PutRolePolicy.
 std::string entity_action(std::string_view verb, store::EntityKind kind, std::string_view suffix);
 

@@ -55,7 +55,9 @@ Reply create_role(const Call& call) {
   const std::string& boundary = boundary_arn.value();
 
   const std::string arn = store::iam_arn(call.account(), "role", path.value(), name.value());
-  std::vector<authz::ContextKey> keys = request_tag_keys(tags.value());
+  // On creation the request's tags are the resource's too (policy-semantics.md 4.4).
+  std::vector<authz::ContextKey> keys = request_tag_keys(call, tags.value());
+  for (auto& key : resource_tag_keys(tags.value())) keys.push_back(std::move(key));
   if (!boundary.empty()) keys.push_back({"iam:PermissionsBoundary", {boundary}, false});
   if (auto ok = call.authorize("iam:CreateRole", arn, keys); !ok) return ok.error();
   if (!tags.value().empty()) {

@@ -15,7 +15,7 @@ Reply tag_entity(const Call& call) {
   auto tags = tags_parameter(call);
   if (!tags) return tags.error();
   std::vector<authz::ContextKey> keys = target_keys(found.value(), false);
-  for (auto& key : request_tag_keys(tags.value())) keys.push_back(std::move(key));
+  for (auto& key : request_tag_keys(call, tags.value())) keys.push_back(std::move(key));
   if (auto ok = call.authorize(entity_action("Tag", K, ""), found.value().arn, keys); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) { return lift(m.tag_entity(found.value().ref, tags.value())); }));
 }

@@ -302,3 +302,21 @@ TEST_CASE("ListEntitiesForPolicy lists the users, groups and roles a policy is a
                 "NoSuchEntity", "Policy arn:aws:iam::111111111111:policy/none was not found.");
   w.require_denied("ListEntitiesForPolicy", {{"PolicyArn", kMine}}, kMine);
 }
+
+TEST_CASE("Calls on a managed policy see its tags as aws:ResourceTag", "[iam][managed]") {
+  World w;
+  require_success(w.admin("CreatePolicy", {{"PolicyName", "blue"},
+                                           {"PolicyDocument", kLogsPolicy},
+                                           {"Tags.member.1.Key", "team"},
+                                           {"Tags.member.1.Value", "blue"}}),
+                  "CreatePolicy", true);
+  create_logs(w);
+  w.alice_policy(allow("iam:GetPolicy", "*", R"({"StringEquals":{"aws:ResourceTag/team":"blue"}})") + "," +
+                 allow("iam:GetPolicyVersion", "*", R"({"StringEquals":{"iam:ResourceTag/team":"blue"}})"));
+  require_success(w.alice("GetPolicy", {{"PolicyArn", "arn:aws:iam::111111111111:policy/blue"}}), "GetPolicy", true);
+  require_success(
+      w.alice("GetPolicyVersion", {{"PolicyArn", "arn:aws:iam::111111111111:policy/blue"}, {"VersionId", "v1"}}),
+      "GetPolicyVersion", true);
+  require_error(w.alice("GetPolicy", {{"PolicyArn", kMine}}), 403, "AccessDenied");
+  require_error(w.alice("GetPolicyVersion", {{"PolicyArn", kMine}, {"VersionId", "v1"}}), 403, "AccessDenied");
+}

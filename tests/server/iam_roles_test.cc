@@ -253,3 +253,15 @@ TEST_CASE("ListInstanceProfilesForRole: the service keeps none", "[iam][roles]")
   require_error(w.admin("ListInstanceProfilesForRole", {{"RoleName", "nope"}}), 404, "NoSuchEntity");
   w.require_denied("ListInstanceProfilesForRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/r1");
 }
+
+TEST_CASE("CreateRole with tags sees them as aws:ResourceTag too", "[iam][roles]") {
+  World w;
+  w.alice_policy(allow("iam:CreateRole", "*", R"({"StringEquals":{"aws:ResourceTag/team":"blue"}})") + "," +
+                 allow("iam:TagRole", "*"));
+  require_error(w.alice("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust}}), 403, "AccessDenied");
+  require_success(w.alice("CreateRole", {{"RoleName", "r1"},
+                                         {"AssumeRolePolicyDocument", kTrust},
+                                         {"Tags.member.1.Key", "team"},
+                                         {"Tags.member.1.Value", "blue"}}),
+                  "CreateRole", true);
+}
