@@ -6,6 +6,7 @@
 #include <cctype>
 #include <iterator>
 
+#include "policy/arn.h"
 #include "server/iam/operations.h"
 #include "store/aws_errors.h"
 
@@ -14,11 +15,19 @@ namespace {
 
 constexpr std::size_t kMaxDescription = 1000;
 
+// `action` on the managed policy `arn`: with its tags, owned by the ARN's account (AWS's own
+// policies are readable from every account: the caller's).
+policy::Result<void, ApiError> authorize_policy(const Call& call, std::string_view action, std::string_view arn) {
+  const auto parsed = policy::parse_arn(arn);
+  const std::string_view owner = parsed && parsed->account != store::kAwsAccount ? parsed->account : "";
+  return call.authorize(action, arn, policy_keys(call, arn), owner);
+}
+
 // A policy ARN parameter, authorized for `action`.
 Outcome<std::string> authorized_policy(const Call& call, std::string_view action) {
   auto arn = policy_arn_parameter(call);
   if (!arn) return arn.error();
-  if (auto ok = call.authorize(action, arn.value(), policy_keys(call, arn.value())); !ok) return ok.error();
+  if (auto ok = authorize_policy(call, action, arn.value()); !ok) return ok.error();
   return std::move(arn).value();
 }
 
@@ -28,7 +37,7 @@ Outcome<std::pair<std::string, std::string>> authorized_version(const Call& call
   if (!arn) return arn.error();
   auto version_id = call.required("VersionId", "versionId");
   if (!version_id) return version_id.error();
-  if (auto ok = call.authorize(action, arn.value(), policy_keys(call, arn.value())); !ok) return ok.error();
+  if (auto ok = authorize_policy(call, action, arn.value()); !ok) return ok.error();
   return std::make_pair(std::move(arn).value(), std::move(version_id).value());
 }
 
@@ -210,9 +219,7 @@ Reply create_policy_version(const Call& call) {
   if (!document) return document.error();
   auto set_as_default = bool_parameter(call, "SetAsDefault", "setAsDefault");
   if (!set_as_default) return set_as_default.error();
-  if (auto ok = call.authorize("iam:CreatePolicyVersion", arn.value(), policy_keys(call, arn.value())); !ok) {
-    return ok.error();
-  }
+  if (auto ok = authorize_policy(call, "iam:CreatePolicyVersion", arn.value()); !ok) return ok.error();
   const bool make_default = set_as_default.value().value_or(false);
   Xml xml;
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
@@ -276,9 +283,7 @@ Reply list_entities_for_policy(const Call& call) {
   if (!prefix) return prefix.error();
   auto boundaries = usage_filter_parameter(call);
   if (!boundaries) return boundaries.error();
-  if (auto ok = call.authorize("iam:ListEntitiesForPolicy", arn.value(), policy_keys(call, arn.value())); !ok) {
-    return ok.error();
-  }
+  if (auto ok = authorize_policy(call, "iam:ListEntitiesForPolicy", arn.value()); !ok) return ok.error();
   bool aws_managed = false;
   auto found = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<PolicyEntity>> {
     auto view = s.get_policy(call.account(), arn.value());

@@ -320,3 +320,15 @@ TEST_CASE("Calls on a managed policy see its tags as aws:ResourceTag", "[iam][ma
   require_error(w.alice("GetPolicy", {{"PolicyArn", kMine}}), 403, "AccessDenied");
   require_error(w.alice("GetPolicyVersion", {{"PolicyArn", kMine}, {"VersionId", "v1"}}), 403, "AccessDenied");
 }
+
+TEST_CASE("Another account's managed policy is that account's resource", "[iam][managed]") {
+  World w;
+  // admin may do iam:* on *, but in account A only: B's policy needs B's consent.
+  const Response r = w.admin("GetPolicy", {{"PolicyArn", "arn:aws:iam::222222222222:policy/theirs"}});
+  require_error(r, 403, "AccessDenied");
+  REQUIRE(r.message().find("on resource: arn:aws:iam::222222222222:policy/theirs") != std::string::npos);
+  require_error(w.admin("DeletePolicy", {{"PolicyArn", "arn:aws:iam::222222222222:policy/theirs"}}), 403,
+                "AccessDenied");
+  // AWS's own are everyone's to read.
+  require_success(w.admin("GetPolicy", {{"PolicyArn", kBasicExecution}}), "GetPolicy", true);
+}
