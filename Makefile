@@ -11,7 +11,7 @@ DEB_PACKAGES := g++ cmake ninja-build pkg-config libboost-dev libboost-program-o
   rapidjson-dev libssl-dev liblmdb-dev libgrpc++-dev libprotobuf-dev protobuf-compiler \
   protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli
 
-.PHONY: all deps build test check bench fuzz demo clean
+.PHONY: all deps js-deps build test check bench fuzz demo clean
 
 all: build
 
@@ -39,7 +39,15 @@ check: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-test: build check
+# The AWS SDK for JavaScript v3 clients of the SDK end-to-end test, from the npm registry at the
+# versions tests/js/package-lock.json pins (Node.js comes with the machine, else Debian's nodejs).
+js-deps:
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "js-deps: npm is missing (apt-get install nodejs npm)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+
+test: build check js-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
