@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "server/iam/simulation.h"
+
 namespace gatehouse::server::iam {
 namespace {
 
@@ -78,6 +80,11 @@ constexpr auto kOperations = std::to_array<query::Operation>({
     {"ListPolicyVersions", true, list_policy_versions},
     {"SetDefaultPolicyVersion", false, set_default_policy_version},
     {"ListEntitiesForPolicy", true, list_entities_for_policy},
+    // Simulation: the engine of `gatehouse simulate`.
+    {"SimulateCustomPolicy", true, simulate_custom_policy},
+    {"SimulatePrincipalPolicy", true, simulate_principal_policy},
+    {"GetContextKeysForCustomPolicy", true, get_context_keys_for_custom_policy},
+    {"GetContextKeysForPrincipalPolicy", true, get_context_keys_for_principal_policy},
 });
 
 }  // namespace

@@ -14,6 +14,9 @@ class Xml {
   Xml& close(std::string_view tag);
   // <tag>value</tag>, the value escaped.
   Xml& element(std::string_view tag, std::string_view value);
+  // A literal is text: without this overload it would convert to bool, not to string_view.
+  Xml& element(std::string_view tag, const char* value) { return element(tag, std::string_view(value)); }
+  Xml& element(std::string_view tag, const std::string& value) { return element(tag, std::string_view(value)); }
   Xml& element(std::string_view tag, std::int64_t value);
   Xml& element(std::string_view tag, bool value);
   // <tag/>: an empty list.
