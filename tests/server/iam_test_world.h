@@ -21,6 +21,7 @@
 #include "sigv4/signer.h"
 #include "store/mutation.h"
 #include "store/store.h"
+#include "tests/server/scratch_store.h"
 #include "tests/server/query_test_world.h"
 
 namespace gatehouse::iam_test {
@@ -207,20 +208,9 @@ class World {
                                                      std::span<const server::query::Operation>(),
                                                      server::query::Options{log, nullptr});
   }
-  static std::filesystem::path make_dir() {
-    std::random_device rd;
-    auto path =
-        std::filesystem::temp_directory_path() / ("gatehouse-iam-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-    return path;
-  }
+  static std::filesystem::path make_dir() { return test_support::scratch_dir("gatehouse-iam-"); }
   static std::unique_ptr<store::Store> open(const std::filesystem::path& dir) {
-    store::Options options;
-    options.data_dir = dir;
-    options.sync = false;
-    auto opened = store::Store::open(options);
-    if (!opened) FAIL(opened.error().message);
-    return std::move(opened.value());
+    return test_support::open_scratch_store(dir);
   }
 
   std::filesystem::path dir_;
