@@ -366,6 +366,115 @@ def boto3_world(base):
     check("B's root sees only B", cross is not None and cross[0] == "NoSuchEntity", cross)
 
 
+def boto3_every_operation(base):
+    """The operations the CLI part does not call, each through boto3's parser, in account B:
+    a whole life cycle from creation to deletion, the order AWS requires included."""
+    iam = boto(base, "iam", ROOT_B)
+    read = doc([{"Effect": "Allow", "Action": "lambda:Get*", "Resource": "*"}])
+    trust = doc([{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}])
+    iam.create_user(UserName="erin")
+    key = iam.create_access_key(UserName="erin")["AccessKey"]["AccessKeyId"]
+    iam.update_access_key(UserName="erin", AccessKeyId=key, Status="Inactive")
+    status = iam.list_access_keys(UserName="erin")["AccessKeyMetadata"][0]["Status"]
+    check("update_access_key", status == "Inactive", status)
+    iam.tag_user(UserName="erin", Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+    iam.untag_user(UserName="erin", TagKeys=["a"])
+    tags = iam.list_user_tags(UserName="erin")["Tags"]
+    check("untag_user / list_user_tags", tags == [{"Key": "b", "Value": "2"}], tags)
+    boundary = iam.create_policy(PolicyName="boundary", PolicyDocument=read)["Policy"]["Arn"]
+    iam.put_user_permissions_boundary(UserName="erin", PermissionsBoundary=boundary)
+    got = iam.get_user(UserName="erin")["User"]
+    check("put_user_permissions_boundary", got.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == boundary,
+          got)
+    iam.delete_user_permissions_boundary(UserName="erin")
+    check("delete_user_permissions_boundary", "PermissionsBoundary" not in iam.get_user(UserName="erin")["User"])
+
+    iam.create_group(GroupName="ops", Path="/teams/")
+    iam.add_user_to_group(GroupName="ops", UserName="erin")
+    group = iam.get_group(GroupName="ops")
+    check("get_group", group["Group"]["Arn"] == "arn:aws:iam::%s:group/teams/ops" % B and
+          [u["UserName"] for u in group["Users"]] == ["erin"], group)
+    check("list_groups", [g["GroupName"] for g in iam.list_groups()["Groups"]] == ["ops"])
+    check("list_groups_for_user", [g["GroupName"] for g in iam.list_groups_for_user(UserName="erin")["Groups"]] ==
+          ["ops"])
+    for kind, name in (("user", "erin"), ("group", "ops")):
+        getattr(iam, "put_%s_policy" % kind)(**{kind.capitalize() + "Name": name, "PolicyName": "inline",
+                                                  "PolicyDocument": read})
+        names = getattr(iam, "list_%s_policies" % kind)(**{kind.capitalize() + "Name": name})["PolicyNames"]
+        check("list_%s_policies" % kind, names == ["inline"], names)
+        getattr(iam, "attach_%s_policy" % kind)(**{kind.capitalize() + "Name": name, "PolicyArn": boundary})
+        attached = getattr(iam, "list_attached_%s_policies" % kind)(**{kind.capitalize() + "Name": name})
+        check("list_attached_%s_policies" % kind, [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [boundary],
+              attached)
+    got = iam.get_group_policy(GroupName="ops", PolicyName="inline")
+    check("get_group_policy", got["PolicyDocument"] == json.loads(read), got)
+
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=trust, Description="first")
+    iam.put_role_policy(RoleName="worker", PolicyName="inline", PolicyDocument=read)
+    check("get_role_policy", iam.get_role_policy(RoleName="worker", PolicyName="inline")["PolicyDocument"] ==
+          json.loads(read))
+    check("list_role_policies", iam.list_role_policies(RoleName="worker")["PolicyNames"] == ["inline"])
+    iam.attach_role_policy(RoleName="worker", PolicyArn=boundary)
+    iam.update_role(RoleName="worker", MaxSessionDuration=7200)
+    iam.update_role_description(RoleName="worker", Description="second")
+    role = iam.get_role(RoleName="worker")["Role"]
+    check("update_role / update_role_description", role["MaxSessionDuration"] == 7200 and
+          role["Description"] == "second", role)
+    new_trust = doc([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % A}, "Action": "sts:AssumeRole"}])
+    iam.update_assume_role_policy(RoleName="worker", PolicyDocument=new_trust)
+    role = iam.get_role(RoleName="worker")["Role"]
+    check("update_assume_role_policy", role["AssumeRolePolicyDocument"] == json.loads(new_trust), role)
+    check("list_roles", "worker" in [r["RoleName"] for r in iam.list_roles()["Roles"]])
+    check("list_instance_profiles_for_role",
+          iam.list_instance_profiles_for_role(RoleName="worker")["InstanceProfiles"] == [])
+    iam.tag_role(RoleName="worker", Tags=[{"Key": "x", "Value": "y"}])
+    iam.untag_role(RoleName="worker", TagKeys=["x"])
+    check("untag_role / list_role_tags", iam.list_role_tags(RoleName="worker")["Tags"] == [])
+    iam.put_role_permissions_boundary(RoleName="worker", PermissionsBoundary=boundary)
+    iam.delete_role_permissions_boundary(RoleName="worker")
+    check("delete_role_permissions_boundary", "PermissionsBoundary" not in iam.get_role(RoleName="worker")["Role"])
+    keys = iam.get_context_keys_for_principal_policy(
+        PolicySourceArn="arn:aws:iam::%s:role/worker" % B,
+        PolicyInputList=[doc([{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                               "Condition": {"Bool": {"aws:SecureTransport": "true"}}}])])
+    check("get_context_keys_for_principal_policy", keys["ContextKeyNames"] == ["aws:SecureTransport"], keys)
+
+    entities = iam.list_entities_for_policy(PolicyArn=boundary)
+    check("list_entities_for_policy", [u["UserName"] for u in entities["PolicyUsers"]] == ["erin"] and
+          [g["GroupName"] for g in entities["PolicyGroups"]] == ["ops"] and
+          [r["RoleName"] for r in entities["PolicyRoles"]] == ["worker"], entities)
+    iam.create_policy_version(PolicyArn=boundary, PolicyDocument=read)
+    iam.set_default_policy_version(PolicyArn=boundary, VersionId="v2")
+    versions = iam.list_policy_versions(PolicyArn=boundary)["Versions"]
+    check("set_default_policy_version / list_policy_versions",
+          sorted((v["VersionId"], v["IsDefaultVersion"]) for v in versions) == [("v1", False), ("v2", True)], versions)
+    iam.delete_policy_version(PolicyArn=boundary, VersionId="v1")
+    check("delete_policy_version", [v["VersionId"] for v in iam.list_policy_versions(PolicyArn=boundary)["Versions"]] ==
+          ["v2"])
+
+    # Tear down in the order AWS requires; each refusal first where one applies.
+    conflict = error_of(lambda: iam.delete_group(GroupName="ops"))
+    check("delete_group with members", conflict is not None and conflict[0] == "DeleteConflict", conflict)
+    iam.remove_user_from_group(GroupName="ops", UserName="erin")
+    iam.delete_group_policy(GroupName="ops", PolicyName="inline")
+    iam.detach_group_policy(GroupName="ops", PolicyArn=boundary)
+    check("list_attached_group_policies after detach",
+          iam.list_attached_group_policies(GroupName="ops")["AttachedPolicies"] == [])
+    iam.delete_group(GroupName="ops")
+    iam.delete_user_policy(UserName="erin", PolicyName="inline")
+    iam.detach_user_policy(UserName="erin", PolicyArn=boundary)
+    iam.delete_access_key(UserName="erin", AccessKeyId=key)
+    iam.delete_user(UserName="erin")
+    iam.delete_role_policy(RoleName="worker", PolicyName="inline")
+    iam.detach_role_policy(RoleName="worker", PolicyArn=boundary)
+    iam.delete_role(RoleName="worker")
+    iam.delete_policy(PolicyArn=boundary)
+    gone = error_of(lambda: iam.get_policy(PolicyArn=boundary))
+    check("everything deleted", gone is not None and gone[0] == "NoSuchEntity" and
+          "erin" not in [u["UserName"] for u in iam.list_users()["Users"]] and
+          "worker" not in [r["RoleName"] for r in iam.list_roles()["Roles"]], gone)
+
+
 def section(name, run):
     """Runs one part; an exception fails it without hiding the parts after it."""
     try:
@@ -391,6 +500,7 @@ def main():
             section("chain", lambda: chain(base, cli_a, cli_b, alice_keys))
             section("sts errors", lambda: sts_errors(base, cli_a))
             section("boto3", lambda: boto3_world(base))
+            section("boto3, every other operation", lambda: boto3_every_operation(base))
         finally:
             check("SIGTERM exits 0", stop(process) == 0)
     return summary()
