@@ -212,8 +212,12 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
     }
     const auto face = service == http::QueryService::Sts ? sigv4::Face::StsQuery : sigv4::Face::IamQuery;
     const sigv4::ErrorFields fields = sigv4::error_fields(principal.error(), face);
-    return error_response({fields.http_status, std::string(fields.code), std::string(fields.message)}, r.request_id,
-                          service);
+    const ApiError error{fields.http_status, std::string(fields.code), std::string(fields.message)};
+    http::HttpResponse response = error_response(error, r.request_id, service);
+    response.operation = std::string(operation->name);
+    // Recorded with userIdentity Unknown, as the Lambda API does (audit-log.md section 6).
+    if (options_.audit_log) record(r, service, operation->name, params, operation, nullptr, nullptr, &error, response);
+    return response;
   }
 
   const authz::Transport transport{

@@ -58,3 +58,15 @@ TEST_CASE("CreateRole and CreatePolicy log their results; reads and deletes log 
   REQUIRE(std::string(denied["errorCode"].GetString()) == "AccessDenied");
   REQUIRE(denied["responseElements"].IsNull());
 }
+
+TEST_CASE("A call that fails authentication is recorded with userIdentity Unknown", "[iam][audit]") {
+  World w;
+  w.enable_audit();
+  // alice's key with a wrong secret: SignatureDoesNotMatch.
+  const Response r = w.call("ListUsers", {}, kAliceKey, "wrongSecretKeyEXAMPLEwrongSecretKeyEXAMP");
+  REQUIRE(r.status == 403);
+  const auto record = record_of(w, "ListUsers");
+  REQUIRE(std::string(record["eventSource"].GetString()) == "iam.amazonaws.com");
+  REQUIRE(std::string(record["userIdentity"]["type"].GetString()) == "Unknown");
+  REQUIRE(std::string(record["errorCode"].GetString()) == "SignatureDoesNotMatch");
+}
