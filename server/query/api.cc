@@ -199,6 +199,17 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
   const std::string* action_param = params.find("Action");
   const Operation* operation = action_param ? find(service, *action_param) : nullptr;
   if (!operation) return http::unknown_query_action(r);
+  // AWS looks an operation up by Action and Version: a missing or other Version is InvalidAction.
+  const std::string* version = params.find("Version");
+  if (!version || *version != (service == http::QueryService::Sts ? "2011-06-15" : "2010-05-08")) {
+    http::HttpResponse response =
+        error_response({400, "InvalidAction",
+                        "Could not find operation " + http::printable(*action_param) + " for version " +
+                            (version ? http::printable(*version) : std::string("NO_VERSION_SPECIFIED"))},
+                       r.request_id, service);
+    response.operation = "unknown";
+    return response;
+  }
 
   std::vector<sigv4::Header> sig_headers;
   sig_headers.reserve(r.headers.size());

@@ -105,6 +105,22 @@ TEST_CASE("Query dispatch: unknown and missing actions, unsigned requests, names
   CHECK(ok.element("RequestId") == "00000000-0000-4000-8000-000000000000");
 }
 
+TEST_CASE("Query dispatch: a missing or other Version is InvalidAction, as AWS answers", "[query]") {
+  World w;
+  auto none = w.iam(form({{"Action", "ListUsers"}}), kRootA);
+  CHECK(none.status == 400);
+  CHECK(none.code() == "InvalidAction");
+  CHECK(none.message() == "Could not find operation ListUsers for version NO_VERSION_SPECIFIED");
+  auto other = w.sts(form({{"Action", "GetCallerIdentity"}, {"Version", "2099-01-01"}}), kRootA);
+  CHECK(other.code() == "InvalidAction");
+  CHECK(other.message() == "Could not find operation GetCallerIdentity for version 2099-01-01");
+  // IAM's version does not name STS's operations, nor the other way round.
+  CHECK(w.sts(form({{"Action", "GetCallerIdentity"}, {"Version", "2010-05-08"}}), kRootA).code() == "InvalidAction");
+  CHECK(w.iam(form({{"Action", "ListUsers"}, {"Version", "2011-06-15"}}), kRootA).code() == "InvalidAction");
+  // The first of two Versions counts, like the first of any two parameters.
+  CHECK(w.iam("Action=ListUsers&Version=2010-05-08&Version=2000-01-01", kRootA).status == 200);
+}
+
 TEST_CASE("Query dispatch: IAM and STS accept any scope region", "[query]") {
   World w;
   auto eu = w.call("sts", form({{"Action", "GetCallerIdentity"}, {"Version", "2011-06-15"}}), kAlice, "eu-west-1");
