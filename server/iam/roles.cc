@@ -10,10 +10,31 @@ using store::EntityKind;
 constexpr std::int64_t kMinSession = 3600, kMaxSession = 43200;
 constexpr std::size_t kMaxDescription = 1000;
 
+// [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]* over UTF-8 text (a role's description is
+// Latin-1 only, unlike a managed policy's).
+bool description_characters(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c < 0x7F)) continue;
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if ((c == 0xC2 && next >= 0xA1 && next <= 0xBF) || (c == 0xC3 && next >= 0x80 && next <= 0xBF)) {
+      ++i;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
 Outcome<std::optional<std::string>> description_parameter(const Call& call) {
   auto description = call.optional("Description");
   if (description && description->size() > kMaxDescription) {
     return query::invalid(*description, "description", "Member must have length less than or equal to 1000");
+  }
+  if (description && !description_characters(*description)) {
+    return query::invalid(*description, "description",
+                          "Member must satisfy regular expression pattern: "
+                          "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
   }
   return description;
 }

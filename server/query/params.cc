@@ -2,10 +2,30 @@
 
 #include <algorithm>
 
+#include "policy/text.h"
 #include "sigv4/percent_encoding.h"
 
 namespace gatehouse::server::query {
 namespace {
+
+// Bytes that are not UTF-8 read as U+FFFD, as a UTF-8 decoder of the form reads them: nothing
+// invalid reaches a name, a tag or the XML of the answer.
+std::string well_formed(std::string text) {
+  std::size_t i = 0;
+  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
+  if (i == text.size()) return text;
+  std::string out = text.substr(0, i);
+  while (i < text.size()) {
+    const std::size_t start = i;
+    const char32_t cp = policy::decode_utf8(text, i);
+    if (cp == policy::kReplacementChar) {
+      policy::append_utf8(out, cp);
+    } else {
+      out.append(text, start, i - start);
+    }
+  }
+  return out;
+}
 
 bool decode_into(std::string_view text, std::vector<std::pair<std::string, std::string>>& out) {
   while (!text.empty()) {
@@ -18,7 +38,7 @@ bool decode_into(std::string_view text, std::vector<std::pair<std::string, std::
       if (equals != std::string_view::npos && !sigv4::append_percent_decoded(value, pair.substr(equals + 1))) {
         return false;
       }
-      out.emplace_back(std::move(name), std::move(value));
+      out.emplace_back(well_formed(std::move(name)), well_formed(std::move(value)));
     }
     if (amp == std::string_view::npos) break;
     text.remove_prefix(amp + 1);

@@ -15,7 +15,8 @@ namespace gatehouse::server::query {
 class Params {
  public:
   // Decodes `form` (application/x-www-form-urlencoded, '+' is a space) and then `query`; a
-  // name given in both keeps the form's value. Returns nullopt on a malformed escape.
+  // name given in both keeps the form's value; bytes that are not UTF-8 read as U+FFFD.
+  // Returns nullopt on a malformed escape.
   static std::optional<Params> decode(std::string_view form, std::string_view query);
 
   // The value of `name`; nullptr when absent.

@@ -1,12 +1,34 @@
 #include "server/query/xml.h"
 
+#include "policy/text.h"
 #include "policy/values.h"
 #include "sigv4/percent_encoding.h"
 
 namespace gatehouse::server::query {
 
 void append_xml_escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto byte = static_cast<unsigned char>(c);
+    // XML 1.0 has no way to write C0 controls but TAB, LF and CR, U+FFFE/U+FFFF or invalid UTF-8
+    // (not even as &#N;): a parser (botocore's expat, the JS SDK's) rejects the whole answer, so
+    // such characters are written as U+FFFD.
+    if (byte >= 0x80) {
+      const std::size_t start = i;
+      const char32_t cp = policy::decode_utf8(text, i);
+      const bool invalid = cp == policy::kReplacementChar && text.substr(start, i - start) != "\xEF\xBF\xBD";
+      if (invalid || cp == 0xFFFE || cp == 0xFFFF) {
+        policy::append_utf8(out, policy::kReplacementChar);
+      } else {
+        out.append(text.substr(start, i - start));
+      }
+      --i;
+      continue;
+    }
+    if (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      policy::append_utf8(out, policy::kReplacementChar);
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

@@ -265,3 +265,20 @@ TEST_CASE("CreateRole with tags sees them as aws:ResourceTag too", "[iam][roles]
                                          {"Tags.member.1.Value", "blue"}}),
                   "CreateRole", true);
 }
+
+TEST_CASE("A role's description is Latin-1 text without control characters", "[iam][roles]") {
+  World w;
+  const Response bad = w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust},
+                                              {"Description", "a\x01" "b"}});
+  require_error(bad, 400, "ValidationError",
+                "1 validation error detected: Value 'a?b' at 'description' failed to satisfy constraint: Member must "
+                "satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
+  require_error(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust},
+                                       {"Description", "\xE2\x82\xAC"}}),
+                400, "ValidationError");
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust},
+                                         {"Description", "caf\xC3\xA9\tok"}}),
+                  "CreateRole", true);
+  require_error(w.admin("UpdateRole", {{"RoleName", "r1"}, {"Description", "x\x7F"}}), 400, "ValidationError");
+  CHECK(w.admin("GetRole", {{"RoleName", "r1"}}).text("Description") == "caf\xC3\xA9\tok");
+}

@@ -69,6 +69,20 @@ TEST_CASE("Params: form and query decoded once, lists by member index", "[query]
   CHECK_FALSE(server::query::Params::decode("A=%zz", ""));
 }
 
+TEST_CASE("Params: bytes that are not UTF-8 read as U+FFFD", "[query]") {
+  auto params = server::query::Params::decode("A=%FF%C3&B=caf%C3%A9%E2%82%AC&C=%ED%A0%80", "");
+  REQUIRE(params);
+  CHECK(*params->find("A") == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(*params->find("B") == "caf\xC3\xA9\xE2\x82\xAC");  // well-formed text is kept as it is
+  CHECK(params->find("C")->find("\xED") == std::string::npos);  // an encoded surrogate is not UTF-8
+}
+
+TEST_CASE("Xml: characters XML 1.0 cannot carry are written as U+FFFD", "[query]") {
+  server::query::Xml xml;
+  xml.element("D", std::string_view("a\x01" "b\x1F\tc\xFF" "d\xEF\xBF\xBF\xC3\xA9"));
+  CHECK(xml.text() == "<D>a\xEF\xBF\xBD" "b\xEF\xBF\xBD\tc\xEF\xBF\xBD" "d\xEF\xBF\xBD\xC3\xA9</D>");
+}
+
 TEST_CASE("Xml: escaping, dates and URL-encoded documents", "[query]") {
   server::query::Xml xml;
   xml.open("A").element("B", std::string_view("<x & \"y\">")).empty("C").element("D", true).close("A");
