@@ -240,7 +240,9 @@ Reply create_policy_version(const Call& call) {
 Reply get_policy_version(const Call& call) {
   auto named = authorized_version(call, "iam:GetPolicyVersion");
   if (!named) return named.error();
-  const auto& [arn, version_id] = named.value();
+  // Named, not a structured binding: clang 14 (the fuzz build) cannot capture bindings in lambdas.
+  const std::string& arn = named.value().first;
+  const std::string& version_id = named.value().second;
   Xml xml;
   auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
     auto version = lift(s.get_policy_version(call.account(), arn, version_id));
