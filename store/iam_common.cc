@@ -54,13 +54,25 @@ Result<void> require_account(const Snapshot& s, std::string_view account) {
   return success();
 }
 
+std::size_t text_length(std::string_view utf8) noexcept {
+  std::size_t length = 0;
+  for (const char c : utf8) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0) != 0x80) length += byte >= 0xF0 ? 2 : 1;
+  }
+  return length;
+}
+
 Result<void> check_tags(const Tags& tags, std::string_view quota_name) {
   if (tags.size() > kMaxTags) return aws::quota(quota_name, kMaxTags);
   for (const auto& [key, value] : tags) {
-    if (key.empty() || key.size() > 128) {
+    if (key.empty()) {
+      return aws::validation(key, "tags.member.key", "Member must have length greater than or equal to 1");
+    }
+    if (text_length(key) > 128) {
       return aws::validation(key, "tags.member.key", "Member must have length less than or equal to 128");
     }
-    if (value.size() > 256) {
+    if (text_length(value) > 256) {
       return aws::validation(value, "tags.member.value", "Member must have length less than or equal to 256");
     }
   }

@@ -28,6 +28,9 @@ Result<void> check_account_id(std::string_view account);
 // The account must exist (accounts come from the bootstrap file).
 Result<void> require_account(const Snapshot& s, std::string_view account);
 Result<void> check_tags(const Tags& tags, std::string_view quota_name);
+// The length AWS's length constraints count: UTF-16 code units of UTF-8 text (a character
+// outside the BMP counts two), not bytes.
+std::size_t text_length(std::string_view utf8) noexcept;
 
 // arn:aws:iam::ACCOUNT:TYPE{path}NAME
 std::string iam_arn(std::string_view account, std::string_view type, std::string_view path, std::string_view name);

@@ -11,5 +11,6 @@ using detail::check_path;
 using detail::iam_arn;
 using detail::kMaxTags;
 using detail::policy_arn;
+using detail::text_length;
 
 }  // namespace gatehouse::store

@@ -80,7 +80,7 @@ std::vector<PolicyView> Snapshot::list_policies(std::string_view account, Policy
 Result<ManagedPolicy> Mutation::create_policy(const CreatePolicyInput& input) {
   if (auto ok = check_name(input.name, "policyName", 128); !ok) return ok.error();
   if (auto ok = check_path(input.path); !ok) return ok.error();
-  if (input.description.size() > 1000) {
+  if (text_length(input.description) > 1000) {
     return aws::validation(input.description, "description", "Member must have length less than or equal to 1000");
   }
   if (auto ok = check_tags(input.tags, "TagsPerPolicy"); !ok) return ok.error();

@@ -23,7 +23,7 @@ Result<void> check_max_session(std::int32_t seconds) {
 }
 
 Result<void> check_description(std::string_view description) {
-  if (description.size() > 1000) {
+  if (text_length(description) > 1000) {
     return aws::validation(description, "description", "Member must have length less than or equal to 1000");
   }
   return success();

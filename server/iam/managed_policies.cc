@@ -140,7 +140,7 @@ Reply create_policy(const Call& call) {
                           "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
   }
   const std::string description = call.optional("Description").value_or("");
-  if (description.size() > kMaxDescription) {
+  if (store::text_length(description) > kMaxDescription) {
     return query::invalid(description, "description", "Member must have length less than or equal to 1000");
   }
   auto tags = tags_parameter(call);

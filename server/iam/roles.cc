@@ -28,7 +28,7 @@ bool description_characters(std::string_view text) {
 
 Outcome<std::optional<std::string>> description_parameter(const Call& call) {
   auto description = call.optional("Description");
-  if (description && description->size() > kMaxDescription) {
+  if (description && store::text_length(*description) > kMaxDescription) {
     return query::invalid(*description, "description", "Member must have length less than or equal to 1000");
   }
   if (description && !description_characters(*description)) {

@@ -69,6 +69,27 @@ TEST_CASE("TagUser beyond 50 tags is LimitExceeded", "[iam][tags]") {
   REQUIRE(w.admin("ListUserTags", {{"UserName", "alice"}}).count("member") == 0);
 }
 
+TEST_CASE("Tag lengths count characters, not UTF-8 bytes", "[iam][tags]") {
+  World w;
+  std::string key, value;
+  for (int i = 0; i < 128; ++i) key += "\xC3\xA9";    // é: one character, two bytes
+  for (int i = 0; i < 256; ++i) value += "\xC3\xA9";
+  require_success(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{key, value}}))), "TagUser", false);
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{key + "x", "v"}}))), 400, "ValidationError");
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"k", value + "x"}}))), 400, "ValidationError");
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"", "v"}}))), 400, "ValidationError",
+                "1 validation error detected: Value '' at 'tags.member.key' failed to satisfy constraint: Member must "
+                "have length greater than or equal to 1");
+  std::string description;
+  for (int i = 0; i < 1000; ++i) description += "\xC3\xA9";
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust},
+                                         {"Description", description}}),
+                  "CreateRole", true);
+  require_error(w.admin("CreateRole", {{"RoleName", "r2"}, {"AssumeRolePolicyDocument", kTrust},
+                                       {"Description", description + "x"}}),
+                400, "ValidationError");
+}
+
 TEST_CASE("TagUser is authorized with aws:RequestTag and aws:TagKeys; tag calls see aws:ResourceTag", "[iam][tags]") {
   World w;
   w.alice_policy(allow("iam:TagUser", "*", R"({"StringEquals":{"aws:RequestTag/team":"blue"}})") + "," +
