@@ -10,6 +10,7 @@
 
 #include "policy/arn.h"
 #include "server/iam/common.h"
+#include "server/iam/operations.h"
 
 namespace gatehouse::server::sts {
 namespace {
@@ -24,6 +25,7 @@ constexpr std::int64_t kMinDuration = 900;
 constexpr std::int64_t kMaxRoleDuration = 43200;
 constexpr std::int64_t kMaxUserSessionDuration = 129600;
 constexpr std::int64_t kMaxRootSessionDuration = 3600;
+constexpr std::size_t kMaxSessionPolicy = 2048;
 
 bool is_session_name_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -111,16 +113,26 @@ Reply assume_role(const Call& call) {
   if (!external_id) return external_id.error();
   auto source_identity = bounded(call, "SourceIdentity", "sourceIdentity", 2, 64, "", "[\\w+=,.@-]*", false);
   if (!source_identity) return source_identity.error();
-  const std::string session_policy = call.optional("Policy").value_or("");
-  if (session_policy.size() > 2048) {
-    return ApiError{400, "PackedPolicyTooLarge",
-                    "Packed policy consumes " + std::to_string(session_policy.size() * 100 / 2048) +
-                        "% of allotted space, please use smaller policy."};
+  // Policy is 1-2048 characters of [\u0009\u000A\u000D\u0020-\u00FF]: AWS answers a longer or
+  // empty one with a ValidationError (PackedPolicyTooLarge is about the packed policies and tags).
+  std::string session_policy;
+  if (call.params().has("Policy")) {
+    auto policy = iam::document_parameter(call, "Policy", "policy");
+    if (!policy) return policy.error();
+    if (store::text_length(policy.value()) > kMaxSessionPolicy) {
+      return query::invalid(policy.value(), "policy", "Member must have length less than or equal to 2048");
+    }
+    session_policy = std::move(policy).value();
   }
   std::vector<std::string> policy_arns;
+  int n = 0;
   for (const std::string& prefix : call.params().member_prefixes("PolicyArns")) {
     const std::string* arn = call.params().find(prefix + ".arn");
     if (!arn) return query::missing("policyArns.member.arn");
+    // arnType: 20-2048 characters, checked before the store looks the policy up.
+    const std::string member = "policyArns." + std::to_string(++n) + ".member.arn";
+    if (arn->size() < 20) return query::invalid(*arn, member, "Member must have length greater than or equal to 20");
+    if (arn->size() > 2048) return query::invalid(*arn, member, "Member must have length less than or equal to 2048");
     policy_arns.push_back(*arn);
   }
   auto tags = iam::tags_parameter(call);

@@ -270,6 +270,24 @@ TEST_CASE("AssumeRole: refusals in AWS's words", "[sts]") {
   auto bad_policy = w.sts(assume(kRoleArn, "sp", {{"Policy", "{not json"}}), kAlice);
   CHECK(bad_policy.status == 400);
   CHECK(bad_policy.code() == "MalformedPolicyDocument");
+
+  // The Policy member is 1-2048 characters: AWS answers outside that with a ValidationError.
+  auto empty_policy = w.sts(assume(kRoleArn, "sp", {{"Policy", ""}}), kAlice);
+  CHECK(empty_policy.code() == "ValidationError");
+  CHECK(empty_policy.message() ==
+        "1 validation error detected: Value '' at 'policy' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 1");
+  const std::string long_policy = allow("s3:GetObject", "arn:aws:s3:::" + std::string(2000, 'b'));
+  auto too_large = w.sts(assume(kRoleArn, "sp", {{"Policy", long_policy}}), kAlice);
+  CHECK(too_large.status == 400);
+  CHECK(too_large.code() == "ValidationError");
+  CHECK(too_large.message().ends_with(
+      "at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048"));
+  auto short_arn = w.sts(assume(kRoleArn, "sp", {{"PolicyArns.member.1.arn", "bad"}}), kAlice);
+  CHECK(short_arn.code() == "ValidationError");
+  CHECK(short_arn.message() ==
+        "1 validation error detected: Value 'bad' at 'policyArns.1.member.arn' failed to satisfy constraint: Member "
+        "must have length greater than or equal to 20");
 }
 
 TEST_CASE("AssumeRole: the session policy narrows the session; tags need sts:TagSession", "[sts]") {
