@@ -12,18 +12,27 @@ Outcome<std::string> name_parameter(const Call& call, std::string_view name, std
   return std::move(value).value();
 }
 
-Outcome<std::string> path_parameter(const Call& call, std::string_view name, std::string_view member) {
-  const std::string* value = call.params().find(name);
+Outcome<std::string> path_prefix_parameter(const Call& call) {
+  const std::string* value = call.params().find("PathPrefix");
   if (!value) return std::string("/");
-  if (auto ok = store::check_path(*value); !ok) {
-    store::Error error = ok.error();
-    // The store names the member `path`; PathPrefix and friends have their own names.
-    if (member != "path") {
-      const auto at = error.message.find("at 'path'");
-      if (at != std::string::npos) error.message.replace(at, 9, "at '" + std::string(member) + "'");
-    }
-    return query::from_store(error);
+  if (value->empty()) return query::invalid(*value, "pathPrefix", "Member must have length greater than or equal to 1");
+  if (value->size() > 512) {
+    return query::invalid(*value, "pathPrefix", "Member must have length less than or equal to 512");
   }
+  // \u002F[\u0021-\u007F]*: any prefix of a path ("/dev" finds /dev/ and /devops/), not a path.
+  const bool ok = value->front() == '/' && std::all_of(value->begin(), value->end(), [](char c) {
+                    return c >= 0x21 && c <= 0x7F;
+                  });
+  if (!ok) {
+    return query::invalid(*value, "pathPrefix", "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*");
+  }
+  return *value;
+}
+
+Outcome<std::string> path_parameter(const Call& call) {
+  const std::string* value = call.params().find("Path");
+  if (!value) return std::string("/");
+  if (auto ok = store::check_path(*value); !ok) return query::from_store(ok.error());
   return *value;
 }
 

@@ -44,7 +44,9 @@ Outcome<T> lift(store::Result<T> result) {
 Outcome<std::string> name_parameter(const Call& call, std::string_view name, std::string_view member,
                                     std::size_t max_length);
 // `Path` (default "/"), checked.
-Outcome<std::string> path_parameter(const Call& call, std::string_view name = "Path", std::string_view member = "path");
+Outcome<std::string> path_parameter(const Call& call);
+// `PathPrefix` (default "/"): any beginning of a path, checked against AWS's pathPrefixType.
+Outcome<std::string> path_prefix_parameter(const Call& call);
 // `Tags.member.N.Key/Value`, checked for shape (the store checks counts and characters).
 Outcome<store::Tags> tags_parameter(const Call& call, std::string_view list = "Tags");
 // true/false; nullopt when absent.

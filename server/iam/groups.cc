@@ -82,7 +82,7 @@ Reply delete_group(const Call& call) {
 }
 
 Reply list_groups(const Call& call) {
-  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
   if (auto ok = call.authorize("iam:ListGroups", "*"); !ok) return ok.error();
   auto groups = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::Group>> {

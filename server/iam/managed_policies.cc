@@ -190,7 +190,7 @@ Reply list_policies(const Call& call) {
   if (!scope) return scope.error();
   auto only_attached = bool_parameter(call, "OnlyAttached", "onlyAttached");
   if (!only_attached) return only_attached.error();
-  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
   auto boundaries = usage_filter_parameter(call);
   if (!boundaries) return boundaries.error();
@@ -281,7 +281,7 @@ Reply list_entities_for_policy(const Call& call) {
   if (!arn) return arn.error();
   auto filter = entity_filter_parameter(call);
   if (!filter) return filter.error();
-  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
   auto boundaries = usage_filter_parameter(call);
   if (!boundaries) return boundaries.error();

@@ -184,7 +184,7 @@ Reply update_assume_role_policy(const Call& call) {
 }
 
 Reply list_roles(const Call& call) {
-  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
   if (auto ok = call.authorize("iam:ListRoles", "*"); !ok) return ok.error();
   auto roles = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::Role>> {

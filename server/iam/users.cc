@@ -116,7 +116,7 @@ Reply delete_user(const Call& call) {
 }
 
 Reply list_users(const Call& call) {
-  auto prefix = path_parameter(call, "PathPrefix", "pathPrefix");
+  auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
   if (auto ok = call.authorize("iam:ListUsers", "*"); !ok) return ok.error();
   auto users = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::User>> {

@@ -205,6 +205,15 @@ TEST_CASE("ListRoles pages with MaxItems and Marker, without tags or boundary", 
   const Response service = w.root("ListRoles", {{"PathPrefix", "/service-role/"}});
   REQUIRE(service.count("RoleName") == 1);
   REQUIRE(service.text("Arn") == "arn:aws:iam::111111111111:role/service-role/svc");
+  // A PathPrefix is any beginning of a path (pathPrefixType), not a path itself.
+  const Response partial = w.root("ListRoles", {{"PathPrefix", "/service"}});
+  require_success(partial, "ListRoles", true);
+  REQUIRE(partial.count("RoleName") == 1);
+  require_error(w.root("ListRoles", {{"PathPrefix", "service/"}}), 400, "ValidationError",
+                "1 validation error detected: Value 'service/' at 'pathPrefix' failed to satisfy constraint: Member "
+                "must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*");
+  require_error(w.root("ListUsers", {{"PathPrefix", ""}}), 400, "ValidationError");
+  require_success(w.root("ListUsers", {{"PathPrefix", "/a"}}), "ListUsers", true);
   require_error(w.root("ListRoles", {{"Marker", ""}}), 400, "ValidationError");
   w.require_denied("ListRoles", {}, "*");
 }
