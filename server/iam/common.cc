@@ -12,21 +12,41 @@ Outcome<std::string> name_parameter(const Call& call, std::string_view name, std
   return std::move(value).value();
 }
 
-Outcome<std::string> path_prefix_parameter(const Call& call) {
+bool policy_path(std::string_view path) {
+  if (!path.starts_with('/') || !path.ends_with('/') || path.find("//") != std::string_view::npos) return false;
+  return std::all_of(path.begin(), path.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("/.,+@=_-").find(c) != std::string_view::npos;
+  });
+}
+
+Outcome<std::string> path_prefix_parameter(const Call& call, PrefixType type) {
   const std::string* value = call.params().find("PathPrefix");
   if (!value) return std::string("/");
   if (value->empty()) return query::invalid(*value, "pathPrefix", "Member must have length greater than or equal to 1");
   if (value->size() > 512) {
     return query::invalid(*value, "pathPrefix", "Member must have length less than or equal to 512");
   }
-  // \u002F[\u0021-\u007F]*: any prefix of a path ("/dev" finds /dev/ and /devops/), not a path.
-  const bool ok = value->front() == '/' && std::all_of(value->begin(), value->end(), [](char c) {
-                    return c >= 0x21 && c <= 0x7F;
-                  });
-  if (!ok) {
-    return query::invalid(*value, "pathPrefix", "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*");
+  std::string_view pattern;
+  switch (type) {
+    case PrefixType::Prefix:
+      // Any beginning of a path: "/dev" finds /dev/ and /devops/.
+      if (value->front() == '/' &&
+          std::all_of(value->begin(), value->end(), [](char c) { return c >= 0x21 && c <= 0x7F; })) {
+        return *value;
+      }
+      pattern = "\\u002F[\\u0021-\\u007F]*";
+      break;
+    case PrefixType::Path:
+      if (store::check_path(*value)) return *value;
+      pattern = "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)";
+      break;
+    case PrefixType::PolicyPath:
+      if (policy_path(*value)) return *value;
+      pattern = "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/";
+      break;
   }
-  return *value;
+  return query::invalid(*value, "pathPrefix", "Member must satisfy regular expression pattern: " + std::string(pattern));
 }
 
 Outcome<std::string> path_parameter(const Call& call) {

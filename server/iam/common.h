@@ -45,8 +45,13 @@ Outcome<std::string> name_parameter(const Call& call, std::string_view name, std
                                     std::size_t max_length);
 // `Path` (default "/"), checked.
 Outcome<std::string> path_parameter(const Call& call);
-// `PathPrefix` (default "/"): any beginning of a path, checked against AWS's pathPrefixType.
-Outcome<std::string> path_prefix_parameter(const Call& call);
+// A managed policy's path: ((/[A-Za-z0-9\.,\+@=_-]+)*)/ — segments of those characters only.
+bool policy_path(std::string_view path);
+// `PathPrefix` (default "/") as AWS types it: any beginning of a path (pathPrefixType: ListUsers,
+// ListRoles, ListGroups), a path (pathType: ListEntitiesForPolicy) or a policy path
+// (policyPathType: ListPolicies, ListAttached*Policies).
+enum class PrefixType { Prefix, Path, PolicyPath };
+Outcome<std::string> path_prefix_parameter(const Call& call, PrefixType type = PrefixType::Prefix);
 // `Tags.member.N.Key/Value`, checked for shape (the store checks counts and characters).
 Outcome<store::Tags> tags_parameter(const Call& call, std::string_view list = "Tags");
 // true/false; nullopt when absent.

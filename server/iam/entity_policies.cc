@@ -134,7 +134,7 @@ template <EntityKind K>
 Reply list_attached_entity_policies(const Call& call) {
   auto found = target(call, K);
   if (!found) return found.error();
-  auto prefix = path_prefix_parameter(call);
+  auto prefix = path_prefix_parameter(call, PrefixType::PolicyPath);
   if (!prefix) return prefix.error();
   if (auto ok = call.authorize(entity_action("ListAttached", K, "Policies"), found.value().arn,
                                target_keys(found.value(), false));

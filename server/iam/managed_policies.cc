@@ -83,15 +83,6 @@ std::string version_key(const store::PolicyVersion& v) {
   return std::string(10 - std::min<std::size_t>(digits.size(), 10), '0') + digits;
 }
 
-// A managed policy's path: ((/[A-Za-z0-9\.,\+@=_-]+)*)/ — segments of those characters only.
-bool policy_path(std::string_view path) {
-  if (!path.starts_with('/') || !path.ends_with('/') || path.find("//") != std::string_view::npos) return false;
-  return std::all_of(path.begin(), path.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           std::string_view("/.,+@=_-").find(c) != std::string_view::npos;
-  });
-}
-
 // One user, group or role that uses a policy (ListEntitiesForPolicy).
 struct PolicyEntity {
   store::EntityKind kind;
@@ -190,7 +181,7 @@ Reply list_policies(const Call& call) {
   if (!scope) return scope.error();
   auto only_attached = bool_parameter(call, "OnlyAttached", "onlyAttached");
   if (!only_attached) return only_attached.error();
-  auto prefix = path_prefix_parameter(call);
+  auto prefix = path_prefix_parameter(call, PrefixType::PolicyPath);
   if (!prefix) return prefix.error();
   auto boundaries = usage_filter_parameter(call);
   if (!boundaries) return boundaries.error();
@@ -281,7 +272,7 @@ Reply list_entities_for_policy(const Call& call) {
   if (!arn) return arn.error();
   auto filter = entity_filter_parameter(call);
   if (!filter) return filter.error();
-  auto prefix = path_prefix_parameter(call);
+  auto prefix = path_prefix_parameter(call, PrefixType::Path);
   if (!prefix) return prefix.error();
   auto boundaries = usage_filter_parameter(call);
   if (!boundaries) return boundaries.error();

@@ -214,6 +214,11 @@ TEST_CASE("ListRoles pages with MaxItems and Marker, without tags or boundary", 
                 "must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*");
   require_error(w.root("ListUsers", {{"PathPrefix", ""}}), 400, "ValidationError");
   require_success(w.root("ListUsers", {{"PathPrefix", "/a"}}), "ListUsers", true);
+  // ListPolicies and ListAttached*Policies take a whole policy path (policyPathType).
+  require_error(w.root("ListPolicies", {{"PathPrefix", "/service"}}), 400, "ValidationError",
+                "1 validation error detected: Value '/service' at 'pathPrefix' failed to satisfy constraint: Member "
+                "must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+  require_success(w.root("ListPolicies", {{"PathPrefix", "/service-role/"}}), "ListPolicies", true);
   require_error(w.root("ListRoles", {{"Marker", ""}}), 400, "ValidationError");
   w.require_denied("ListRoles", {}, "*");
 }
