@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "policy/text.h"
+
 namespace gatehouse::server::iam {
 
 Outcome<std::string> name_parameter(const Call& call, std::string_view name, std::string_view member,
@@ -58,13 +60,21 @@ Outcome<std::string> path_parameter(const Call& call) {
 
 namespace {
 
-// [\p{L}\p{Z}\p{N}_.:/=+\-@]: ASCII letters, digits, space and _.:/=+-@; any non-ASCII (UTF-8)
-// character is taken for a letter.
+// [\p{L}\p{Z}\p{N}_.:/=+\-@]: ASCII letters, digits, space and _.:/=+-@; a non-ASCII character
+// is taken for a letter unless it is a C1 control or U+FFFD (what bytes that are not UTF-8
+// read as), neither of which the pattern admits.
 bool tag_characters(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c >= 0x80 || std::isalnum(c) || std::string_view(" _.:/=+-@").find(ch) != std::string_view::npos;
-  });
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (!std::isalnum(c) && std::string_view(" _.:/=+-@").find(text[i]) == std::string_view::npos) return false;
+      ++i;
+      continue;
+    }
+    const char32_t cp = policy::decode_utf8(text, i);
+    if (cp == policy::kReplacementChar || cp < 0xA0) return false;
+  }
+  return true;
 }
 
 std::string lower(std::string_view text) {

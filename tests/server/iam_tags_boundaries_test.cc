@@ -80,6 +80,11 @@ TEST_CASE("Tag lengths count characters, not UTF-8 bytes", "[iam][tags]") {
   require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"", "v"}}))), 400, "ValidationError",
                 "1 validation error detected: Value '' at 'tags.member.key' failed to satisfy constraint: Member must "
                 "have length greater than or equal to 1");
+  // Bytes that are not UTF-8 read as U+FFFD, and C1 controls are no letters: the pattern refuses both.
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"k", "\xFF\xFE"}}))), 400, "ValidationError");
+  require_error(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"k\xC2\x85", "v"}}))), 400, "ValidationError");
+  require_success(w.admin("TagUser", with({{"UserName", "alice"}}, tags({{"\xE6\x97\xA5", "\xC2\xA0"}}))), "TagUser",
+                  false);
   std::string description;
   for (int i = 0; i < 1000; ++i) description += "\xC3\xA9";
   require_success(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust},
