@@ -23,7 +23,7 @@ std::string_view namespace_of(http::QueryService service) {
 }
 
 http::HttpResponse error_response(const ApiError& error, std::string_view request_id, http::QueryService service) {
-  return http::query_error(error.status, error.code, error.message, request_id, service);
+  return http::query_error(error.status, error.code, xml_safe(error.message), request_id, service);
 }
 
 // The region of the SigV4 scope (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`), from the

@@ -6,29 +6,35 @@
 
 namespace gatehouse::server::query {
 
-void append_xml_escaped(std::string& out, std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const auto byte = static_cast<unsigned char>(c);
-    // XML 1.0 has no way to write C0 controls but TAB, LF and CR, U+FFFE/U+FFFF or invalid UTF-8
-    // (not even as &#N;): a parser (botocore's expat, the JS SDK's) rejects the whole answer, so
-    // such characters are written as U+FFFD.
-    if (byte >= 0x80) {
-      const std::size_t start = i;
-      const char32_t cp = policy::decode_utf8(text, i);
-      const bool invalid = cp == policy::kReplacementChar && text.substr(start, i - start) != "\xEF\xBF\xBD";
-      if (invalid || cp == 0xFFFE || cp == 0xFFFF) {
+std::string xml_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      if (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') {
         policy::append_utf8(out, policy::kReplacementChar);
       } else {
-        out.append(text.substr(start, i - start));
+        out += text[i];
       }
-      --i;
+      ++i;
       continue;
     }
-    if (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+    const std::size_t start = i;
+    const char32_t cp = policy::decode_utf8(text, i);
+    if (cp == 0xFFFE || cp == 0xFFFF) {
       policy::append_utf8(out, policy::kReplacementChar);
-      continue;
+    } else if (cp == policy::kReplacementChar) {
+      policy::append_utf8(out, cp);  // invalid bytes, or U+FFFD itself
+    } else {
+      out.append(text.substr(start, i - start));
     }
+  }
+  return out;
+}
+
+void append_xml_escaped(std::string& out, std::string_view text) {
+  for (const char c : xml_safe(text)) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

@@ -31,6 +31,10 @@ class Xml {
   std::string text_;
 };
 
+// `text` with what XML 1.0 cannot carry at all, not even as &#N; (C0 controls but TAB, LF and
+// CR, U+FFFE, U+FFFF, bytes that are not UTF-8), as U+FFFD: botocore's expat and the JS SDK's
+// parser refuse a whole answer for one such character. Not escaped.
+std::string xml_safe(std::string_view text);
 void append_xml_escaped(std::string& out, std::string_view text);
 
 // 2024-05-01T12:00:00Z from milliseconds since the epoch (IAM prints whole seconds).

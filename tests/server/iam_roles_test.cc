@@ -285,7 +285,7 @@ TEST_CASE("A role's description is Latin-1 text without control characters", "[i
   const Response bad = w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust},
                                               {"Description", "a\x01" "b"}});
   require_error(bad, 400, "ValidationError",
-                "1 validation error detected: Value 'a?b' at 'description' failed to satisfy constraint: Member must "
+                "1 validation error detected: Value 'a\xEF\xBF\xBD" "b' at 'description' failed to satisfy constraint: Member must "
                 "satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
   require_error(w.admin("CreateRole", {{"RoleName", "r1"}, {"AssumeRolePolicyDocument", kTrust},
                                        {"Description", "\xE2\x82\xAC"}}),

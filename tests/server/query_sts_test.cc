@@ -135,6 +135,15 @@ TEST_CASE("Query dispatch: a missing or other Version is InvalidAction, as AWS a
   CHECK(w.iam("Action=ListUsers&Version=2010-05-08&Version=2000-01-01", kRootA).status == 200);
 }
 
+TEST_CASE("Query dispatch: error messages carry only what XML can", "[query]") {
+  World w;
+  // U+FFFE is well-formed UTF-8 but no XML character; a validation message echoes the value.
+  auto echoed = w.iam(form({{"Action", "GetUser"}, {"Version", "2010-05-08"}, {"UserName", "a\xEF\xBF\xBE"}}), kRootA);
+  CHECK(echoed.code() == "ValidationError");
+  CHECK(echoed.body.find("\xEF\xBF\xBE") == std::string::npos);
+  CHECK(echoed.message().starts_with("1 validation error detected: Value 'a\xEF\xBF\xBD' at 'userName'"));
+}
+
 TEST_CASE("Query dispatch: IAM and STS accept any scope region", "[query]") {
   World w;
   auto eu = w.call("sts", form({{"Action", "GetCallerIdentity"}, {"Version", "2011-06-15"}}), kAlice, "eu-west-1");
