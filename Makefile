@@ -35,7 +35,7 @@ $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF
 
 # Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
-check: deps $(ASAN_BUILD)/build.ninja
+check: deps js-deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
@@ -47,7 +47,7 @@ js-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 
-test: build check js-deps
+test: build js-deps check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
