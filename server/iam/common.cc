@@ -10,6 +10,10 @@ Outcome<std::string> name_parameter(const Call& call, std::string_view name, std
                                     std::size_t max_length) {
   auto value = call.required(name, member);
   if (!value) return value.error();
+  // `UserName=` is an empty string, not a missing member (AWS: Value '' ... length >= 1).
+  if (value.value().empty()) {
+    return query::invalid("", member, "Member must have length greater than or equal to 1");
+  }
   if (auto ok = store::check_name(value.value(), member, max_length); !ok) return query::from_store(ok.error());
   return std::move(value).value();
 }

@@ -20,6 +20,10 @@ TEST_CASE("CreateGroup answers the group; names clash case-insensitively", "[iam
                 "1 validation error detected: Value null at 'groupName' failed to satisfy constraint: Member must not "
                 "be null");
   require_error(w.admin("CreateGroup", {{"GroupName", "x"}, {"Path", "eng"}}), 400, "ValidationError");
+  // An empty name is an empty string, not a missing member.
+  require_error(w.admin("CreateGroup", {{"GroupName", ""}}), 400, "ValidationError",
+                "1 validation error detected: Value '' at 'groupName' failed to satisfy constraint: Member must have "
+                "length greater than or equal to 1");
   w.require_denied("CreateGroup", {{"GroupName", "ops"}, {"Path", "/eng/"}}, "arn:aws:iam::111111111111:group/eng/ops");
 }
 
