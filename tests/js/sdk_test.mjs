@@ -178,10 +178,95 @@ async function run(base) {
   const gone = await errorOf(session.lambda.send(new lambda.GetFunctionCommand({ FunctionName: "hello" })));
   check("deleted", gone?.name === "ResourceNotFoundException" && gone.status === 404, gone);
 
+  await everyLambdaOperation(root);
+
   const rootAssume = await errorOf(root.sts.send(new sts.AssumeRoleCommand({
     RoleArn: `arn:aws:iam::${A}:role/deployer`, RoleSessionName: "root" })));
   check("root may not assume", rootAssume?.name === "AccessDenied" &&
     rootAssume.message === "Roles may not be assumed by root accounts.", rootAssume);
+}
+
+// The 25 Lambda operations through the JavaScript SDK's own serializers and parsers.
+async function everyLambdaOperation(root) {
+  const L = lambda;
+  const name = "js-all";
+  const role = `arn:aws:iam::${A}:role/exec`;
+  const created = await root.lambda.send(new L.CreateFunctionCommand({
+    FunctionName: name, Runtime: "nodejs20.x", Handler: "index.handler", Role: role, Timeout: 5,
+    Environment: { Variables: { MODE: "test" } }, Tags: { team: "js" },
+    Code: { ZipFile: zipOf("index.js", "exports.handler = async (e) => e;\n") } }));
+  check("CreateFunction", created.Runtime === "nodejs20.x" && created.State === "Active" &&
+    created.Environment.Variables.MODE === "test", created);
+  const fn = await root.lambda.send(new L.GetFunctionCommand({ FunctionName: name }));
+  check("GetFunction", fn.Configuration.FunctionName === name && fn.Tags.team === "js", fn.Tags);
+  const updated = await root.lambda.send(new L.UpdateFunctionConfigurationCommand({
+    FunctionName: name, MemorySize: 256, Description: "from js" }));
+  check("UpdateFunctionConfiguration", updated.MemorySize === 256 && updated.Description === "from js", updated);
+  const code = await root.lambda.send(new L.UpdateFunctionCodeCommand({
+    FunctionName: name, ZipFile: zipOf("index.js", "exports.handler = async () => 2;\n") }));
+  check("UpdateFunctionCode", code.CodeSha256 !== created.CodeSha256, code.CodeSha256);
+  const v1 = await root.lambda.send(new L.PublishVersionCommand({ FunctionName: name }));
+  check("PublishVersion", v1.Version === "1", v1.Version);
+  const versions = await root.lambda.send(new L.ListVersionsByFunctionCommand({ FunctionName: name }));
+  check("ListVersionsByFunction", versions.Versions.map((v) => v.Version).join() === "$LATEST,1", versions.Versions);
+  const alias = await root.lambda.send(new L.CreateAliasCommand({ FunctionName: name, Name: "live",
+    FunctionVersion: "1" }));
+  check("CreateAlias", alias.AliasArn.endsWith(`:function:${name}:live`), alias);
+  const got = await root.lambda.send(new L.GetAliasCommand({ FunctionName: name, Name: "live" }));
+  check("GetAlias", got.FunctionVersion === "1", got);
+  const renamed = await root.lambda.send(new L.UpdateAliasCommand({ FunctionName: name, Name: "live",
+    Description: "current" }));
+  check("UpdateAlias", renamed.Description === "current", renamed);
+  const aliases = await root.lambda.send(new L.ListAliasesCommand({ FunctionName: name }));
+  check("ListAliases", aliases.Aliases.map((a) => a.Name).join() === "live", aliases.Aliases);
+  const cfg = await root.lambda.send(new L.GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: "live" }));
+  check("GetFunctionConfiguration (alias)", cfg.Version === "1", cfg.Version);
+  await root.lambda.send(new L.AddPermissionCommand({ FunctionName: name, Qualifier: "live", StatementId: "apigw",
+    Action: "lambda:InvokeFunction", Principal: "apigateway.amazonaws.com" }));
+  const policy = JSON.parse((await root.lambda.send(new L.GetPolicyCommand({ FunctionName: name,
+    Qualifier: "live" }))).Policy);
+  check("GetPolicy (alias)", policy.Statement.length === 1 && policy.Statement[0].Sid === "apigw", policy);
+  await root.lambda.send(new L.RemovePermissionCommand({ FunctionName: name, Qualifier: "live", StatementId: "apigw" }));
+  const noPolicy = await errorOf(root.lambda.send(new L.GetPolicyCommand({ FunctionName: name, Qualifier: "live" })));
+  check("RemovePermission", noPolicy?.name === "ResourceNotFoundException", noPolicy);
+  const dry = await root.lambda.send(new L.InvokeCommand({ FunctionName: name, Qualifier: "live",
+    InvocationType: "DryRun", Payload: new TextEncoder().encode("{}") }));
+  check("Invoke DryRun", dry.StatusCode === 204, dry.StatusCode);
+  const queued = await errorOf(root.lambda.send(new L.InvokeAsyncCommand({ FunctionName: name,
+    InvokeArgs: new TextEncoder().encode("{}") })));
+  check("InvokeAsync (authorized; no executor yet)", queued === null || queued.name === "ServiceException", queued);
+  const settings = await root.lambda.send(new L.GetAccountSettingsCommand({}));
+  check("GetAccountSettings", settings.AccountLimit.CodeSizeZipped > 0 && settings.AccountUsage.FunctionCount >= 1,
+    settings);
+  await root.lambda.send(new L.CreateFunctionCommand({ FunctionName: "js-two", Runtime: "nodejs20.x",
+    Handler: "index.handler", Role: role, Code: { ZipFile: zipOf("index.js", "exports.handler = async () => 1;\n") } }));
+  const first = await root.lambda.send(new L.ListFunctionsCommand({ MaxItems: 1 }));
+  const second = first.NextMarker
+    ? await root.lambda.send(new L.ListFunctionsCommand({ MaxItems: 1, Marker: first.NextMarker })) : { Functions: [] };
+  check("ListFunctions pages", [...first.Functions, ...second.Functions].map((f) => f.FunctionName).sort().join() ===
+    "js-all,js-two" && !second.NextMarker, [first, second]);
+  await root.lambda.send(new L.DeleteFunctionCommand({ FunctionName: "js-two" }));
+
+  const queue = `arn:aws:sqs:us-east-1:${A}:js-queue`;
+  await root.iam.send(new iam.PutRolePolicyCommand({ RoleName: "exec", PolicyName: "queue", PolicyDocument: doc([
+    { Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: queue }]) }));
+  const mapping = await root.lambda.send(new L.CreateEventSourceMappingCommand({ FunctionName: name,
+    EventSourceArn: queue, BatchSize: 5 }));
+  check("CreateEventSourceMapping", mapping.UUID && mapping.BatchSize === 5, mapping);
+  const fetched = await root.lambda.send(new L.GetEventSourceMappingCommand({ UUID: mapping.UUID }));
+  check("GetEventSourceMapping", fetched.EventSourceArn === queue, fetched);
+  const changed = await root.lambda.send(new L.UpdateEventSourceMappingCommand({ UUID: mapping.UUID, BatchSize: 7 }));
+  check("UpdateEventSourceMapping", changed.BatchSize === 7, changed);
+  const mappings = await root.lambda.send(new L.ListEventSourceMappingsCommand({ FunctionName: name }));
+  check("ListEventSourceMappings", mappings.EventSourceMappings.length === 1, mappings.EventSourceMappings);
+  const deleted = await root.lambda.send(new L.DeleteEventSourceMappingCommand({ UUID: mapping.UUID }));
+  check("DeleteEventSourceMapping", deleted.State === "Deleting", deleted.State);
+  await root.lambda.send(new L.DeleteAliasCommand({ FunctionName: name, Name: "live" }));
+  const aliasGone = await errorOf(root.lambda.send(new L.GetAliasCommand({ FunctionName: name, Name: "live" })));
+  check("DeleteAlias", aliasGone?.name === "ResourceNotFoundException", aliasGone);
+  await root.lambda.send(new L.DeleteFunctionCommand({ FunctionName: name }));
+  const gone = await errorOf(root.lambda.send(new L.GetFunctionCommand({ FunctionName: name })));
+  check("DeleteFunction", gone?.name === "ResourceNotFoundException", gone);
 }
 
 const binary = process.argv[2];
