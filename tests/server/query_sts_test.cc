@@ -364,3 +364,46 @@ TEST_CASE("GetSessionToken: users and roots; never from a session; no IAM withou
   auto root = w.sts(body, kRootA);
   CHECK(root.status == 200);
 }
+
+TEST_CASE("AssumeRole: PolicyArns become session policies; session tags become principal tags", "[sts]") {
+  World w;
+  make_role(w, kA, "deployer", trust_for(R"({"AWS":"arn:aws:iam::111111111111:user/alice"})"));
+  role_policy(w, kA, "deployer", allow("iam:Get*", "*"));
+  require_ok(w.store().write([&](store::Mutation& m) {
+    store::CreatePolicyInput input;
+    input.account = std::string(kA);
+    input.name = "only-get-role";
+    input.document = allow("iam:GetRole", "*");
+    return m.create_policy(input);
+  }));
+  auto narrowed = w.sts(
+      assume(kRoleArn, "managed", {{"PolicyArns.member.1.arn", "arn:aws:iam::111111111111:policy/only-get-role"}}),
+      kAlice);
+  REQUIRE(narrowed.status == 200);
+  const Keys session = World::credentials_of(narrowed);
+  auto refused = w.iam(form({{"Action", "GetUser"}, {"Version", "2010-05-08"}, {"UserName", "alice"}}), session);
+  CHECK(refused.status == 403);
+  CHECK(refused.message().find("because no session policy allows the iam:GetUser action") != std::string::npos);
+  auto missing_role = w.iam(form({{"Action", "GetRole"}, {"Version", "2010-05-08"}, {"RoleName", "ghost"}}), session);
+  CHECK(missing_role.code() == "NoSuchEntity");  // allowed by both: the call itself runs
+
+  auto unknown = w.sts(
+      assume(kRoleArn, "managed2", {{"PolicyArns.member.1.arn", "arn:aws:iam::111111111111:policy/nothing-here"}}),
+      kAlice);
+  CHECK(unknown.status == 404);
+  CHECK(unknown.code() == "NoSuchEntity");
+
+  // Session tags (allowed by sts:TagSession in the trust policy) are aws:PrincipalTag of the session.
+  make_role(w, kA, "tagged",
+            R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":["sts:AssumeRole","sts:TagSession"]}]})");
+  role_policy(w, kA, "tagged",
+              R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"red"}}}]})");
+  const std::string tagged_arn = "arn:aws:iam::111111111111:role/tagged";
+  const std::string get_user = form({{"Action", "GetUser"}, {"Version", "2010-05-08"}, {"UserName", "alice"}});
+  auto red = w.sts(assume(tagged_arn, "red", {{"Tags.member.1.Key", "team"}, {"Tags.member.1.Value", "red"}}), kAlice);
+  REQUIRE(red.status == 200);
+  CHECK(w.iam(get_user, World::credentials_of(red)).status == 200);
+  auto blue = w.sts(assume(tagged_arn, "blue", {{"Tags.member.1.Key", "team"}, {"Tags.member.1.Value", "blue"}}), kAlice);
+  REQUIRE(blue.status == 200);
+  CHECK(w.iam(get_user, World::credentials_of(blue)).status == 403);
+}
