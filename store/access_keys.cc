@@ -3,6 +3,7 @@
 // (AssumeRole, GetSessionToken). Secrets are sealed with the store's key.
 #include <algorithm>
 
+#include "policy/text.h"
 #include "store/iam_common.h"
 #include "store/ids.h"
 
@@ -222,7 +223,38 @@ Result<TemporaryCredentials> Mutation::assume_role(const AssumeRoleInput& input)
     if (auto p = attachable_policy(*this, input.account, arn); !p) return p.error();
     packed += arn.size();
   }
-  if (auto ok = check_tags(input.session_tags, "SessionTags"); !ok) return ok.error();
+  // Role chaining: the calling session's transitive tags pass on, and stay transitive; the
+  // request may not set them again ("If you pass a session tag with the same key as an
+  // inherited tag, the operation fails", AssumeRole API reference).
+  Tags session_tags = input.session_tags;
+  std::vector<std::string> transitive;
+  if (!input.caller_access_key_id.empty()) {
+    if (auto caller = find_access_key(input.caller_access_key_id)) {
+      for (const std::string& key : caller->transitive_tag_keys) {
+        const auto inherited = caller->session_tags.find(key);
+        if (inherited == caller->session_tags.end()) continue;
+        for (const auto& [k, v] : input.session_tags) {
+          if (policy::equals_ignore_case(k, key)) {
+            return aws::make("InvalidParameterValue", "Session tag " + k +
+                                                              " is an inherited transitive tag and cannot be passed "
+                                                              "again in a role chain.");
+          }
+        }
+        session_tags.emplace(inherited->first, inherited->second);
+        transitive.push_back(inherited->first);
+      }
+    }
+  }
+  for (const std::string& key : input.transitive_tag_keys) {
+    const auto tag = std::find_if(input.session_tags.begin(), input.session_tags.end(),
+                                  [&](const auto& t) { return policy::equals_ignore_case(t.first, key); });
+    if (tag == input.session_tags.end()) {
+      return aws::make("InvalidParameterValue",
+                       "The transitive tag key " + key + " is not one of the session tags passed in the request.");
+    }
+    transitive.push_back(tag->first);  // as the tag spells it
+  }
+  if (auto ok = check_tags(session_tags, "SessionTags"); !ok) return ok.error();
   for (const auto& [k, v] : input.session_tags) packed += k.size() + v.size();
   if (packed > kPackedPolicyBudget) {
     return aws::make("PackedPolicyTooLarge", "Packed policy consumes " + std::to_string(packed * 100 / kPackedPolicyBudget) +
@@ -239,7 +271,8 @@ Result<TemporaryCredentials> Mutation::assume_role(const AssumeRoleInput& input)
   record.session_policy = input.session_policy;
   if (!input.session_policy.empty()) record.session_policy_revision = next_revision();
   record.session_policy_arns = input.session_policy_arns;
-  record.session_tags = input.session_tags;
+  record.session_tags = std::move(session_tags);
+  record.transitive_tag_keys = std::move(transitive);
   TemporaryCredentials out = issue_temporary(*this, record, input.duration_seconds);
   out.assumed_role_id = r.id + ":" + input.session_name;
   out.arn = "arn:aws:sts::" + r.account + ":assumed-role/" + r.name + "/" + input.session_name;

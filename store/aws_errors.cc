@@ -23,7 +23,7 @@ int status_of(std::string_view code) {
       {kValidationError, 400},       {kPolicyNotAttachable, 400},      {kResourceNotFound, 404},
       {kResourceConflict, 409},      {kInvalidParameterValue, 400},    {kPreconditionFailed, 412},
       {kPolicyLengthExceeded, 400},  {"ValidationException", 400},     {"PackedPolicyTooLarge", 400},
-      {"AccessDenied", 403},         {"UnmodifiableEntity", 400},
+      {"AccessDenied", 403},         {"UnmodifiableEntity", 400},      {"InvalidParameterValue", 400},
   };
   auto it = kStatus.find(code);
   return it == kStatus.end() ? 500 : it->second;

@@ -54,6 +54,12 @@ class Encoder {
     (put(values), ...);
   }
 
+  // A field added after records were first written: always encoded, at the very end.
+  template <class T>
+  void trailing(const T& value) {
+    put(value);
+  }
+
   std::string take() { return std::move(out_); }
   const std::string& text() const noexcept { return out_; }
 
@@ -135,6 +141,13 @@ class Decoder {
   }
 
   bool done() const noexcept { return pos_ == in_.size(); }
+
+  // A field added after records were first written: a record written before it ends here, and
+  // the field keeps its default. Only the last fields of a top-level record may be trailing.
+  template <class T>
+  void trailing(T& value) {
+    if (!done()) get(value);
+  }
 
  private:
   std::string_view take(std::size_t n) {

@@ -139,9 +139,23 @@ struct AccessKeyRecord {
   std::uint64_t session_policy_revision = 0;
   std::vector<std::string> session_policy_arns;  // `PolicyArns`
   Tags session_tags;
-  GATEHOUSE_STORE_FIELDS(id, account, kind, user_name, user_id, status, sealed_secret, secret_version, created,
-                         sealed_token, expiration, role_name, role_id, session_name, source_identity, session_policy,
-                         session_policy_revision, session_policy_arns, session_tags)
+  // Keys of session_tags that pass on to sessions this one assumes (role chaining).
+  std::vector<std::string> transitive_tag_keys;
+
+  template <class V>
+  void fields(V& v) {
+    v(id, account, kind, user_name, user_id, status, sealed_secret, secret_version, created, sealed_token, expiration,
+      role_name, role_id, session_name, source_identity, session_policy, session_policy_revision, session_policy_arns,
+      session_tags);
+    v.trailing(transitive_tag_keys);  // added later: records written before have none
+  }
+  template <class V>
+  void fields(V& v) const {
+    v(id, account, kind, user_name, user_id, status, sealed_secret, secret_version, created, sealed_token, expiration,
+      role_name, role_id, session_name, source_identity, session_policy, session_policy_revision, session_policy_arns,
+      session_tags);
+    v.trailing(transitive_tag_keys);
+  }
 };
 
 // ListAccessKeys' view of a key (never the secret).

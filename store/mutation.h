@@ -64,6 +64,10 @@ struct AssumeRoleInput {
   std::string source_identity;
   // Role chaining (the caller is itself a session) caps the duration at one hour.
   bool chained = false;
+  std::vector<std::string> transitive_tag_keys;  // `TransitiveTagKeys`: keys of session_tags
+  // The calling session's access key when chaining: its transitive tags pass on to the new
+  // session, and may not be given again.
+  std::string caller_access_key_id;
 };
 
 struct SessionTokenInput {

@@ -191,9 +191,11 @@ Reply assume_role(const Call& call) {
   input.session_policy = session_policy;
   input.session_policy_arns = std::move(policy_arns);
   input.session_tags = tags.value();
+  input.transitive_tag_keys = transitive;
   input.source_identity = source_identity.value().value_or("");
   // Role chaining: a role session, or a GetSessionToken session, assuming a role.
   input.chained = call.principal().temporary();
+  if (input.chained) input.caller_access_key_id = call.principal().credential->access_key_id;
   auto issued = call.store().write([&](store::Mutation& m) { return m.assume_role(input); });
   if (!issued) return query::from_store(issued.error());
   const store::TemporaryCredentials& credentials = issued.value();

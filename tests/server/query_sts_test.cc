@@ -407,3 +407,44 @@ TEST_CASE("AssumeRole: PolicyArns become session policies; session tags become p
   REQUIRE(blue.status == 200);
   CHECK(w.iam(get_user, World::credentials_of(blue)).status == 403);
 }
+
+TEST_CASE("AssumeRole: transitive session tags pass along a role chain and cannot be set again", "[sts]") {
+  World w;
+  const std::string tag_trust = [](const std::string& principal) {
+    return R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":")" + principal +
+           R"("},"Action":["sts:AssumeRole","sts:TagSession"]}]})";
+  }("arn:aws:iam::111111111111:user/alice");
+  make_role(w, kA, "first", tag_trust);
+  make_role(w, kA, "second",
+            R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/first"},"Action":["sts:AssumeRole","sts:TagSession"]}]})");
+  role_policy(w, kA, "second",
+              R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"red"}}}]})");
+  const std::string first = "arn:aws:iam::111111111111:role/first";
+  const std::string second = "arn:aws:iam::111111111111:role/second";
+  const std::string get_user = form({{"Action", "GetUser"}, {"Version", "2010-05-08"}, {"UserName", "alice"}});
+
+  auto transitive = w.sts(assume(first, "one", {{"Tags.member.1.Key", "team"}, {"Tags.member.1.Value", "red"},
+                                                {"TransitiveTagKeys.member.1", "team"}}),
+                          kAlice);
+  REQUIRE(transitive.status == 200);
+  const Keys one = World::credentials_of(transitive);
+  auto chained = w.sts(assume(second, "two"), one);
+  REQUIRE(chained.status == 200);
+  CHECK(w.iam(get_user, World::credentials_of(chained)).status == 200);  // team=red came along
+  // ... and stays transitive further down the chain: the second session passes it on too.
+  auto again = w.sts(assume(second, "three", {{"Tags.member.1.Key", "TEAM"}, {"Tags.member.1.Value", "blue"}}), one);
+  CHECK(again.status == 400);
+  CHECK(again.code() == "InvalidParameterValue");
+
+  auto plain = w.sts(assume(first, "four", {{"Tags.member.1.Key", "team"}, {"Tags.member.1.Value", "red"}}), kAlice);
+  REQUIRE(plain.status == 200);
+  auto not_passed = w.sts(assume(second, "five"), World::credentials_of(plain));
+  REQUIRE(not_passed.status == 200);
+  CHECK(w.iam(get_user, World::credentials_of(not_passed)).status == 403);  // not transitive: left behind
+
+  auto stray = w.sts(assume(first, "six", {{"Tags.member.1.Key", "team"}, {"Tags.member.1.Value", "red"},
+                                           {"TransitiveTagKeys.member.1", "cost"}}),
+                     kAlice);
+  CHECK(stray.status == 400);
+  CHECK(stray.code() == "InvalidParameterValue");
+}

@@ -52,3 +52,24 @@ TEST_CASE("codec: corrupt records are refused", "[store][codec]") {
     DYNAMIC_SECTION(row.what) { CHECK_THROWS_AS(decode<User>(row.bytes), CorruptRecord); }
   }
 }
+
+TEST_CASE("A trailing field decodes from records written before it existed", "[codec]") {
+  AccessKeyRecord record;
+  record.id = "ASIAEXAMPLE000000001";
+  record.kind = CredentialKind::RoleSession;
+  record.session_tags = {{"team", "red"}};
+  record.transitive_tag_keys = {"team"};
+  const std::string bytes = encode(record);
+  CHECK(decode<AccessKeyRecord>(bytes).transitive_tag_keys == std::vector<std::string>{"team"});
+
+  // The same record as the earlier format wrote it: everything up to session_tags.
+  AccessKeyRecord older = record;
+  older.transitive_tag_keys.clear();
+  std::string old_bytes = encode(older);
+  REQUIRE(old_bytes.back() == '\0');  // the empty list's count, the last field
+  old_bytes.pop_back();
+  const auto decoded = decode<AccessKeyRecord>(old_bytes);
+  CHECK(decoded.id == record.id);
+  CHECK(decoded.session_tags == record.session_tags);
+  CHECK(decoded.transitive_tag_keys.empty());
+}
