@@ -253,4 +253,9 @@ Verdict Pipeline::authorize(const Principal& principal, const Transport& transpo
   return verdict;
 }
 
+std::string_view decision_outcome(std::optional<policy::Decision> denial, int http_status) noexcept {
+  if (denial) return policy::decision_name(*denial);
+  return http_status >= 500 ? std::string_view("error") : std::string_view("allowed");
+}
+
 }  // namespace gatehouse::server::authz

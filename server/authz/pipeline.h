@@ -94,6 +94,10 @@ struct Query {
   std::span<const ContextKey> keys;
 };
 
+// The metrics label of a call's authorization: the refusing decision's name, else "error" for a
+// call that failed on the server's side after being allowed, else "allowed".
+std::string_view decision_outcome(std::optional<policy::Decision> denial, int http_status) noexcept;
+
 struct Verdict {
   policy::Outcome outcome;
   std::string message;  // the AccessDenied message when not allowed

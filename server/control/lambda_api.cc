@@ -330,10 +330,7 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   auto answer = [&](http::HttpResponse response) {
     response.operation = operation;
     if (options_.metrics && decided) {
-      const std::string_view outcome = denial ? policy::decision_name(*denial)
-                                       : response.status >= 500 ? std::string_view("error")
-                                                                : std::string_view("allowed");
-      options_.metrics->decisions.with({outcome}).inc();
+      options_.metrics->decisions.with({authz::decision_outcome(denial, response.status)}).inc();
     }
     if (options_.audit_log) record(r, op, who, parsed_request, resolved, response);
     return response;

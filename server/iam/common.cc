@@ -1,5 +1,7 @@
 #include "server/iam/common.h"
 
+#include <charconv>
+
 #include <cctype>
 
 #include "policy/text.h"
@@ -129,22 +131,16 @@ Outcome<std::optional<std::int64_t>> int_parameter(const Call& call, std::string
                                                    std::int64_t min, std::int64_t max) {
   const std::string* value = call.params().find(name);
   if (!value) return std::optional<std::int64_t>();
+  std::string_view digits = *value;
+  if (digits.starts_with('+')) digits.remove_prefix(1);
   std::int64_t n = 0;
-  bool ok = !value->empty() && value->size() <= 18;
-  std::size_t i = 0;
-  bool negative = false;
-  if (ok && ((*value)[0] == '-' || (*value)[0] == '+')) {
-    negative = (*value)[0] == '-';
-    i = 1;
-    ok = value->size() > 1;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (digits.empty() || end != digits.data() + digits.size() ||
+      (error != std::errc() && error != std::errc::result_out_of_range)) {
+    return query::invalid(*value, member, "Member must be a number");
   }
-  for (; ok && i < value->size(); ++i) {
-    const char c = (*value)[i];
-    ok = c >= '0' && c <= '9';
-    n = n * 10 + (c - '0');
-  }
-  if (!ok) return query::invalid(*value, member, "Member must be a number");
-  if (negative) n = -n;
+  // A number beyond 64 bits is out of the member's range on its side.
+  if (error == std::errc::result_out_of_range) n = digits.starts_with('-') ? min - 1 : max + 1;
   if (n < min) {
     return query::invalid(*value, member, "Member must have value greater than or equal to " + std::to_string(min));
   }

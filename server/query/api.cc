@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "policy/arn.h"
+#include "sigv4/authorization_header.h"
+#include "sigv4/credential_scope.h"
 #include "sigv4/error_response.h"
 #include "store/aws_errors.h"
 
@@ -26,31 +28,23 @@ http::HttpResponse error_response(const ApiError& error, std::string_view reques
   return http::query_error(error.status, error.code, xml_safe(error.message), request_id, service);
 }
 
-// The region of the SigV4 scope (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`), from the
-// Authorization header or X-Amz-Credential. IAM and STS accept whatever region the client is
-// configured with (iam-sts-api.md 1.1); nullopt when the request names none.
+// The region of the SigV4 scope, from the Authorization header or X-Amz-Credential, read with
+// the verifier's own parsers. IAM and STS accept whatever region the client is configured with
+// (iam-sts-api.md 1.1); nullopt when the request names none (the verifier then refuses it).
 std::optional<std::string> scope_region(const http::HttpRequest& request, const Params& params) {
   std::string_view credential;
   if (const std::string* authorization = request.header("Authorization")) {
-    const auto at = authorization->find("Credential=");
-    if (at == std::string::npos) return std::nullopt;
-    credential = std::string_view(*authorization).substr(at + 11);
-    credential = credential.substr(0, credential.find_first_of(", "));
+    auto parsed = sigv4::parse_authorization_header(*authorization);
+    if (!parsed || !parsed.value().credential) return std::nullopt;
+    credential = *parsed.value().credential;
   } else if (const std::string* value = params.find("X-Amz-Credential")) {
     credential = *value;
   } else {
     return std::nullopt;
   }
-  // AKID / date / region / service / terminator
-  std::size_t start = 0;
-  for (int field = 0; field < 2; ++field) {
-    start = credential.find('/', start);
-    if (start == std::string_view::npos) return std::nullopt;
-    ++start;
-  }
-  const auto end = credential.find('/', start);
-  if (end == std::string_view::npos || end == start) return std::nullopt;
-  return std::string(credential.substr(start, end - start));
+  const auto parts = sigv4::split_credential(credential);
+  if (!parts || parts->scope.region.empty()) return std::nullopt;
+  return std::string(parts->scope.region);
 }
 
 sigv4::Endpoint endpoint_for(http::QueryService service, std::string region) {
@@ -227,7 +221,7 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
     http::HttpResponse response = error_response(error, r.request_id, service);
     response.operation = std::string(operation->name);
     // Recorded with userIdentity Unknown, as the Lambda API does (audit-log.md section 6).
-    if (options_.audit_log) record(r, service, operation->name, params, operation, nullptr, nullptr, &error, response);
+    if (options_.audit_log) record(r, service, endpoint.region, *operation, params, nullptr, nullptr, &error, response);
     return response;
   }
 
@@ -267,20 +261,17 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
   }
   response.operation = std::string(operation->name);
   if (options_.metrics && call.decided()) {
-    const std::string_view outcome = call.denial() ? policy::decision_name(*call.denial())
-                                     : response.status >= 500 ? std::string_view("error")
-                                                              : std::string_view("allowed");
-    options_.metrics->decisions.with({outcome}).inc();
+    options_.metrics->decisions.with({authz::decision_outcome(call.denial(), response.status)}).inc();
   }
   if (options_.audit_log) {
-    record(r, service, operation->name, params, operation, &principal.value(), reply ? &reply.value() : nullptr,
+    record(r, service, endpoint.region, *operation, params, &principal.value(), reply ? &reply.value() : nullptr,
            reply ? nullptr : &reply.error(), response);
   }
   return response;
 }
 
-void QueryApi::record(const http::HttpRequest& r, http::QueryService service, std::string_view action,
-                      const Params& params, const Operation* operation, const authz::Principal* principal,
+void QueryApi::record(const http::HttpRequest& r, http::QueryService service, std::string_view region,
+                      const Operation& operation, const Params& params, const authz::Principal* principal,
                       const Output* output, const ApiError* error, const http::HttpResponse& response) const {
   const bool sts = service == http::QueryService::Sts;
   audit::ApiCall call;
@@ -288,12 +279,11 @@ void QueryApi::record(const http::HttpRequest& r, http::QueryService service, st
   call.time = clock_.now();
   call.source_ip = r.peer_address;
   if (const auto* agent = r.header("User-Agent")) call.user_agent = *agent;
-  const std::optional<std::string> scope = scope_region(r, params);
   // IAM is global: its events are us-east-1's (audit-log.md section 2).
-  call.region = sts && scope ? std::string_view(*scope) : std::string_view("us-east-1");
+  call.region = sts ? region : std::string_view("us-east-1");
   call.event_source = sts ? "sts.amazonaws.com" : "iam.amazonaws.com";
-  call.event_name = action;
-  call.read_only = operation ? operation->read_only : true;
+  call.event_name = operation.name;
+  call.read_only = operation.read_only;
   if (principal) {
     call.identity = {&principal->caller(), principal->credential->principal.user_id,
                      principal->credential->access_key_id, principal->temporary()};

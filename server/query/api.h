@@ -35,8 +35,10 @@ class QueryApi {
 
  private:
   const Operation* find(http::QueryService service, std::string_view action) const noexcept;
-  void record(const http::HttpRequest& request, http::QueryService service, std::string_view action,
-              const Params& params, const Operation* operation, const authz::Principal* principal,
+  // The audit record of one call that named a known operation; principal and output are null
+  // when the dispatch stopped before them.
+  void record(const http::HttpRequest& request, http::QueryService service, std::string_view region,
+              const Operation& operation, const Params& params, const authz::Principal* principal,
               const Output* output, const ApiError* error, const http::HttpResponse& response) const;
 
   store::Store& store_;

@@ -166,22 +166,9 @@ class World {
   Response call(std::string_view action, const Form& form, std::string_view key, std::string_view secret) {
     std::string body = "Action=" + std::string(action) + "&Version=2010-05-08";
     for (const auto& [n, v] : form) body += "&" + form_encode(n) + "=" + form_encode(v);
-    std::vector<std::pair<std::string, std::string>> owned = {
-        {"Host", "127.0.0.1:9000"}, {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    std::vector<sigv4::Header> headers;
-    for (const auto& [n, v] : owned) headers.push_back({n, v});
-    sigv4::SignInput input{"POST", "/", headers, sigv4::PayloadHash::of_body(body)};
-    sigv4::SignOptions options{"us-east-1", "iam", clock_.now(), std::nullopt, false};
-    auto signed_request = sigv4::sign_request(input, {key, secret, std::nullopt}, options);
-    if (!signed_request) FAIL(signed_request.error());
-    server::http::HttpRequest request;
-    request.method = "POST";
-    request.target = "/";
-    request.path = "/";
-    for (const auto& [n, v] : signed_request.value().headers) request.headers.push_back({n, v});
-    request.body = body;
-    request.peer_address = "127.0.0.1";
-    request.request_id = "req-" + std::to_string(++requests_);
+    const server::http::HttpRequest request =
+        query_test::signed_query_request(body, "iam", "us-east-1", {std::string(key), std::string(secret), {}},
+                                         clock_.now(), "req-" + std::to_string(++requests_));
     const server::http::HttpResponse response = api_->handle(request);
     return Response{response.status, response.body};
   }

@@ -250,6 +250,9 @@ TEST_CASE("AssumeRole: refusals in AWS's words", "[sts]") {
   CHECK(too_long.message() ==
         "1 validation error detected: Value '43201' at 'durationSeconds' failed to satisfy constraint: Member must "
         "have value less than or equal to 43200");
+  auto huge = w.sts(assume(kRoleArn, "sa", {{"DurationSeconds", "99999999999999999999"}}), kAlice);
+  CHECK(huge.message().ends_with("Member must have value less than or equal to 43200"));
+  CHECK(w.sts(assume(kRoleArn, "sa", {{"DurationSeconds", "12ab"}}), kAlice).code() == "ValidationError");
   auto over_max = w.sts(assume(kRoleArn, "sx", {{"DurationSeconds", "7201"}}), kAlice);
   CHECK(over_max.code() == "ValidationError");
   CHECK(over_max.message() == "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
@@ -447,4 +450,17 @@ TEST_CASE("AssumeRole: transitive session tags pass along a role chain and canno
                      kAlice);
   CHECK(stray.status == 400);
   CHECK(stray.code() == "InvalidParameterValue");
+}
+
+TEST_CASE("Query API: an oversize policy document is AWS's ValidationError, never a 5xx", "[query]") {
+  World w;
+  const std::string huge = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::)" +
+                           std::string(140000, 'b') + R"("}]})";
+  auto put = w.iam(form({{"Action", "PutUserPolicy"}, {"Version", "2010-05-08"}, {"UserName", "alice"},
+                         {"PolicyName", "big"}, {"PolicyDocument", huge}}),
+                   kRootA);
+  INFO(put.body.substr(0, 300));
+  CHECK(put.status == 400);
+  CHECK(put.code() == "ValidationError");
+  CHECK(put.message().ends_with("Member must have length less than or equal to 131072"));
 }

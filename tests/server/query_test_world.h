@@ -85,6 +85,29 @@ inline std::string form(std::initializer_list<std::pair<std::string_view, std::s
   return out;
 }
 
+// POST / with a form body as botocore sends it, signed for `service` in `region` at `now`.
+inline server::http::HttpRequest signed_query_request(const std::string& body, std::string_view service,
+                                                      std::string_view region, const Keys& keys,
+                                                      sigv4::TimePoint now, std::string request_id) {
+  const std::vector<sigv4::Header> headers = {
+      {"Host", "127.0.0.1:9000"}, {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  sigv4::SignInput input{"POST", "/", headers, sigv4::PayloadHash::of_body(body)};
+  sigv4::SignOptions options{region, service, now, std::nullopt, false};
+  std::optional<std::string_view> token;
+  if (keys.token) token = *keys.token;
+  auto signed_request = sigv4::sign_request(input, {keys.id, keys.secret, token}, options);
+  if (!signed_request) FAIL(signed_request.error());
+  server::http::HttpRequest request;
+  request.method = "POST";
+  request.target = "/";
+  request.path = "/";
+  for (const auto& [n, v] : signed_request.value().headers) request.headers.push_back({n, v});
+  request.body = body;
+  request.peer_address = "127.0.0.1";
+  request.request_id = std::move(request_id);
+  return request;
+}
+
 class World {
  public:
   World()
@@ -117,24 +140,8 @@ class World {
   // POST / with `body`, signed for `service` (iam or sts) in `region` by `keys`.
   Response call(std::string_view service, const std::string& body, const Keys& keys,
                 std::string_view region = "us-east-1") {
-    std::vector<std::pair<std::string, std::string>> owned = {
-        {"Host", "127.0.0.1:9000"}, {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    std::vector<sigv4::Header> headers;
-    for (const auto& [n, v] : owned) headers.push_back({n, v});
-    sigv4::SignInput input{"POST", "/", headers, sigv4::PayloadHash::of_body(body)};
-    sigv4::SignOptions options{region, service, clock_.now(), std::nullopt, false};
-    std::optional<std::string_view> token;
-    if (keys.token) token = *keys.token;
-    auto signed_request = sigv4::sign_request(input, {keys.id, keys.secret, token}, options);
-    if (!signed_request) FAIL(signed_request.error());
-    server::http::HttpRequest request;
-    request.method = "POST";
-    request.target = "/";
-    request.path = "/";
-    for (const auto& [n, v] : signed_request.value().headers) request.headers.push_back({n, v});
-    request.body = body;
-    request.peer_address = "127.0.0.1";
-    request.request_id = "00000000-0000-4000-8000-000000000000";
+    const server::http::HttpRequest request =
+        signed_query_request(body, service, region, keys, clock_.now(), "00000000-0000-4000-8000-000000000000");
     const server::http::HttpResponse response = api_.handle(request);
     Response out;
     out.status = response.status;

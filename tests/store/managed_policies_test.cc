@@ -11,7 +11,7 @@ using namespace gatehouse::store::test;
 namespace {
 
 std::string document_of_size(std::size_t size) {
-  // {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::xxx"}]}
+  // One statement whose resource name is padded to make the document exactly `size` bytes.
   const std::string head = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::)";
   const std::string tail = R"("}]})";
   return head + std::string(size - head.size() - tail.size(), 'x') + tail;
