@@ -4,6 +4,7 @@
 
 #include "store/ids.h"
 #include "store/lambda_common.h"
+#include "store/touch.h"
 
 namespace gatehouse::store {
 
@@ -44,9 +45,10 @@ Result<void> check_batch_size(std::int32_t size) {
 
 }  // namespace
 
-Result<EventSourceMapping> Snapshot::get_event_source_mapping(std::string_view uuid) const {
-  auto mapping = load<EventSourceMapping>(txn_, state_.db.mappings, uuid);
-  if (!mapping) return aws::resource_not_found();
+Result<EventSourceMapping> Snapshot::get_event_source_mapping(const MappingRef& ref) const {
+  auto mapping = load<EventSourceMapping>(txn_, state_.db.mappings, ref.uuid);
+  if (!mapping || mapping->account != ref.account || mapping->region != ref.region) return aws::resource_not_found();
+  note_touch(TouchedKind::Mapping, mapping->account, mapping->region, mapping->uuid);
   return std::move(*mapping);
 }
 
@@ -59,6 +61,7 @@ std::vector<EventSourceMapping> Snapshot::list_event_source_mappings(std::string
     if (m.account == account && m.region == region &&
         (event_source_arn.empty() || m.event_source_arn == event_source_arn) &&
         (function_arn.empty() || m.function_arn == function_arn)) {
+      note_touch(TouchedKind::Mapping, m.account, m.region, m.uuid);
       out.push_back(std::move(m));
     }
     return true;
@@ -107,8 +110,8 @@ Result<EventSourceMapping> Mutation::create_event_source_mapping(const MappingIn
   return m;
 }
 
-Result<EventSourceMapping> Mutation::update_event_source_mapping(std::string_view uuid, const MappingUpdate& update) {
-  auto mapping = get_event_source_mapping(uuid);
+Result<EventSourceMapping> Mutation::update_event_source_mapping(const MappingRef& ref, const MappingUpdate& update) {
+  auto mapping = get_event_source_mapping(ref);
   if (!mapping) return mapping.error();
   EventSourceMapping& m = mapping.value();
   if (update.function) {
@@ -128,10 +131,10 @@ Result<EventSourceMapping> Mutation::update_event_source_mapping(std::string_vie
   return std::move(m);
 }
 
-Result<EventSourceMapping> Mutation::delete_event_source_mapping(std::string_view uuid) {
-  auto mapping = get_event_source_mapping(uuid);
+Result<EventSourceMapping> Mutation::delete_event_source_mapping(const MappingRef& ref) {
+  auto mapping = get_event_source_mapping(ref);
   if (!mapping) return mapping.error();
-  state_.db.mappings.del(txn_, uuid);
+  state_.db.mappings.del(txn_, ref.uuid);
   effects_.lambda = true;
   mapping.value().state = "Deleting";
   return mapping;

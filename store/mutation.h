@@ -210,9 +210,9 @@ class Mutation : public Snapshot {
 
   // Event-source mappings.
   Result<EventSourceMapping> create_event_source_mapping(const MappingInput& input);
-  Result<EventSourceMapping> update_event_source_mapping(std::string_view uuid, const MappingUpdate& update);
+  Result<EventSourceMapping> update_event_source_mapping(const MappingRef& ref, const MappingUpdate& update);
   // Returns the mapping as it was, in state Deleting.
-  Result<EventSourceMapping> delete_event_source_mapping(std::string_view uuid);
+  Result<EventSourceMapping> delete_event_source_mapping(const MappingRef& ref);
 
   // A fresh revision number (keys of the compiled-policy cache).
   std::uint64_t next_revision();

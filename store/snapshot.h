@@ -36,6 +36,12 @@ struct FunctionRef {
   std::string account, region, name;
 };
 
+// An event-source mapping as its owner names it: a UUID is unique, but a mapping is only ever
+// found within its owner's account and region (another account's mapping is not found).
+struct MappingRef {
+  std::string account, region, uuid;
+};
+
 // A function read through a qualifier.
 struct FunctionView {
   Function function;
@@ -97,7 +103,7 @@ class Snapshot {
   Result<std::vector<Alias>> list_aliases(const FunctionRef& ref, std::string_view function_version = {}) const;
   // The resource policy of (function, qualifier); "" is the unqualified function.
   Result<FunctionPolicy> get_function_policy(const FunctionRef& ref, std::string_view qualifier = {}) const;
-  Result<EventSourceMapping> get_event_source_mapping(std::string_view uuid) const;
+  Result<EventSourceMapping> get_event_source_mapping(const MappingRef& ref) const;
   std::vector<EventSourceMapping> list_event_source_mappings(std::string_view account, std::string_view region,
                                                             std::string_view event_source_arn = {},
                                                             std::string_view function_arn = {}) const;

@@ -29,7 +29,7 @@ Reply create_event_source_mapping(store::Store& store, const Call& call) {
 }
 
 Reply get_event_source_mapping(store::Store& store, const Call& call) {
-  auto mapping = store.read([&](const store::Snapshot& s) { return s.get_event_source_mapping(*call.request.uuid); });
+  auto mapping = store.read([&](const store::Snapshot& s) { return s.get_event_source_mapping(call.mapping_ref()); });
   if (!mapping) return to_lambda_error(mapping.error());
   return json_response(200, mapping_json(mapping.value()));
 }
@@ -38,6 +38,14 @@ Reply update_event_source_mapping(store::Store& store, const Call& call) {
   const rapidjson::Value& body = call.request.body;
   store::MappingUpdate update;
   if (call.function) {
+    // A new target gets the check that create runs: its execution role must read the source.
+    auto current = store.read([&](const store::Snapshot& s) { return s.get_event_source_mapping(call.mapping_ref()); });
+    if (!current) return to_lambda_error(current.error());
+    const store::EventSourceMapping& mapping = current.value();
+    if (auto ok = check_event_source_role(store, call, mapping.event_source_arn, !mapping.starting_position.empty());
+        !ok) {
+      return ok.error();
+    }
     update.function = call.function_ref();
     update.qualifier = std::string(call.qualifier());
   }
@@ -45,14 +53,14 @@ Reply update_event_source_mapping(store::Store& store, const Call& call) {
   update.batch_size = int_of(body, "BatchSize");
   update.maximum_batching_window = int_of(body, "MaximumBatchingWindowInSeconds");
   auto updated = store.write([&](store::Mutation& m) {
-    return m.update_event_source_mapping(*call.request.uuid, update);
+    return m.update_event_source_mapping(call.mapping_ref(), update);
   });
   if (!updated) return to_lambda_error(updated.error());
   return json_response(202, mapping_json(updated.value()));
 }
 
 Reply delete_event_source_mapping(store::Store& store, const Call& call) {
-  auto deleted = store.write([&](store::Mutation& m) { return m.delete_event_source_mapping(*call.request.uuid); });
+  auto deleted = store.write([&](store::Mutation& m) { return m.delete_event_source_mapping(call.mapping_ref()); });
   if (!deleted) return to_lambda_error(deleted.error());
   return json_response(202, mapping_json(deleted.value()));
 }

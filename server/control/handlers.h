@@ -25,12 +25,14 @@ using Reply = policy::Result<http::HttpResponse, lambda::LambdaError>;
 struct Call {
   const lambda::LambdaRequest& request;
   const std::optional<lambda::ResolvedFunction>& function;
+  const std::optional<lambda::ResolvedMapping>& mapping;  // the mapping authorized, by its owner
   const authz::Principal& principal;
   std::string_view region;      // the endpoint's region
   bool may_list_tags = false;   // GetFunction returns Tags only then (lambda-api 5.11)
   const authz::Pipeline& pipeline;  // evaluates the execution-role checks
 
   store::FunctionRef function_ref() const;                 // INVARIANT: function is set
+  store::MappingRef mapping_ref() const;                   // INVARIANT: mapping is set
   std::string_view qualifier() const;                      // "" when unqualified
   std::string_view caller_account() const { return principal.caller().account; }
 };

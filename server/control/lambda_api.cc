@@ -11,6 +11,7 @@
 #include "policy/values.h"
 #include "server/audit/lambda_record.h"
 #include "server/control/handlers.h"
+#include "server/control/touch_check.h"
 #include "server/http/errors.h"
 #include "server/lambda/authorization.h"
 #include "server/lambda/request.h"
@@ -64,6 +65,8 @@ std::optional<std::string> statement_principal(std::string_view statement_json) 
 }  // namespace
 
 store::FunctionRef Call::function_ref() const { return {function->account, function->region, function->name}; }
+
+store::MappingRef Call::mapping_ref() const { return {mapping->account, mapping->region, mapping->uuid}; }
 
 std::string_view Call::qualifier() const {
   if (!function || !function->qualifier) return {};
@@ -147,7 +150,7 @@ class Authorizer {
       if (extra.refusal) return *extra.refusal;
       std::vector<authz::ContextKey> extra_keys = to_keys(extra.context);
       if (extra.resource_tags) extra_keys.insert(extra_keys.end(), f.resource_tags.begin(), f.resource_tags.end());
-      const bool same_resource = extra.resource == facts.resource;
+      const bool same_resource = extra.resource == facts.resource && facts.function_is_resource;
       const authz::Query extra_query{extra.action, extra.resource, {}, region_,
                                      same_resource ? f.function_policy.get() : nullptr,
                                      policy::ResourcePolicyKind::Function, extra_keys};
@@ -184,7 +187,7 @@ class Authorizer {
     const lambda::AuthorizationFacts& facts = resolution.authorization;
     Facts out;
     out.keys = to_keys(facts.context);
-    if (resolution.function && request.operation != Operation::CreateFunction) {
+    if (resolution.function && facts.function_is_resource && request.operation != Operation::CreateFunction) {
       const lambda::ResolvedFunction& fn = *resolution.function;
       const store::FunctionRef ref{fn.account, fn.region, fn.name};
       // The policy of the ARN the request names: unqualified, version or alias (lambda-api 7.4).
@@ -217,9 +220,10 @@ class Authorizer {
         if (!read) return to_lambda_error(read.error());
       }
     }
-    if (facts.needs_mapping_function_arn && request.uuid) {
+    if (facts.needs_mapping_function_arn && resolution.mapping) {
+      const lambda::ResolvedMapping& ref = *resolution.mapping;
       auto read = store_.read([&](const store::Snapshot& s) -> store::Result<void> {
-        if (auto mapping = s.get_event_source_mapping(*request.uuid)) {
+        if (auto mapping = s.get_event_source_mapping({ref.account, ref.region, ref.uuid})) {
           out.keys.push_back({"lambda:FunctionArn", {mapping.value().function_arn}, false});
         }
         return store::success();
@@ -376,9 +380,18 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   decided = authorized || denial || authorized.error().status >= 500;
   if (!authorized) return answer(error_response(authorized.error()));
 
-  const Call call{request, resolution.value().function, principal.value(), options_.region, authorized.value(),
-                  pipeline_};
-  Reply reply = run_operation(store_, call);
+  const Call call{request,          resolution.value().function, resolution.value().mapping, principal.value(),
+                  options_.region,  authorized.value(),          pipeline_};
+  Reply reply = [&] {
+    if (!options_.check_touches) return run_operation(store_, call);
+    TouchCheck check(resolution.value(), caller.account, options_.region);
+    const store::ScopedTouchObserver observing(check);
+    Reply checked = run_operation(store_, call);
+    if (check.violation()) {
+      return Reply(lambda::make_error("ServiceException", 500, "The store was asked for " + *check.violation()));
+    }
+    return checked;
+  }();
   if (!reply) return answer(error_response(reply.error()));
   return answer(std::move(reply).value());
 }

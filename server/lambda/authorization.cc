@@ -102,9 +102,10 @@ policy::Result<Resolution, LambdaError> resolve_request(const LambdaRequest& req
   if (!info.resource_level) {
     facts.resource = "*";
   } else if (request.uuid) {
-    facts.resource = expand_template(info.resource, {.region = caller.region, .account = caller.account,
-                                                     .uuid = *request.uuid});
+    out.mapping = ResolvedMapping{std::string(caller.account), std::string(caller.region), *request.uuid};
+    facts.resource = out.mapping->arn();
   } else if (out.function) {
+    facts.function_is_resource = true;
     const ResolvedFunction& f = *out.function;
     const bool qualified = f.qualifier && info.resource_when_qualified;
     facts.resource = expand_template(qualified ? *info.resource_when_qualified : info.resource,
@@ -147,12 +148,19 @@ policy::Result<Resolution, LambdaError> resolve_request(const LambdaRequest& req
       add_configuration_facts(request, info, *out.function, facts);
       break;
     case Operation::CreateEventSourceMapping:
-    case Operation::UpdateEventSourceMapping:
       if (out.function) facts.context.push_back({"lambda:FunctionArn", {out.function->arn()}, false});
-      facts.needs_mapping_function_arn = !out.function;
       if (const rapidjson::Value* tags = member(body, "Tags"); tags && carries_key(info, kRequestTagKeys)) {
         std::vector<ContextEntry> entries = tag_entries(*tags, false);
         facts.context.insert(facts.context.end(), entries.begin(), entries.end());
+      }
+      break;
+    case Operation::UpdateEventSourceMapping:
+      // The call acts on the mapping's current function: that is what it is authorized for. A new
+      // target is authorized a second time, and both must allow (lambda-actions.json notes).
+      facts.needs_mapping_function_arn = true;
+      if (out.function) {
+        facts.extra.push_back(
+            {facts.action, facts.resource, {{"lambda:FunctionArn", {out.function->arn()}, false}}, CheckMode::Require});
       }
       break;
     case Operation::GetEventSourceMapping:
@@ -171,6 +179,11 @@ policy::Result<Resolution, LambdaError> resolve_request(const LambdaRequest& req
       break;
   }
   return out;
+}
+
+std::string ResolvedMapping::arn() const {
+  return expand_template(operation_info(Operation::GetEventSourceMapping).resource,
+                         {.region = region, .account = account, .uuid = uuid});
 }
 
 void add_to_context(std::span<const ContextEntry> entries, policy::RequestContext& context) {

@@ -57,10 +57,22 @@ struct AuthorizationFacts {
   bool needs_mapping_function_arn = false;    // lambda:FunctionArn = the mapping's current function
   bool needs_statement_principal = false;     // RemovePermission: lambda:Principal (and
                                               // lambda:FunctionUrlAuthType) of the removed statement
+  // The function is the request resource (its policy and aws:ResourceTag/* apply); false when it
+  // is only the target a mapping invokes.
+  bool function_is_resource = false;
+};
+
+// An event-source mapping as the request names it: the UUID within the caller's account and
+// region, the only place a caller's mapping can be (another account's UUID finds nothing).
+struct ResolvedMapping {
+  std::string account, region, uuid;
+  std::string arn() const;
 };
 
 struct Resolution {
-  std::optional<ResolvedFunction> function;  // the function the request names, resolved
+  // The function the request names, resolved: the resource, or a mapping's (new) target.
+  std::optional<ResolvedFunction> function;
+  std::optional<ResolvedMapping> mapping;  // Get/Update/DeleteEventSourceMapping
   AuthorizationFacts authorization;
 };
 

@@ -202,9 +202,18 @@ TEST_CASE("authorization: condition keys each request carries", "[server][lambda
     CHECK_FALSE(create.authorization.needs_mapping_function_arn);
     const auto get = resolve("GET", "/2015-03-31/event-source-mappings/u-1");
     CHECK(get.authorization.needs_mapping_function_arn);
+    // Update acts on the mapping's current function (read from the store); a new target is a
+    // second check of the same action with lambda:FunctionArn = the new function.
     const auto update = resolve("PUT", "/2015-03-31/event-source-mappings/u-1", "", R"({"FunctionName":"g"})");
-    CHECK(find_entry(update.authorization.context, "lambda:FunctionArn")->values ==
-          std::vector<std::string>{"arn:aws:lambda:us-east-1:111111111111:function:g"});
+    CHECK(update.authorization.needs_mapping_function_arn);
+    CHECK(find_entry(update.authorization.context, "lambda:FunctionArn") == nullptr);
+    REQUIRE(update.authorization.extra.size() == 1);
+    CHECK(update.authorization.extra[0].action == "lambda:UpdateEventSourceMapping");
+    CHECK(update.authorization.extra[0].resource == update.authorization.resource);
+    CHECK(update.authorization.extra[0].context ==
+          std::vector<ContextEntry>{{"lambda:FunctionArn", {"arn:aws:lambda:us-east-1:111111111111:function:g"}, false}});
+    CHECK(update.mapping->arn() == "arn:aws:lambda:us-east-1:111111111111:event-source-mapping:u-1");
+    CHECK_FALSE(update.authorization.function_is_resource);
   }
   SECTION("InvokeAsync also honours an explicit deny of lambda:InvokeAsync") {
     const auto r = resolve("POST", "/2014-11-13/functions/f/invoke-async", "", "{}");

@@ -195,7 +195,7 @@ TEST_CASE("functions: deleting a function removes versions, aliases and policies
   }));
   REQUIRE(store->write([](Mutation& m) { return m.delete_function(kHello); }));
   CHECK(error_of(store->read([](const Snapshot& s) { return s.get_function(kHello); })).code == "ResourceNotFoundException");
-  CHECK(store->read([&](const Snapshot& s) { return s.get_event_source_mapping(uuid); }));
+  CHECK(store->read([&](const Snapshot& s) { return s.get_event_source_mapping({kAccount, "us-east-1", uuid}); }));
   CHECK(store->find_function_policy(kHello, "PROD").value() == nullptr);
   // The same name starts again at version 1 (lambda-api.md 8), with its own code.
   REQUIRE(store->write([](Mutation& m) { return m.create_function(hello()); }));
@@ -378,7 +378,7 @@ TEST_CASE("event-source mappings", "[store][lambda]") {
     MappingUpdate u;
     u.enabled = false;
     u.batch_size = 10;
-    return m.update_event_source_mapping(e.uuid, u);
+    return m.update_event_source_mapping({kAccount, "us-east-1", e.uuid}, u);
   });
   CHECK(updated.value().state == "Disabled");
   CHECK(updated.value().batch_size == 10);
@@ -386,13 +386,14 @@ TEST_CASE("event-source mappings", "[store][lambda]") {
   CHECK(error_of(store->write([&](Mutation& m) {
           MappingUpdate u;
           u.batch_size = 10001;
-          return m.update_event_source_mapping(e.uuid, u);
+          return m.update_event_source_mapping({kAccount, "us-east-1", e.uuid}, u);
         })).code == "ValidationException");
   CHECK(store->read([&](const Snapshot& s) -> Result<std::size_t> {
     return s.list_event_source_mappings(kAccount, "us-east-1", "", kArn).size();
   }).value() == 1);
-  auto deleted = store->write([&](Mutation& m) { return m.delete_event_source_mapping(e.uuid); });
+  auto deleted = store->write([&](Mutation& m) { return m.delete_event_source_mapping({kAccount, "us-east-1", e.uuid}); });
   CHECK(deleted.value().state == "Deleting");
-  CHECK(error_of(store->read([&](const Snapshot& s) { return s.get_event_source_mapping(e.uuid); })) ==
-        Error{"ResourceNotFoundException", 404, "The resource you requested does not exist."});
+  CHECK(error_of(store->read([&](const Snapshot& s) {
+          return s.get_event_source_mapping({kAccount, "us-east-1", e.uuid});
+        })) == Error{"ResourceNotFoundException", 404, "The resource you requested does not exist."});
 }
