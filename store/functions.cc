@@ -1,10 +1,12 @@
 // Functions, $LATEST, published versions, aliases and their code packages
 // (lambda-api.md 5.2, 5.4, 5.7, 5.20, 5.22, 5.24, 5.25 and 8).
 #include <algorithm>
+#include <charconv>
 
 #include "store/iam_common.h"
 #include "store/ids.h"
 #include "store/lambda_common.h"
+#include "store/touch.h"
 
 namespace gatehouse::store {
 
@@ -25,7 +27,14 @@ bool is_version_number(std::string_view qualifier) {
          std::all_of(qualifier.begin(), qualifier.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::uint64_t version_number(std::string_view qualifier) { return std::stoull(std::string(qualifier)); }
+std::uint64_t version_number(std::string_view qualifier) {
+  // Versions are matched as text, as AWS does: "01" is not version 1 but a version that cannot
+  // exist (0 is never published). One form from end to end: authorized, looked up, stored, echoed.
+  if (!is_version_number(qualifier) || qualifier.front() == '0') return 0;
+  std::uint64_t number = 0;
+  const auto [end, ec] = std::from_chars(qualifier.data(), qualifier.data() + qualifier.size(), number);
+  return ec == std::errc() && end == qualifier.data() + qualifier.size() ? number : 0;
+}
 
 Result<Function> get_function_record(const Snapshot& s, const FunctionRef& ref) {
   auto function = s.find_function(ref);
@@ -164,6 +173,7 @@ Result<void> check_routing(const Snapshot& s, const Function& f, std::string_vie
 }  // namespace
 
 std::optional<Function> Snapshot::find_function(const FunctionRef& ref) const {
+  note_touch(TouchedKind::Function, ref.account, ref.region, ref.name);
   return load<Function>(txn_, state_.db.functions, function_key(ref));
 }
 
@@ -208,6 +218,7 @@ std::vector<Function> Snapshot::list_functions(std::string_view account, std::st
   scan_prefix(txn_, state_.db.functions, keys::function_prefix(account, region),
               [&](std::string_view, std::string_view value) {
                 out.push_back(decode<Function>(value));
+                note_touch(TouchedKind::Function, out.back().account, region, out.back().name);
                 return true;
               });
   return out;

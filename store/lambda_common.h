@@ -13,6 +13,7 @@ namespace gatehouse::store::detail {
 std::string function_arn(std::string_view region, std::string_view account, std::string_view name);
 std::string function_key(const FunctionRef& ref);
 bool is_version_number(std::string_view qualifier);  // [0-9]+
+// The number of a canonical version qualifier; 0 (never a version) for any other text, such as "01".
 std::uint64_t version_number(std::string_view qualifier);
 
 // The function, or Lambda's "Function not found: ARN".
