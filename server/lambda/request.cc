@@ -3,6 +3,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <utility>
@@ -287,6 +288,54 @@ std::optional<LambdaError> check_payload_json(std::string_view payload) {
                                  std::to_string(ok.Offset()) + ")");
 }
 
+// The first member name that an object of `root` holds twice, at any depth. RapidJSON keeps both
+// members, so a reader that takes the first and one that walks them all would see different
+// requests: the authorization context and the store must read one and the same value.
+std::optional<std::string> duplicate_member(const rapidjson::Value& root) {
+  std::vector<const rapidjson::Value*> pending{&root};
+  std::vector<std::string_view> names;
+  while (!pending.empty()) {
+    const rapidjson::Value& value = *pending.back();
+    pending.pop_back();
+    if (value.IsArray()) {
+      for (const auto& item : value.GetArray()) pending.push_back(&item);
+    } else if (value.IsObject()) {
+      names.clear();
+      for (const auto& m : value.GetObject()) {
+        names.emplace_back(m.name.GetString(), m.name.GetStringLength());
+        pending.push_back(&m.value);
+      }
+      std::sort(names.begin(), names.end());
+      const auto twice = std::adjacent_find(names.begin(), names.end());
+      if (twice != names.end()) return std::string(*twice);
+    }
+  }
+  return std::nullopt;
+}
+
+// Tag keys that differ only by case would reach the request context as one condition key (key
+// names compare without case) while the store kept both: refused rather than dropped.
+std::optional<LambdaError> check_tag_key_case(const rapidjson::Value& body) {
+  const auto tags = body.FindMember("Tags");
+  if (tags == body.MemberEnd() || !tags->value.IsObject()) return std::nullopt;
+  std::vector<std::pair<std::string, std::string_view>> keys;  // (lower-case, as sent)
+  for (const auto& tag : tags->value.GetObject()) {
+    const std::string_view key(tag.name.GetString(), tag.name.GetStringLength());
+    std::string lower(key);
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    keys.emplace_back(std::move(lower), key);
+  }
+  std::sort(keys.begin(), keys.end());
+  for (std::size_t i = 1; i < keys.size(); ++i) {
+    if (keys[i].first == keys[i - 1].first) {
+      return make_error(error_type::kInvalidParameterValue, 400,
+                        "Tag keys must be unique without regard to case: '" + std::string(keys[i - 1].second) +
+                            "' and '" + std::string(keys[i].second) + "'");
+    }
+  }
+  return std::nullopt;
+}
+
 bool only_whitespace(std::string_view text) noexcept {
   for (char c : text) {
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
@@ -390,6 +439,8 @@ policy::Result<LambdaRequest, LambdaError> parse_request(const RequestView& requ
                                      " (at offset " + std::to_string(document.GetErrorOffset()) + ")");
     }
     if (!document.IsObject()) return invalid_request_content("the request body must be a JSON object");
+    if (auto name = duplicate_member(document)) return invalid_request_content("Duplicate field '" + *name + "'");
+    if (auto error = check_tag_key_case(document)) return *error;
     out.body = std::move(document);
   }
   if (shape.body == Body::Json) {
