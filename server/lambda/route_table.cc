@@ -224,6 +224,9 @@ policy::Result<RouteMatch, LambdaError> match_route(std::string_view method, std
     if (count == parts.size()) return unknown_operation();  // deeper than any route
     const std::size_t slash = raw_path.find('/', start);
     parts[count++] = raw_path.substr(start, slash == std::string_view::npos ? raw_path.npos : slash - start);
+    // SigV4 signs the path with dot segments removed (sigv4 canonical URI): routing one would act
+    // on another operation than the one signed, so no route has them.
+    if (parts[count - 1] == "." || parts[count - 1] == "..") return unknown_operation();
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
@@ -249,6 +252,7 @@ policy::Result<RouteMatch, LambdaError> match_route(std::string_view method, std
                           "1 validation error detected: Value '" + std::string(parts[i]) + "' at '" + name +
                               "' failed to satisfy constraint: Member must be a valid percent-encoded URI component");
       }
+      if (*decoded == "." || *decoded == "..") return unknown_operation();  // the same segments, escaped
       match.labels[static_cast<std::size_t>(*segment.label)] = std::move(*decoded);
     }
     return match;
