@@ -22,6 +22,9 @@ struct Options {
   std::string region = "us-east-1";  // the only SigV4 scope region this endpoint accepts
   audit::AuditLog* audit_log = nullptr;     // when set: one record per authenticated-or-not API call
   metrics::ServiceMetrics* metrics = nullptr;  // when set: decisions and authentication failures
+  // When set, a request whose handler made the store touch a function or mapping it was not
+  // authorized for fails with ServiceException (touch_check.h): on in tests.
+  bool check_touches = false;
 };
 
 class LambdaApi {
