@@ -105,6 +105,7 @@ Result<EventSourceMapping> Mutation::create_event_source_mapping(const MappingIn
   m.starting_position = input.starting_position;
   m.starting_position_timestamp = input.starting_position_timestamp;
   m.last_modified = now();
+  m.tags = input.tags;
   save(txn_, state_.db.mappings, m.uuid, m);
   effects_.lambda = true;
   return m;

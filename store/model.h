@@ -266,9 +266,20 @@ struct EventSourceMapping {
   std::string starting_position;  // TRIM_HORIZON | LATEST | AT_TIMESTAMP; empty for queues
   std::optional<double> starting_position_timestamp;
   Millis last_modified = 0;
-  GATEHOUSE_STORE_FIELDS(uuid, account, region, event_source_arn, function_arn, state, state_transition_reason,
-                         last_processing_result, batch_size, maximum_batching_window, starting_position,
-                         starting_position_timestamp, last_modified)
+  Tags tags;  // as given on create: the mapping's aws:ResourceTag/*
+
+  template <class V>
+  void fields(V& v) {
+    v(uuid, account, region, event_source_arn, function_arn, state, state_transition_reason, last_processing_result,
+      batch_size, maximum_batching_window, starting_position, starting_position_timestamp, last_modified);
+    v.trailing(tags);  // added later: mappings written before have none
+  }
+  template <class V>
+  void fields(V& v) const {
+    v(uuid, account, region, event_source_arn, function_arn, state, state_transition_reason, last_processing_result,
+      batch_size, maximum_batching_window, starting_position, starting_position_timestamp, last_modified);
+    v.trailing(tags);
+  }
 };
 
 // A deployment package, stored once per SHA-256 however many versions use it.

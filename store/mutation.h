@@ -119,6 +119,7 @@ struct MappingInput {
   std::optional<std::int32_t> maximum_batching_window;
   std::string starting_position;
   std::optional<double> starting_position_timestamp;
+  Tags tags;
 };
 
 struct MappingUpdate {

@@ -20,6 +20,7 @@ Reply create_event_source_mapping(store::Store& store, const Call& call) {
   if (const rapidjson::Value* at = member_of(body, "StartingPositionTimestamp"); at && at->IsNumber()) {
     input.starting_position_timestamp = at->GetDouble();
   }
+  input.tags = tags_of(body);
   if (auto ok = check_event_source_role(store, call, input.event_source_arn, !input.starting_position.empty()); !ok) {
     return ok.error();
   }

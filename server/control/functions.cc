@@ -221,12 +221,7 @@ Reply create_function(store::Store& store, const Call& call) {
   if (auto package = string_of(body, "PackageType")) input.config.package_type = *package;
   input.zip = std::move(zip).value();
   const bool publish = bool_of(body, "Publish").value_or(false);
-  if (const rapidjson::Value* tags = member_of(body, "Tags")) {
-    for (const auto& tag : tags->GetObject()) {
-      input.tags.emplace(std::string(tag.name.GetString(), tag.name.GetStringLength()),
-                         std::string(tag.value.GetString(), tag.value.GetStringLength()));
-    }
-  }
+  input.tags = tags_of(body);
   // One transaction: create, apply the configuration members, publish version 1 if asked.
   auto created = store.write([&](store::Mutation& m) -> store::Result<store::FunctionConfig> {
     if (auto made = m.create_function(input); !made) return made.error();

@@ -42,6 +42,9 @@ const rapidjson::Value* member_of(const rapidjson::Value& object, std::string_vi
 std::optional<std::string> string_of(const rapidjson::Value& object, std::string_view name);
 std::optional<std::int32_t> int_of(const rapidjson::Value& object, std::string_view name);
 std::optional<bool> bool_of(const rapidjson::Value& object, std::string_view name);
+// The `Tags` member (a string map, checked by the request parser: no key twice, none differing only
+// by case), exactly as the request context saw it.
+store::Tags tags_of(const rapidjson::Value& object);
 
 // Store errors are already in AWS's words; a store failure is Lambda's ServiceException.
 lambda::LambdaError to_lambda_error(const store::Error& error);

@@ -41,25 +41,37 @@ LambdaError denied(std::string message) {
   return lambda::make_error(lambda::error_type::kAccessDenied, 403, std::move(message));
 }
 
-// lambda:Principal of a stored statement as AddPermission received it: the service name,
-// the account id of an account root, or the ARN (lambda-api 7.2 in reverse).
-std::optional<std::string> statement_principal(std::string_view statement_json) {
+// RemovePermission's keys, from the stored statement as AddPermission received them
+// (lambda-api 7.2 in reverse): lambda:Principal — the service name, the account id of an account
+// root, or the ARN — and lambda:FunctionUrlAuthType when the statement was added with one.
+std::vector<authz::ContextKey> statement_keys(std::string_view statement_json) {
+  std::vector<authz::ContextKey> out;
   rapidjson::Document doc;
   doc.Parse(statement_json.data(), statement_json.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("Principal")) return std::nullopt;
-  const rapidjson::Value& principal = doc["Principal"];
-  if (principal.IsString()) return std::string(principal.GetString(), principal.GetStringLength());
-  if (!principal.IsObject()) return std::nullopt;
-  for (const char* kind : {"Service", "AWS"}) {
-    if (principal.HasMember(kind) && principal[kind].IsString()) {
-      std::string value(principal[kind].GetString(), principal[kind].GetStringLength());
-      if (auto arn = policy::parse_principal_arn(value); arn && arn->kind == policy::PrincipalArnKind::Root) {
-        return std::string(arn->account);
+  if (doc.HasParseError() || !doc.IsObject()) return out;
+  if (const rapidjson::Value* principal = member_of(doc, "Principal")) {
+    if (principal->IsString()) {
+      out.push_back({"lambda:Principal", {std::string(principal->GetString(), principal->GetStringLength())}, false});
+    } else if (principal->IsObject()) {
+      for (const char* kind : {"Service", "AWS"}) {
+        auto value = string_of(*principal, kind);
+        if (!value) continue;
+        if (auto arn = policy::parse_principal_arn(*value); arn && arn->kind == policy::PrincipalArnKind::Root) {
+          value = std::string(arn->account);
+        }
+        out.push_back({"lambda:Principal", {std::move(*value)}, false});
+        break;
       }
-      return value;
     }
   }
-  return std::nullopt;
+  if (const rapidjson::Value* condition = member_of(doc, "Condition")) {
+    if (const rapidjson::Value* equals = member_of(*condition, "StringEquals")) {
+      if (auto type = string_of(*equals, "lambda:FunctionUrlAuthType")) {
+        out.push_back({"lambda:FunctionUrlAuthType", {std::move(*type)}, false});
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -95,6 +107,18 @@ std::optional<bool> bool_of(const rapidjson::Value& object, std::string_view nam
   const rapidjson::Value* value = member_of(object, name);
   if (!value || !value->IsBool()) return std::nullopt;
   return value->GetBool();
+}
+
+store::Tags tags_of(const rapidjson::Value& object) {
+  store::Tags out;
+  if (const rapidjson::Value* tags = member_of(object, "Tags"); tags && tags->IsObject()) {
+    for (const auto& tag : tags->GetObject()) {
+      if (!tag.value.IsString()) continue;
+      out.emplace(std::string(tag.name.GetString(), tag.name.GetStringLength()),
+                  std::string(tag.value.GetString(), tag.value.GetStringLength()));
+    }
+  }
+  return out;
 }
 
 lambda::LambdaError to_lambda_error(const store::Error& error) {
@@ -209,9 +233,7 @@ class Authorizer {
             if (auto policy = s.get_function_policy(ref, fn.qualifier.value_or(""))) {
               for (const auto& statement : policy.value().statements) {
                 if (statement.sid != *request.statement_id) continue;
-                if (auto principal = statement_principal(statement.json)) {
-                  out.keys.push_back({"lambda:Principal", {*principal}, false});
-                }
+                for (auto& key : statement_keys(statement.json)) out.keys.push_back(std::move(key));
               }
             }
           }
@@ -225,6 +247,9 @@ class Authorizer {
       auto read = store_.read([&](const store::Snapshot& s) -> store::Result<void> {
         if (auto mapping = s.get_event_source_mapping({ref.account, ref.region, ref.uuid})) {
           out.keys.push_back({"lambda:FunctionArn", {mapping.value().function_arn}, false});
+          if (facts.needs_resource_tags) {
+            for (const auto& [k, v] : mapping.value().tags) out.resource_tags.push_back({"aws:ResourceTag/" + k, {v}, false});
+          }
         }
         return store::success();
       });

@@ -160,7 +160,8 @@ policy::Result<Resolution, LambdaError> resolve_request(const LambdaRequest& req
       facts.needs_mapping_function_arn = true;
       if (out.function) {
         facts.extra.push_back(
-            {facts.action, facts.resource, {{"lambda:FunctionArn", {out.function->arn()}, false}}, CheckMode::Require});
+            {facts.action, facts.resource, {{"lambda:FunctionArn", {out.function->arn()}, false}}, CheckMode::Require,
+             /*resource_tags=*/true});
       }
       break;
     case Operation::GetEventSourceMapping:

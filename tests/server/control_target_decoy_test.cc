@@ -65,25 +65,7 @@ struct Fixture {
     world.role_policy(allow("sqs:*", kQueue + "*"));
     for (const std::string name : {"target", "decoy"}) {
       world.seed_function(name);
-      require_ok(world.store().write([&](store::Mutation& m) -> store::Result<void> {
-        const store::FunctionRef ref{std::string(kA), "us-east-1", name};
-        if (auto r = m.publish_version(ref); !r) return r.error();
-        if (auto r = m.create_alias(ref, {"live", "1", "", std::nullopt}); !r) return r.error();
-        store::PermissionInput grant;
-        grant.statement_id = "s1";
-        grant.action = "lambda:InvokeFunction";
-        grant.principal = "s3.amazonaws.com";
-        if (auto r = m.add_permission(ref, "", grant); !r) return r.error();
-        store::MappingInput mapping;
-        mapping.account = std::string(kA);
-        mapping.region = "us-east-1";
-        mapping.event_source_arn = kQueue + name;
-        mapping.function = ref;
-        auto created = m.create_event_source_mapping(mapping);
-        if (!created) return created.error();
-        (name == "target" ? target_mapping : decoy_mapping) = created.value().uuid;
-        return store::success();
-      }));
+      (name == "target" ? target_mapping : decoy_mapping) = seed_family(world, name, kQueue + name);
     }
     const std::string decoy_arn = fn_arn("decoy");
     if (policy == Policy::OnlyDecoy) {

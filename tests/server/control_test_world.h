@@ -194,6 +194,35 @@ class World {
   server::control::LambdaApi api_;
 };
 
+// Around function `name` of account A (seeded already): version 1, alias `live` -> 1, the
+// function-policy statement `s1` (s3.amazonaws.com may invoke) and a mapping from `queue`, tagged
+// `mapping_tags`. Returns the mapping's UUID.
+inline std::string seed_family(World& world, const std::string& name, const std::string& queue,
+                               store::Tags mapping_tags = {}) {
+  std::string uuid;
+  require_ok(world.store().write([&](store::Mutation& m) -> store::Result<void> {
+    const store::FunctionRef ref{std::string(kA), "us-east-1", name};
+    if (auto r = m.publish_version(ref); !r) return r.error();
+    if (auto r = m.create_alias(ref, {"live", "1", "", std::nullopt}); !r) return r.error();
+    store::PermissionInput grant;
+    grant.statement_id = "s1";
+    grant.action = "lambda:InvokeFunction";
+    grant.principal = "s3.amazonaws.com";
+    if (auto r = m.add_permission(ref, "", grant); !r) return r.error();
+    store::MappingInput mapping;
+    mapping.account = std::string(kA);
+    mapping.region = "us-east-1";
+    mapping.event_source_arn = queue;
+    mapping.function = ref;
+    mapping.tags = std::move(mapping_tags);
+    auto created = m.create_event_source_mapping(mapping);
+    if (!created) return created.error();
+    uuid = created.value().uuid;
+    return store::success();
+  }));
+  return uuid;
+}
+
 inline std::string create_body(std::string_view name, std::string_view role, std::string_view extra = "") {
   return R"({"FunctionName":")" + std::string(name) + R"(","Runtime":"python3.12","Role":")" + std::string(role) +
          R"(","Handler":"app.handler","Code":{"ZipFile":")" + kZip + "\"}" + std::string(extra) + "}";
