@@ -66,7 +66,9 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=5 $(FUZZ_BUILD)/corpus/$$name fuzz/corpus/$$name 2>&1 | tail -n 2 || exit 1; \
 	done
 
-demo: build
+# The demo needs only the binary: build that target, not every test and benchmark.
+demo: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target gatehouse
 	@./fixtures/demo/run-demo.sh $(BUILD)/gatehouse
 
 clean:
