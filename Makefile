@@ -56,16 +56,19 @@ bench: build
 $(FUZZ_BUILD)/build.ninja:
 	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_FUZZ=ON
 
-# Each libFuzzer target runs for FUZZ_SECONDS on its seed corpus (fuzz/corpus/<target>).
+# Each libFuzzer target runs for FUZZ_SECONDS on its seed corpus (fuzz/corpus/<target>); with
+# pipefail a crash (the fuzzer's non-zero exit) fails the target although its output goes to tail.
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	@for f in $(FUZZ_BUILD)/fuzz/*_fuzz; do \
+	@set -o pipefail; for f in $(FUZZ_BUILD)/fuzz/*_fuzz; do \
 	  name=$$(basename $$f); mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
 	  echo "== $$name ($(FUZZ_SECONDS)s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=5 $(FUZZ_BUILD)/corpus/$$name fuzz/corpus/$$name 2>&1 | tail -n 2 || exit 1; \
 	done
 
-demo: build
+# The demo needs only the binary: build that target, not every test and benchmark.
+demo: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target gatehouse
 	@./fixtures/demo/run-demo.sh $(BUILD)/gatehouse
 
 clean:

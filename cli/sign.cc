@@ -2,6 +2,7 @@
 // every step (canonical request, string to sign, signature) with the headers or URL to send,
 // so a person debugging a client can compare it with what the client computed
 // (docs/authentication.md; flags and JSON fixed by spec/interface.md section 7).
+#include <rapidjson/document.h>
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
 
@@ -21,6 +22,8 @@
 
 #include "cli/commands.h"
 #include "sigv4/canonical_headers.h"
+#include "sigv4/percent_encoding.h"
+#include "sigv4/request_view.h"
 #include "sigv4/signer.h"
 #include "sigv4/timestamp.h"
 
@@ -51,7 +54,9 @@ constexpr std::string_view kUsage =
     "  --region R           scope region, e.g. us-east-1\n"
     "  --service S          scope service: lambda, iam or sts\n"
     "  --time T             signing time (default: now), e.g. 20240501T120000Z\n"
-    "  --presign            produce a presigned URL instead of an Authorization header\n"
+    "  --presign            produce a presigned URL instead of an Authorization header; a\n"
+    "                       body moves into the query string as botocore moves it (a form\n"
+    "                       parameter by parameter, a JSON object key by key)\n"
     "  --expires SECONDS    presigned URL lifetime, 1 to 604800 (needs --presign)\n"
     "  --output FORMAT      text (default) or json\n"
     "  --help               show this help\n"
@@ -199,6 +204,124 @@ Options parse_options(const po::variables_map& vm, Io io) {
   return options;
 }
 
+// Query parameters in order of first appearance; setting a name again replaces its values in
+// place (a Python dict's update, which botocore's presigner uses).
+class OrderedParams {
+ public:
+  void set(const std::string& name, std::vector<std::string> values) {
+    for (auto& entry : entries_) {
+      if (entry.first == name) {
+        entry.second = std::move(values);
+        return;
+      }
+    }
+    entries_.emplace_back(name, std::move(values));
+  }
+  bool has(const std::string& name) const {
+    return std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == name; });
+  }
+  // botocore's percent_encode_sequence: name=value joined by '&', a list as repeated names.
+  std::string encoded() const {
+    std::string out;
+    for (const auto& [name, values] : entries_) {
+      for (const auto& value : values) {
+        if (!out.empty()) out += '&';
+        sigv4::append_uri_encoded(out, name, sigv4::SlashRule::Encode);
+        out += '=';
+        sigv4::append_uri_encoded(out, value, sigv4::SlashRule::Encode);
+      }
+    }
+    return out;
+  }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::vector<std::string>>> entries_;
+};
+
+// name=value pairs of a form or query string, decoded ('+' is a space), as parse_qs reads them
+// with blank values kept.
+std::vector<std::pair<std::string, std::string>> decode_pairs(std::string_view text, std::string_view what) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  while (!text.empty()) {
+    const std::size_t amp = text.find('&');
+    const std::string_view piece = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+    if (piece.empty()) continue;
+    const std::size_t eq = piece.find('=');
+    std::string name, value;
+    if (!sigv4::append_percent_decoded(name, piece.substr(0, eq)) ||
+        (eq != std::string_view::npos && !sigv4::append_percent_decoded(value, piece.substr(eq + 1)))) {
+      throw BadArgument{"malformed percent-encoding in the " + std::string(what) + ": `" + std::string(piece) + "`"};
+    }
+    pairs.emplace_back(std::move(name), std::move(value));
+  }
+  return pairs;
+}
+
+// A JSON member's value as Python's str() writes it (botocore's percent_encode of json.loads).
+std::string python_text(const rapidjson::Value& v, const std::string& name) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsBool()) return v.GetBool() ? "True" : "False";
+  if (v.IsNull()) return "None";
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  throw BadArgument{"--presign cannot move the body member `" + name +
+                    "` into the query string: only strings, integers, booleans, null and lists of them move"};
+}
+
+bool is_form(const Options& options) {
+  return std::any_of(options.headers.begin(), options.headers.end(), [](const auto& h) {
+    return sigv4::equals_ignore_case(h.first, "content-type") &&
+           h.second.find("application/x-www-form-urlencoded") != std::string::npos;
+  });
+}
+
+// botocore's SigV4QueryAuth: a presigned request carries no body. The URL's query parameters
+// (first value of each), then the body's (a form parameter by parameter, a JSON object key by
+// key), are written back as the query, ahead of the X-Amz-* parameters; a Content-Type of
+// exactly `application/x-www-form-urlencoded; charset=utf-8` is no longer sent. Returns the
+// number of body parameters moved.
+std::size_t move_body_to_query(Options& options) {
+  const sigv4::RequestTarget target = sigv4::split_request_target(options.target);
+  OrderedParams params;
+  for (auto& [name, value] : decode_pairs(target.query, "URL's query")) {
+    if (!params.has(name)) params.set(name, {std::move(value)});
+  }
+  std::size_t moved = 0;
+  if (is_form(options)) {
+    for (auto& [name, value] : decode_pairs(options.body, "form body")) {
+      params.set(name, {std::move(value)});
+      ++moved;
+    }
+  } else {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseValidateEncodingFlag>(options.body.data(), options.body.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+      throw BadArgument{"--presign moves the body into the query string: give a form body (with Content-Type "
+                        "application/x-www-form-urlencoded) or a JSON object"};
+    }
+    for (const auto& member : doc.GetObject()) {
+      const std::string name(member.name.GetString(), member.name.GetStringLength());
+      std::vector<std::string> values;
+      if (member.value.IsArray()) {
+        for (const auto& item : member.value.GetArray()) values.push_back(python_text(item, name));
+      } else {
+        values.push_back(python_text(member.value, name));
+      }
+      params.set(name, std::move(values));
+      ++moved;
+    }
+  }
+  const std::string query = params.encoded();
+  options.target = std::string(target.path) + (query.empty() ? "" : "?" + query);
+  options.body.clear();
+  std::erase_if(options.headers, [](const auto& h) {
+    return sigv4::equals_ignore_case(h.first, "content-type") && h.second == "application/x-www-form-urlencoded; charset=utf-8";
+  });
+  return moved;
+}
+
 // The headers as one JSON object; a repeated name is sent once with its values joined by
 // ',', which canonicalizes to the same signed value.
 std::vector<std::pair<std::string, std::string>> merged_headers(
@@ -283,6 +406,12 @@ int run_sign(const Args& args, Io io) {
       return 0;
     }
     options = parse_options(vm, io);
+    if (options.expires && !options.body.empty()) {
+      const std::size_t moved = move_body_to_query(options);
+      io.err << "gatehouse sign: note: the body was moved into the query string (" << moved
+             << (moved == 1 ? " parameter" : " parameters")
+             << ") as the SDK presigners move it; send the URL with no body\n";
+    }
   } catch (const po::error& e) {
     io.err << "gatehouse sign: " << e.what() << " (try `gatehouse sign --help`)\n";
     return 2;

@@ -43,6 +43,7 @@ policy::Result<SimulationInput, SimulationError> read_input(std::string_view tex
   if (!doc.IsObject()) return invalid("input must be a JSON object");
 
   SimulationInput in;
+  bool policy_input_list = false;
   auto strings = [&](const rapidjson::Value& v, std::string_view name,
                      std::vector<std::string>& out) -> std::optional<SimulationError> {
     if (!v.IsArray()) return SimulationError{"InvalidInput", std::string(name) + " must be a list of strings", 400};
@@ -65,7 +66,10 @@ policy::Result<SimulationInput, SimulationError> read_input(std::string_view tex
     const std::string_view name(member.name.GetString(), member.name.GetStringLength());
     const auto& v = member.value;
     std::optional<SimulationError> err;
-    if (name == "PolicyInputList") err = strings(v, name, in.policy_input_list);
+    if (name == "PolicyInputList") {
+      policy_input_list = true;
+      err = strings(v, name, in.policy_input_list);
+    }
     else if (name == "PermissionsBoundaryPolicyInputList") err = strings(v, name, in.permissions_boundary_policy_input_list);
     else if (name == "ActionNames") err = strings(v, name, in.action_names);
     else if (name == "ResourceArns") err = strings(v, name, in.resource_arns);
@@ -105,7 +109,8 @@ policy::Result<SimulationInput, SimulationError> read_input(std::string_view tex
     }
     if (err) return policy::failure(*err);
   }
-  if (in.policy_input_list.empty()) return invalid("PolicyInputList is required");
+  // Required but may be empty (AWS's API model): a service principal has no identity policy.
+  if (!policy_input_list) return invalid("PolicyInputList is required");
   if (in.action_names.empty()) return invalid("ActionNames is required");
   return in;
 }
@@ -220,15 +225,39 @@ void write_error(Writer& w, const SimulationError& e) {
   w.EndObject();
 }
 
-void write_explanation(std::ostream& out, const std::vector<EvaluationResult>& results) {
+// The text of the input policy a result names (PolicyInputList.N, ResourcePolicy, ...).
+const std::string* input_policy(const SimulationInput& input, std::string_view id) {
+  if (id == "ResourcePolicy") return input.resource_policy ? &*input.resource_policy : nullptr;
+  if (id == "PermissionsBoundaryPolicyInputList.1") {
+    return input.permissions_boundary_policy_input_list.empty() ? nullptr
+                                                                : &input.permissions_boundary_policy_input_list.front();
+  }
+  constexpr std::string_view kList = "PolicyInputList.";
+  if (!id.starts_with(kList)) return nullptr;
+  std::size_t n = 0;
+  for (const char c : id.substr(kList.size())) {
+    if (c < '0' || c > '9') return nullptr;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+    if (n > input.policy_input_list.size()) return nullptr;
+  }
+  return n >= 1 ? &input.policy_input_list[n - 1] : nullptr;
+}
+
+void write_explanation(std::ostream& out, const SimulationInput& input, const std::vector<EvaluationResult>& results) {
   for (const auto& r : results) {
     out << r.eval_action_name << " on " << r.eval_resource_name << ": " << policy::decision_name(r.eval_decision);
     if (!r.explanation.reason.empty()) out << " " << r.explanation.reason;
     out << "\n";
     for (const auto& m : r.matched_statements) {
-      out << "  decided by " << m.source_policy_id << " (" << m.source_policy_type << "), statement at line "
-          << m.start_position.line << " column " << m.start_position.column << " to line " << m.end_position.line
-          << " column " << m.end_position.column << "\n";
+      // Named by Sid (or index), shown compactly: positions mean little in one-line JSON strings.
+      out << "  decided by " << m.source_policy_id << " (" << m.source_policy_type << ") statement "
+          << m.statement_index;
+      if (!m.sid.empty()) out << " (Sid " << m.sid << ")";
+      out << ", line " << m.start_position.line << " column " << m.start_position.column << "\n";
+      if (const std::string* text = input_policy(input, m.source_policy_id)) {
+        const std::string statement = policy::statement_text(*text, m.start_position, m.end_position);
+        if (!statement.empty()) out << "    " << statement << "\n";
+      }
     }
     for (const auto& f : r.explanation.failed_conditions) {
       out << "  condition failed: " << f.source_policy_id << " statement " << f.statement_index;
@@ -249,13 +278,18 @@ std::string aws_cli_error(const SimulationError& e) {
 
 constexpr std::string_view kUsage =
     "usage: gatehouse simulate (--cli-input-json FILE | --requests FILE.jsonl) [--explain]\n"
+    "                         [--resource-policy-type trust|function|generic]\n"
     "\n"
     "Evaluates requests against policies exactly as `aws iam simulate-custom-policy`.\n"
     "  --cli-input-json FILE   one request, the JSON that `aws iam simulate-custom-policy\n"
     "                          --cli-input-json` takes (file:// prefix accepted, - for stdin)\n"
     "  --requests FILE.jsonl   one such request per line; prints one result object per line\n"
-    "  --explain               print, for each decision, the statements that decided it and the\n"
-    "                          conditions that failed, instead of the JSON response\n"
+    "  --explain               print, for each decision, the statements that decided it (Sid or\n"
+    "                          index, and the statement itself) and the conditions that failed,\n"
+    "                          instead of the JSON response\n"
+    "  --resource-policy-type trust|function|generic\n"
+    "                          what ResourcePolicy is; default: a trust policy for sts: actions on\n"
+    "                          roles, a function policy for lambda: actions on Lambda ARNs, else generic\n"
     "CallerArn may be any principal: a user, role or assumed-role session ARN, an account\n"
     "root ARN, or a service principal such as s3.amazonaws.com.\n";
 
@@ -281,7 +315,7 @@ bool read_file(const std::string& name, Io io, std::string& text) {
 int run_simulate(const Args& args, Io io) {
   po::options_description options;
   options.add_options()("help,h", "")("cli-input-json", po::value<std::string>(), "")(
-      "requests", po::value<std::string>(), "")("explain", "");
+      "requests", po::value<std::string>(), "")("explain", "")("resource-policy-type", po::value<std::string>(), "");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(options).run(), vm);
@@ -294,6 +328,22 @@ int run_simulate(const Args& args, Io io) {
     return 0;
   }
   const bool explain = vm.count("explain") > 0;
+  std::optional<policy::ResourcePolicyKind> kind;
+  if (vm.count("resource-policy-type")) {
+    kind = policy::parse_resource_policy_kind(vm["resource-policy-type"].as<std::string>());
+    if (!kind) {
+      io.err << "gatehouse simulate: --resource-policy-type must be trust, function or generic\n";
+      return 2;
+    }
+  }
+  // One input: read, then simulated with the stated resource policy kind.
+  const auto simulate_text = [&kind](std::string_view text, SimulationInput& input) {
+    auto read = read_input(text);
+    if (!read) return policy::Result<std::vector<EvaluationResult>, SimulationError>(policy::failure(read.error()));
+    input = std::move(read).value();
+    if (kind) input.resource_policy_kind = *kind;
+    return policy::simulate_custom_policy(input);
+  };
   if (vm.count("cli-input-json") == vm.count("requests")) {
     io.err << "gatehouse simulate: give exactly one of --cli-input-json and --requests\n";
     return 2;
@@ -306,15 +356,14 @@ int run_simulate(const Args& args, Io io) {
       io.err << "gatehouse simulate: cannot read " << name << "\n";
       return 2;
     }
-    auto input = read_input(text);
-    auto results = input ? policy::simulate_custom_policy(input.value())
-                         : policy::Result<std::vector<EvaluationResult>, SimulationError>(policy::failure(input.error()));
+    SimulationInput input;
+    auto results = simulate_text(text, input);
     if (!results) {
       io.err << aws_cli_error(results.error()) << "\n";
       return 1;
     }
     if (explain) {
-      write_explanation(io.out, results.value());
+      write_explanation(io.out, input, results.value());
       return 0;
     }
     rapidjson::StringBuffer buffer;
@@ -343,12 +392,11 @@ int run_simulate(const Args& args, Io io) {
   while (std::getline(*in, line)) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto input = read_input(line);
-    auto results = input ? policy::simulate_custom_policy(input.value())
-                         : policy::Result<std::vector<EvaluationResult>, SimulationError>(policy::failure(input.error()));
+    SimulationInput input;
+    auto results = simulate_text(line, input);
     if (explain) {
       io.out << "# line " << line_number << "\n";
-      if (results) write_explanation(io.out, results.value());
+      if (results) write_explanation(io.out, input, results.value());
       else io.out << aws_cli_error(results.error()) << "\n";
     } else {
       rapidjson::StringBuffer buffer;

@@ -1,18 +1,34 @@
 // Routing and parameter parsing of the Lambda REST face on arbitrary input: the first line
 // is "METHOD PATH[?QUERY]", the next lines up to an empty line are "Name: value" headers, the
-// rest is the body. Every input must end in a request or a Lambda error, never a crash.
+// rest is the body. Every input must end in a request or a Lambda error, never a crash, and
+// every error must render as a body that a strict JSON parser accepts (valid UTF-8 whatever
+// bytes the path, the query or the body held).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/document.h>
+
+#include "server/http/errors.h"
 #include "server/lambda/authorization.h"
 #include "server/lambda/request.h"
 
 namespace lambda = gatehouse::server::lambda;
 
 namespace {
+
+// The answer the front end would send for a refusal must parse as JSON with both messages.
+void require_json_answer(const lambda::LambdaError& error) {
+  const auto response = gatehouse::server::http::lambda_error(error.status, error.type, error.message);
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(response.body.data(), response.body.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("Message") || !doc["Message"].IsString() ||
+      !doc.HasMember("message") || !doc["message"].IsString()) {
+    std::abort();
+  }
+}
 
 std::string_view next_line(std::string_view& text) {
   const std::size_t end = text.find('\n');
@@ -46,10 +62,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!request) {
     // Every refusal is one of Lambda's 4xx errors with a message.
     if (request.error().status < 400 || request.error().status >= 500 || request.error().message.empty()) std::abort();
+    require_json_answer(request.error());
     return 0;
   }
   const lambda::CallerView caller{"111111111111", "arn:aws:iam::111111111111:user/fuzz", "us-east-1"};
   auto resolution = lambda::resolve_request(request.value(), caller);
   if (resolution && resolution.value().authorization.action.empty()) std::abort();
+  if (!resolution) require_json_answer(resolution.error());
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "policy/arn.h"
+#include "policy/text.h"
 #include "policy/validate.h"
 #include "policy/variables.h"
 
@@ -39,21 +40,121 @@ MatchedStatement to_matched(const Trace::Match& m, const SourceTypes& types) {
   for (const auto& [policy, type] : types) {
     if (policy == m.policy) out.source_policy_type = type;
   }
+  out.statement_index = m.statement->index;
+  out.sid = m.statement->sid;
   out.start_position = m.statement->start;
   out.end_position = m.statement->end;
   return out;
 }
 
+// A policy input's error names the input it is in: "PolicyInputList.2: Syntax errors in policy."
+SimulationError input_error(const Finding& f, std::string_view input) {
+  return SimulationError{f.code, std::string(input) + ": " + f.message, 400};
+}
+
 Result<CompiledPolicy, SimulationError> compile_input(const std::string& text, PolicyType type, std::string id) {
   auto document = parse_and_validate(text, type);
-  if (!document) {
-    const Finding& f = document.error();
-    return failure(SimulationError{f.code, f.message, 400});
-  }
+  if (!document) return failure(input_error(document.error(), id));
   return compile_validated(document.value(), std::move(id));
 }
 
 }  // namespace
+
+ResourcePolicyKind resource_policy_kind_for(std::string_view action, std::string_view resource) noexcept {
+  const auto colon = action.find(':');
+  if (colon == std::string_view::npos) return ResourcePolicyKind::Generic;
+  const std::string_view service = action.substr(0, colon);
+  const auto arn = parse_arn(resource);
+  if (!arn) return ResourcePolicyKind::Generic;
+  if (equals_ignore_case(service, "sts") && arn->service == "iam" && arn->resource.starts_with("role/")) {
+    return ResourcePolicyKind::Trust;
+  }
+  if (equals_ignore_case(service, "lambda") && arn->service == "lambda") return ResourcePolicyKind::Function;
+  return ResourcePolicyKind::Generic;
+}
+
+ResourcePolicyKind resource_policy_kind_of(const SimulationInput& input) noexcept {
+  std::optional<ResourcePolicyKind> kind;
+  for (const auto& action : input.action_names) {
+    if (input.resource_arns.empty()) return ResourcePolicyKind::Generic;  // "*" names no resource type
+    for (const auto& resource : input.resource_arns) {
+      const ResourcePolicyKind k = resource_policy_kind_for(action, resource);
+      if (kind && *kind != k) return ResourcePolicyKind::Generic;
+      kind = k;
+    }
+  }
+  return kind.value_or(ResourcePolicyKind::Generic);
+}
+
+PolicyType validation_type(ResourcePolicyKind kind) noexcept {
+  switch (kind) {
+    case ResourcePolicyKind::Trust: return PolicyType::Trust;
+    case ResourcePolicyKind::Function: return PolicyType::Resource;
+    case ResourcePolicyKind::Generic: break;
+  }
+  return PolicyType::SimulatorResource;
+}
+
+std::string_view resource_policy_kind_name(ResourcePolicyKind kind) noexcept {
+  switch (kind) {
+    case ResourcePolicyKind::Trust: return "trust";
+    case ResourcePolicyKind::Function: return "function";
+    case ResourcePolicyKind::Generic: break;
+  }
+  return "generic";
+}
+
+std::optional<ResourcePolicyKind> parse_resource_policy_kind(std::string_view name) noexcept {
+  for (auto kind : {ResourcePolicyKind::Trust, ResourcePolicyKind::Function, ResourcePolicyKind::Generic}) {
+    if (resource_policy_kind_name(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Byte offset of a 1-based line and code-point column, or npos.
+std::size_t offset_of(std::string_view text, Position p) {
+  std::size_t i = 0;
+  for (std::uint32_t line = 1; line < p.line; ++line) {
+    i = text.find('\n', i);
+    if (i == std::string_view::npos) return i;
+    ++i;
+  }
+  for (std::uint32_t column = 1; column < p.column; ++column) {
+    if (i >= text.size() || text[i] == '\n') return std::string_view::npos;
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::string statement_text(std::string_view policy_text, Position start, Position end) {
+  const std::size_t from = offset_of(policy_text, start);
+  const std::size_t to = offset_of(policy_text, end);
+  if (from == std::string_view::npos || to == std::string_view::npos || from == 0 || to <= from ||
+      policy_text[from - 1] != '{') {
+    return {};
+  }
+  std::string out;
+  bool in_string = false;
+  for (std::size_t i = from - 1; i < to; ++i) {
+    const char c = policy_text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < to) out += policy_text[++i];
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      out += c;
+    }
+  }
+  return out;
+}
 
 Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(const SimulationInput& input) {
   // Inputs, as "SimulateCustomPolicy" (IAM API Reference) constrains them.
@@ -119,7 +220,10 @@ Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(co
   }
   const CompiledPolicy* resource_policy = nullptr;
   if (input.resource_policy) {
-    auto p = compile_input(*input.resource_policy, PolicyType::SimulatorResource, "ResourcePolicy");
+    // Validated by the rules of its kind: a function policy as AddPermission writes it, a trust
+    // policy as CreateRole takes it.
+    const ResourcePolicyKind kind = input.resource_policy_kind.value_or(resource_policy_kind_of(input));
+    auto p = compile_input(*input.resource_policy, validation_type(kind), "ResourcePolicy");
     if (!p) return failure(p.error());
     storage.push_back(std::make_unique<CompiledPolicy>(std::move(p.value())));
     resource_policy = storage.back().get();
@@ -152,7 +256,6 @@ Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(co
   set.identity = identity;
   set.boundary = boundary;
   set.resource = resource_policy;
-  set.resource_kind = ResourcePolicyKind::Generic;
 
   const bool resources_given = !input.resource_arns.empty();
   const std::vector<std::string> star = {"*"};
@@ -167,6 +270,11 @@ Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(co
       request.caller = &*caller;
       request.context = &context;
       request.resource_account = owner_account;
+      // The same rule as the server's: sts:AssumeRole on a role reads a trust policy, which
+      // must allow even in the same account (policy semantics 5.3, 5.4, 6.1). Without a
+      // ResourcePolicy only the identity side is simulated, as AWS's simulator does.
+      set.resource_kind = resource_policy ? input.resource_policy_kind.value_or(resource_policy_kind_for(action, resource))
+                                          : ResourcePolicyKind::Generic;
       Trace trace;
       const Outcome outcome = decide(set, request, &trace);
 
@@ -240,12 +348,11 @@ class KeyList {
 
 Result<std::vector<std::string>, SimulationError> context_keys_for_policies(const std::vector<std::string>& policies) {
   KeyList keys;
+  std::size_t n = 0;
   for (const auto& text : policies) {
+    ++n;
     auto document = parse_and_validate(text, PolicyType::SimulatorIdentity);
-    if (!document) {
-      const Finding& f = document.error();
-      return failure(SimulationError{f.code, f.message, 400});
-    }
+    if (!document) return failure(input_error(document.error(), "PolicyInputList." + std::to_string(n)));
     for (const Statement& statement : document.value().statements) {
       for (const auto& v : statement.resource.values) keys.add_variables(v.value);
       for (const auto& v : statement.not_resource.values) keys.add_variables(v.value);

@@ -2,15 +2,18 @@
 // wire-format free. The CLI speaks its JSON; the IAM Query API its XML.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/decide.h"
 #include "policy/position.h"
 #include "policy/principal.h"
 #include "policy/result.h"
+#include "policy/validate.h"
 
 namespace gatehouse::policy {
 
@@ -47,7 +50,32 @@ struct SimulationInput {
   // unique id and tags, for aws:userid and aws:PrincipalTag/*). Used instead of parsing
   // caller_arn; counts as a given CallerArn.
   std::optional<Caller> caller;
+  // What ResourcePolicy is (gatehouse's `--resource-policy-type`); absent: chosen by the
+  // actions and resources (resource_policy_kind_for), as the server chooses it.
+  std::optional<ResourcePolicyKind> resource_policy_kind;
 };
+
+// The kind of resource policy a request reads (policy semantics 5.3, 6.1): an sts: action on
+// an IAM role reads the role's trust policy, a lambda: action on a Lambda ARN a function
+// policy; anything else a generic resource policy.
+ResourcePolicyKind resource_policy_kind_for(std::string_view action, std::string_view resource) noexcept;
+
+// The kind ResourcePolicy is validated as when the input does not state it: the kind every
+// (action, resource) pair reads, or Generic when they differ.
+ResourcePolicyKind resource_policy_kind_of(const SimulationInput& input) noexcept;
+
+// The validation type of each kind: trust (CreateRole), resource (AddPermission's function
+// policy), simulator-resource (generic).
+PolicyType validation_type(ResourcePolicyKind kind) noexcept;
+
+// trust, function, generic (the CLI's names).
+std::string_view resource_policy_kind_name(ResourcePolicyKind kind) noexcept;
+std::optional<ResourcePolicyKind> parse_resource_policy_kind(std::string_view name) noexcept;
+
+// The statement between `start` (just after its `{`) and `end` (just after its `}`) of
+// `policy_text`, compacted: white space outside strings removed. Empty when the positions do
+// not lie in the text.
+std::string statement_text(std::string_view policy_text, Position start, Position end);
 
 struct SimulationError {
   std::string code;     // InvalidInput, MalformedPolicyDocument, PolicyEvaluation
@@ -58,6 +86,8 @@ struct SimulationError {
 struct MatchedStatement {
   std::string source_policy_id;    // PolicyInputList.1, PermissionsBoundaryPolicyInputList.1, ResourcePolicy
   std::string source_policy_type;  // "IAM Policy" or "resource"
+  std::uint32_t statement_index = 0;  // 0-based, in its policy
+  std::string sid;                    // empty when the statement has none
   Position start_position;
   Position end_position;
 };

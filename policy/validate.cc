@@ -396,26 +396,44 @@ void add_resource_errors(const std::vector<ResourceScan::Bad>& bad, Findings& ou
   for (const auto& b : bad) add_error(out, kMalformed, b.message, b.value->path, b.value->pos, b.detail);
 }
 
+// Appendix B: every value of a Date condition operator is a date, else legacy parsing fails.
+void check_condition_dates(const Statement& s, std::string_view code, Findings& out) {
+  for (const ConditionBlock& block : s.conditions) {
+    const auto spec = parse_operator(block.op.value);
+    if (!spec || family_of(spec->op) != OperatorFamily::Date) continue;
+    for (const ConditionKey& key : block.keys) {
+      for (const Located& v : key.values) {
+        if (!parse_date(v.value)) {
+          add_error(out, code, std::string(kLegacyParsing), v.path, v.pos,
+                    ticked(v.value) + " is not a date (ISO 8601 such as 2024-05-01T12:00:00Z, or epoch seconds)");
+        }
+      }
+    }
+  }
+}
+
 void check_legacy(const Document& doc, const ResourceScan& scan, Findings& out) {
   for (const Statement& s : doc.statements) {
     if (s.effect && s.effect->value != "Allow" && s.effect->value != "Deny") {
       add_error(out, kMalformed, std::string(kLegacyParsing), s.effect->path, s.effect->pos,
                 "`Effect` is case-sensitive: " + ticked(s.effect->value) + " must be `Allow` or `Deny`");
     }
-    for (const ConditionBlock& block : s.conditions) {
-      const auto spec = parse_operator(block.op.value);
-      if (!spec || family_of(spec->op) != OperatorFamily::Date) continue;
-      for (const ConditionKey& key : block.keys) {
-        for (const Located& v : key.values) {
-          if (!parse_date(v.value)) {
-            add_error(out, kMalformed, std::string(kLegacyParsing), v.path, v.pos,
-                      ticked(v.value) + " is not a date (ISO 8601 such as 2024-05-01T12:00:00Z, or epoch seconds)");
-          }
-        }
-      }
-    }
+    check_condition_dates(s, kMalformed, out);
   }
   add_resource_errors(scan.legacy_early, out);
+}
+
+// Function policies: policy-semantics 1.7 steps 3-4 and Appendix B hold for them too. A Date
+// condition value outside the grammar and a Resource with a partition outside the known ones
+// are refused with IAM's message and Lambda's code, after AddPermission's own checks (which
+// already answer every Resource that is not a function, version or alias ARN).
+void check_lambda_values(const Document& doc, Findings& out) {
+  for (const Statement& s : doc.statements) check_condition_dates(s, kLambdaInvalidParameter, out);
+  for (const Statement& s : doc.statements) {
+    for (const Located& v : s.resource.values) {
+      if (auto message = resource_format_message(v.value)) add_error(out, kLambdaInvalidParameter, *message, v.path, v.pos);
+    }
+  }
 }
 
 void check_sids_iam(const Document& doc, Findings& out) {
@@ -1179,6 +1197,7 @@ Outcome run(std::string_view text, PolicyType type, const PrincipalExists& exist
                      : counted_size(doc, type);
   if (p.family == Family::Lambda) {
     check_lambda(doc, out);
+    check_lambda_values(doc, out);
   } else {
     check_version(doc, p, out);
     const ResourceScan scan = p.resource_rules ? scan_resources(doc) : ResourceScan{};

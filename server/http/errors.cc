@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "policy/text.h"
+
 namespace gatehouse::server::http {
 namespace {
 
@@ -11,10 +13,19 @@ constexpr std::array<std::string_view, 3> kLambdaPrefixes = {
     "/2014-11-13/functions/",
 };
 
+// Every JSON body is valid UTF-8 whatever the request held: bytes that are not UTF-8 (a
+// path's %FF%FE, an overlong %C0%AF, an encoded surrogate) are written as U+FFFD, as the
+// Query API's XML writes them.
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x80) {
+      policy::append_utf8(out, policy::decode_utf8(text, i));
+      continue;
+    }
+    ++i;
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;

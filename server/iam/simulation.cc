@@ -23,9 +23,12 @@ ApiError from_simulation(const policy::SimulationError& error) {
 }
 
 // A required list parameter: `List.member.N` values, ValidationError when none was sent.
-Outcome<std::vector<std::string>> required_list(const Call& call, std::string_view list, std::string_view member) {
+// PolicyInputList is required but may be empty (AWS's API model; botocore sends an empty list
+// as `PolicyInputList=`): a service principal caller has no identity policy.
+Outcome<std::vector<std::string>> required_list(const Call& call, std::string_view list, std::string_view member,
+                                                bool may_be_empty = false) {
   std::vector<std::string> values = call.params().members(list);
-  if (values.empty()) return query::missing(member);
+  if (values.empty() && !(may_be_empty && call.params().has_list(list))) return query::missing(member);
   return values;
 }
 
@@ -318,7 +321,7 @@ void add_extra_policies(const Call& call, SimulationInput& input) {
 }  // namespace
 
 Reply simulate_custom_policy(const Call& call) {
-  auto policies = required_list(call, "PolicyInputList", "policyInputList");
+  auto policies = required_list(call, "PolicyInputList", "policyInputList", true);
   if (!policies) return policies.error();
   auto input = common_input(call);
   if (!input) return input.error();
@@ -357,7 +360,7 @@ Reply simulate_principal_policy(const Call& call) {
 }
 
 Reply get_context_keys_for_custom_policy(const Call& call) {
-  auto policies = required_list(call, "PolicyInputList", "policyInputList");
+  auto policies = required_list(call, "PolicyInputList", "policyInputList", true);
   if (!policies) return policies.error();
   if (auto ok = call.authorize("iam:GetContextKeysForCustomPolicy", "*"); !ok) return ok.error();
   return context_keys(policies.value());

@@ -57,9 +57,16 @@ TEST_CASE("simulate with a resource policy and any principal as caller", "[cli][
       R"("ResourcePolicy":"{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"222222222222\"},\"Action\":\"lambda:InvokeFunction\",\"Resource\":\"*\"}}",)"
       R"("CallerArn":"arn:aws:iam::222222222222:user/bob","ActionNames":["lambda:InvokeFunction"],)"
       R"("ResourceArns":["arn:aws:lambda:us-east-1:111111111111:function:F"]})";
-  const Run r = simulate({"--cli-input-json", "-"}, input);
+  // A hand-written resource policy (no Sid, Resource "*"), which no AddPermission writes: stated
+  // generic, it is validated and evaluated as a generic resource policy.
+  const Run r = simulate({"--cli-input-json", "-", "--resource-policy-type", "generic"}, input);
   REQUIRE(r.status == 0);
   gatehouse::testing::check_golden("simulate/cross-account-allowed.json", r.out);
+  // Left to the default, a lambda: action on a function reads a function policy, by Lambda's rules.
+  const Run function = simulate({"--cli-input-json", "-"}, input);
+  CHECK(function.status == 1);
+  CHECK(function.err.starts_with("An error occurred (ValidationException) when calling the SimulateCustomPolicy "
+                                 "operation: ResourcePolicy: "));
 }
 
 TEST_CASE("simulate --requests streams one result per line", "[cli][simulate]") {
@@ -87,7 +94,9 @@ TEST_CASE("simulate --explain names the deciding statement and failed conditions
   const Run allowed = simulate({"--cli-input-json", "-", "--explain"}, dynamo_input("2019-04-25T11:00:00Z"));
   CHECK(allowed.out ==
         "dynamodb:CreateBackup on *: allowed\n"
-        "  decided by PolicyInputList.1 (IAM Policy), statement at line 1 column 38 to line 1 column 167\n");
+        "  decided by PolicyInputList.1 (IAM Policy) statement 0, line 1 column 38\n"
+        "    {\"Effect\":\"Allow\",\"Action\":\"dynamodb:*\",\"Resource\":\"*\",\"Condition\":{\"DateGreaterThan\":"
+        "{\"aws:CurrentTime\":\"2018-08-16T12:00:00Z\"}}}\n");
 }
 
 TEST_CASE("simulate refuses bad input the way the AWS CLI does", "[cli][simulate]") {
@@ -99,7 +108,7 @@ TEST_CASE("simulate refuses bad input the way the AWS CLI does", "[cli][simulate
   SECTION("malformed policy") {
     const Run r = simulate({"--cli-input-json", "-"}, R"({"PolicyInputList":["not json"],"ActionNames":["s3:GetObject"]})");
     CHECK(r.status == 1);
-    CHECK(r.err == "An error occurred (MalformedPolicyDocument) when calling the SimulateCustomPolicy operation: Syntax errors in policy.\n");
+    CHECK(r.err == "An error occurred (MalformedPolicyDocument) when calling the SimulateCustomPolicy operation: PolicyInputList.1: Syntax errors in policy.\n");
   }
   SECTION("wildcard action") {
     const Run r = simulate({"--cli-input-json", "-"},
@@ -119,4 +128,154 @@ TEST_CASE("simulate refuses bad input the way the AWS CLI does", "[cli][simulate
     CHECK(r.status == 0);
     CHECK(r.out.starts_with("usage: gatehouse simulate"));
   }
+}
+
+namespace {
+
+// SimulateCustomPolicy's JSON input with the given members (each already JSON).
+std::string input_of(std::initializer_list<std::pair<std::string, std::string>> members) {
+  std::string out = "{";
+  for (const auto& [name, value] : members) {
+    if (out.size() > 1) out += ",";
+    out += "\"" + name + "\":" + value;
+  }
+  return out + "}";
+}
+
+// A policy document as a JSON string value.
+std::string quoted(const std::string& document) {
+  std::string out = "\"";
+  for (const char c : document) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+const std::string kRole = "arn:aws:iam::111111111111:role/app/R";
+
+std::string trust_naming(const std::string& principal) {
+  return quoted(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":")" + principal +
+                R"("},"Action":"sts:AssumeRole"}]})");
+}
+
+const std::string kAliceMayAssume =
+    quoted(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":")" + kRole +
+           R"("}]})");
+
+std::string assume_input(const std::string& identity, const std::string& trust) {
+  return input_of({{"PolicyInputList", "[" + identity + "]"},
+                   {"ResourcePolicy", trust},
+                   {"CallerArn", R"("arn:aws:iam::111111111111:user/alice")"},
+                   {"ActionNames", R"(["sts:AssumeRole"])"},
+                   {"ResourceArns", "[\"" + kRole + "\"]"}});
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+TEST_CASE("simulate: sts:AssumeRole on a role reads the ResourcePolicy as its trust policy", "[cli][simulate]") {
+  const std::string head = "sts:AssumeRole on " + kRole + ": ";
+  SECTION("same account: the identity policy alone is not enough, the trust policy must allow") {
+    const Run r = simulate({"--cli-input-json", "-", "--explain"},
+                           assume_input(kAliceMayAssume, trust_naming("arn:aws:iam::111111111111:user/carol")));
+    REQUIRE(r.status == 0);
+    CHECK(first_line(r.out) == head + "implicitDeny because no role trust policy allows the sts:AssumeRole action");
+  }
+  SECTION("a trust policy naming the caller needs no identity policy") {
+    const Run r = simulate({"--cli-input-json", "-", "--explain"},
+                           assume_input("", trust_naming("arn:aws:iam::111111111111:user/alice")));
+    REQUIRE(r.status == 0);
+    CHECK(first_line(r.out) == head + "allowed");
+  }
+  SECTION("account-level trust also needs the identity policy") {
+    const Run without = simulate({"--cli-input-json", "-", "--explain"}, assume_input("", trust_naming("111111111111")));
+    CHECK(first_line(without.out) == head + "implicitDeny because no identity-based policy allows the sts:AssumeRole action");
+    const Run with = simulate({"--cli-input-json", "-", "--explain"},
+                              assume_input(kAliceMayAssume, trust_naming("111111111111")));
+    CHECK(first_line(with.out) == head + "allowed");
+  }
+  SECTION("the trust policy is validated as CreateRole validates one") {
+    const std::string not_trust =
+        quoted(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:GetObject"}]})");
+    const Run r = simulate({"--cli-input-json", "-"}, assume_input(kAliceMayAssume, not_trust));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("operation: ResourcePolicy: ") != std::string::npos);
+  }
+}
+
+TEST_CASE("simulate: a function policy the server wrote is a valid ResourcePolicy", "[cli][simulate]") {
+  // What AddPermission --statement-id s3-invoke --principal s3.amazonaws.com --source-arn ... stores.
+  const std::string function_policy = quoted(
+      R"({"Version":"2012-10-17","Id":"default","Statement":[{"Sid":"s3-invoke","Effect":"Allow",)"
+      R"("Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction",)"
+      R"("Resource":"arn:aws:lambda:us-east-1:111111111111:function:F",)"
+      R"("Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:s3:::bucket"}}}]})");
+  const std::string input =
+      input_of({{"PolicyInputList", "[]"},
+                {"ResourcePolicy", function_policy},
+                {"CallerArn", R"("s3.amazonaws.com")"},
+                {"ActionNames", R"(["lambda:InvokeFunction"])"},
+                {"ResourceArns", R"(["arn:aws:lambda:us-east-1:111111111111:function:F"])"},
+                {"ContextEntries",
+                 R"([{"ContextKeyName":"aws:SourceArn","ContextKeyValues":["arn:aws:s3:::bucket"],"ContextKeyType":"string"}])"}});
+  const Run r = simulate({"--cli-input-json", "-", "--explain"}, input);
+  CHECK(r.err.empty());
+  REQUIRE(r.status == 0);
+  CHECK(r.out ==
+        "lambda:InvokeFunction on arn:aws:lambda:us-east-1:111111111111:function:F: allowed\n"
+        "  decided by ResourcePolicy (resource) statement 0 (Sid s3-invoke), line 1 column 54\n"
+        "    {\"Sid\":\"s3-invoke\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},\"Action\":"
+        "\"lambda:InvokeFunction\",\"Resource\":\"arn:aws:lambda:us-east-1:111111111111:function:F\",\"Condition\":"
+        "{\"ArnLike\":{\"AWS:SourceArn\":\"arn:aws:s3:::bucket\"}}}\n");
+  // The same policy stated generic is held to IAM's Sid rule, which AddPermission's Sids do not follow.
+  const Run generic = simulate({"--cli-input-json", "-", "--resource-policy-type", "generic"}, input);
+  CHECK(generic.status == 1);
+  CHECK(generic.err.find("ResourcePolicy: Statement IDs (SID) must be alpha-numeric") != std::string::npos);
+  CHECK(simulate({"--cli-input-json", "-", "--resource-policy-type", "bucket"}, input).status == 2);
+}
+
+TEST_CASE("simulate: every input error names the input it is in", "[cli][simulate]") {
+  const std::string good = quoted(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]})");
+  const std::string bad = quoted(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"}]})");
+  const auto error_of = [](const std::string& input) {
+    const Run r = simulate({"--cli-input-json", "-"}, input);
+    CHECK(r.status == 1);
+    return r.err;
+  };
+  const std::string prefix =
+      "An error occurred (MalformedPolicyDocument) when calling the SimulateCustomPolicy operation: ";
+  CHECK(error_of(input_of({{"PolicyInputList", "[" + good + "," + bad + "]"}, {"ActionNames", R"(["s3:GetObject"])"}})) ==
+        prefix + "PolicyInputList.2: Policy statement must contain resources.\n");
+  CHECK(error_of(input_of({{"PolicyInputList", "[" + good + "]"},
+                           {"PermissionsBoundaryPolicyInputList", "[" + bad + "]"},
+                           {"ActionNames", R"(["s3:GetObject"])"}})) ==
+        prefix + "PermissionsBoundaryPolicyInputList.1: Policy statement must contain resources.\n");
+  CHECK(error_of(input_of({{"PolicyInputList", "[" + good + "]"},
+                           {"ResourcePolicy", quoted("not json")},
+                           {"CallerArn", R"("arn:aws:iam::111111111111:user/alice")"},
+                           {"ActionNames", R"(["s3:GetObject"])"}})) ==
+        prefix + "ResourcePolicy: Syntax errors in policy.\n");
+}
+
+TEST_CASE("simulate: PolicyInputList is required but may be empty", "[cli][simulate]") {
+  // A service principal has no identity policy; the demo's example says so with [].
+  const Run demo = simulate({"--cli-input-json", std::string(GATEHOUSE_SOURCE_DIR) + "/fixtures/demo/invoke-from-s3.json",
+                             "--explain"});
+  CHECK(demo.err.empty());
+  REQUIRE(demo.status == 0);
+  CHECK(first_line(demo.out) == "lambda:InvokeFunction on arn:aws:lambda:us-west-2:111111111111:function:helloworld: allowed");
+  const Run other = simulate({"--cli-input-json",
+                              std::string(GATEHOUSE_SOURCE_DIR) + "/fixtures/demo/invoke-from-other-bucket.json",
+                              "--explain"});
+  CHECK(first_line(other.out).find(": implicitDeny because no resource-based policy allows") != std::string::npos);
+  // Left out, it is still required.
+  const Run missing = simulate({"--cli-input-json", "-"}, R"({"ActionNames":["s3:GetObject"]})");
+  CHECK(missing.status == 1);
+  CHECK(missing.err.ends_with("PolicyInputList is required\n"));
+  // Empty, an IAM user is simply denied.
+  const Run empty = simulate({"--cli-input-json", "-", "--explain"}, R"({"PolicyInputList":[],"ActionNames":["s3:GetObject"]})");
+  CHECK(empty.status == 0);
+  CHECK(first_line(empty.out) == "s3:GetObject on *: implicitDeny because no identity-based policy allows the s3:GetObject action");
 }

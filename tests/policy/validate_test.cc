@@ -854,3 +854,49 @@ TEST_CASE("catalog lookups are case-insensitive and carry the action's facts", "
   CHECK_FALSE(is_known_service_prefix("cloudwatchlog"));
   CHECK_FALSE(is_known_service_prefix(""));
 }
+
+TEST_CASE("function policies: 1.7 steps 3-4 and Appendix B hold for them too", "[policy][validate]") {
+  const std::string function = "arn:aws:lambda:us-east-1:111111111111:function:F";
+  const auto function_policy = [&](const std::string& resource, const std::string& condition) {
+    return R"({"Version":"2012-10-17","Id":"default","Statement":[{"Sid":"s3-invoke","Effect":"Allow",)"
+           R"("Principal":{"AWS":"111111111111"},"Action":"lambda:InvokeFunction","Resource":")" +
+           resource + "\"" + (condition.empty() ? "" : ",\"Condition\":" + condition) + "}]}";
+  };
+  const auto date_condition = [](const std::string& value) {
+    return R"({"DateGreaterThan":{"aws:CurrentTime":")" + value + R"("}})";
+  };
+  // Appendix B: no -hh:mm zone, no month 13, no fractional epoch.
+  for (const std::string value : {"2020-01-31T10:00:00-05:00", "2024-13-01T00:00:00Z", "1700000000.5", "sdfdsf"}) {
+    INFO(value);
+    const auto errors = errors_of(validate_policy(function_policy(function, date_condition(value)), PolicyType::Resource));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.front().code == "InvalidParameterValueException");
+    CHECK(errors.front().message == "The policy failed legacy parsing");
+    CHECK(errors.front().path == "Statement[0].Condition.DateGreaterThan.aws:CurrentTime");
+  }
+  // Valid dates of the grammar pass.
+  for (const std::string value : {"2019-07-01T13:20:15Z", "2016-12-13T21:20:37.593194+00:00", "1714564800"}) {
+    INFO(value);
+    CHECK(first_error(function_policy(function, date_condition(value)), PolicyType::Resource).empty());
+  }
+  // Step 4: a partition outside the known ones, with IAM's message and Lambda's code.
+  const auto errors = errors_of(
+      validate_policy(function_policy("arn:aws-foo:lambda:us-east-1:111111111111:function:F", ""), PolicyType::Resource));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors.front().code == "InvalidParameterValueException");
+  CHECK(errors.front().message ==
+        "Partition \"aws-foo\" is not valid for resource \"arn:aws-foo:lambda:us-east-1:111111111111:function:F\".");
+  for (const std::string partition : {"aws", "aws-cn", "aws-us-gov"}) {
+    INFO(partition);
+    CHECK(first_error(function_policy("arn:" + partition + ":lambda:us-east-1:111111111111:function:F", ""),
+                      PolicyType::Resource)
+              .empty());
+  }
+  // The same values in the other types the spec names: identity (1.7) and trust (1.8, which
+  // skips only the resource rules).
+  CHECK(first_error(policy(R"({"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":)" +
+                           date_condition("2024-13-01T00:00:00Z") + "}")) == "The policy failed legacy parsing");
+  CHECK(first_error(policy(R"({"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole","Condition":)" +
+                           date_condition("1700000000.5") + "}"),
+                    PolicyType::Trust) == "The policy failed legacy parsing");
+}

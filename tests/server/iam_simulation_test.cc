@@ -620,3 +620,35 @@ TEST_CASE("GetContextKeysForCustomPolicy and GetContextKeysForPrincipalPolicy li
           "<ContextKeyNames><member>aws:PrincipalTag/team</member><member>aws:username</member></ContextKeyNames>");
   }
 }
+
+TEST_CASE("SimulateCustomPolicy: PolicyInputList is required but may be empty", "[server][iam][simulate]") {
+  World world;
+  // botocore sends an empty list as `PolicyInputList=`; a service principal has no identity policy.
+  Form f;
+  f.add("PolicyInputList", "");
+  f.list("ActionNames", {"lambda:InvokeFunction"});
+  f.list("ResourceArns", {"arn:aws:lambda:us-east-1:111111111111:function:F"});
+  f.add("CallerArn", "s3.amazonaws.com");
+  f.add("ResourcePolicy",
+        R"({"Version":"2012-10-17","Id":"default","Statement":[{"Sid":"s3-invoke","Effect":"Allow",)"
+        R"("Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction",)"
+        R"("Resource":"arn:aws:lambda:us-east-1:111111111111:function:F"}]})");
+  const std::string xml = world.ok(server::iam::simulate_custom_policy, f.text);
+  CHECK_THAT(xml, Catch::Contains("<EvalDecision>allowed</EvalDecision>"));
+  // GetContextKeysForCustomPolicy takes the same empty list.
+  Form keys;
+  keys.add("PolicyInputList", "");
+  CHECK(world.ok(server::iam::get_context_keys_for_custom_policy, keys.text) == "<ContextKeyNames/>");
+}
+
+TEST_CASE("SimulateCustomPolicy: sts:AssumeRole reads ResourcePolicy as the role's trust policy",
+          "[server][iam][simulate]") {
+  World world;
+  auto in = custom({document(allow("sts:AssumeRole", "arn:aws:iam::111111111111:role/R"))}, {"sts:AssumeRole"},
+                   {"arn:aws:iam::111111111111:role/R"});
+  in.caller_arn = "arn:aws:iam::111111111111:user/alice";
+  in.resource_policy =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/carol"},"Action":"sts:AssumeRole"}]})";
+  const std::string xml = world.ok(server::iam::simulate_custom_policy, to_form(in).text);
+  CHECK_THAT(xml, Catch::Contains("<EvalDecision>implicitDeny</EvalDecision>"));
+}

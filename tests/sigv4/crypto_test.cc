@@ -61,11 +61,28 @@ TEST_CASE("crypto: from_lower_hex accepts exactly 64 lower-case hex digits", "[s
   }
 }
 
-TEST_CASE("crypto: constant-time equality compares length and every byte", "[sigv4][crypto]") {
+// What can be checked of the comparison's result: every byte and the length count, NULs
+// included (a C-string compare would stop at the first NUL and call these equal). That it
+// takes the same time whatever the contents is a property of CRYPTO_memcmp, which the source
+// rule (source_rules_test.cc) requires constant_time_equal to be, with no loop of its own.
+TEST_CASE("crypto: constant_time_equal compares the length and every byte, NULs included", "[sigv4][crypto]") {
   CHECK(constant_time_equal("abc", "abc"));
   CHECK_FALSE(constant_time_equal("abc", "abd"));
+  CHECK_FALSE(constant_time_equal("abc", "xbc"));
   CHECK_FALSE(constant_time_equal("abc", "ab"));
+  CHECK_FALSE(constant_time_equal("ab", "abc"));
   CHECK(constant_time_equal("", ""));
+  using std::string_literals::operator""s;
+  CHECK_FALSE(constant_time_equal("a\0b"s, "a\0c"s));
+  CHECK_FALSE(constant_time_equal("\0\0\0"s, "\0\0"s));
+  CHECK(constant_time_equal("a\0b"s, "a\0b"s));
+  // 64-character hex signatures differing in one position anywhere.
+  const std::string signature(64, 'a');
+  for (std::size_t i = 0; i < signature.size(); ++i) {
+    std::string other = signature;
+    other[i] = 'b';
+    CHECK_FALSE(constant_time_equal(signature, other));
+  }
 }
 
 }  // namespace gatehouse::sigv4

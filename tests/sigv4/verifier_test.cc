@@ -211,24 +211,63 @@ TEST_CASE("verifier: temporary credentials expire at their expiry instant", "[si
 }
 
 TEST_CASE("verifier: the debug hook shows what was computed, never the token or secret", "[sigv4][verifier]") {
-  Rig rig;
-  Signing temporary = temporary_signing();
+  // The trace is pinned exactly: the client's own canonical request with the token redacted
+  // wherever it stands, and the client's string to sign. Exact equality leaves no room for the
+  // stored secret, the key derived from it or the signature the server expected; the checks
+  // after it name those values for the failure message. Both a matching request and a
+  // mismatch (signed with another secret) are traced the same way.
+  const CredentialScope scope{"20240501", "us-east-1", "lambda"};
+  const std::string signing_key(as_view(to_hex(derive_signing_key(kTempSecret, scope))));
   for (const bool presign : {false, true}) {
-    INFO((presign ? "presigned" : "header") << " form");
-    temporary.presign_expires = presign ? std::optional<std::int64_t>(300) : std::nullopt;
-    temporary.body = presign ? "" : temporary.body;
-    HttpRequest request = signed_request(temporary);
-    rig.traces.clear();
-    REQUIRE(rig.verify(request).has_value());
-    REQUIRE(rig.traces.size() == 1);
-    const Rig::Trace& trace = rig.traces.front();
-    CHECK(trace.matched);
-    CHECK(trace.canonical_request.find(kRedactedToken) != std::string::npos);
-    CHECK(trace.canonical_request.find("IQoJb3JpZ2luX2VjEXAMPLE") == std::string::npos);
-    CHECK(trace.canonical_request.find("IQoJb3JpZ2luX2VjEXAMPLE-SESSION-TOKEN%2F") == std::string::npos);
-    CHECK(trace.string_to_sign.find(kTempSecret) == std::string::npos);
-    CHECK(trace.string_to_sign.rfind("AWS4-HMAC-SHA256\n20240501T120000Z\n20240501/us-east-1/lambda/aws4_request\n", 0) == 0);
+    for (const bool wrong_secret : {false, true}) {
+      INFO((presign ? "presigned" : "header") << " form, " << (wrong_secret ? "wrong" : "right") << " secret");
+      Rig rig;
+      Signing temporary = temporary_signing();
+      temporary.presign_expires = presign ? std::optional<std::int64_t>(300) : std::nullopt;
+      temporary.body = presign ? "" : temporary.body;
+      if (wrong_secret) temporary.secret = "not-the-secret-not-the-secret-not-the-sec";
+      std::vector<Header> headers = {{"Host", kHost}};
+      const auto client = sign_request(
+          SignInput{temporary.method, temporary.target, headers, PayloadHash::of_body(temporary.body)},
+          SigningCredentials{temporary.key_id, temporary.secret, std::optional<std::string_view>(kToken)},
+          SignOptions{"us-east-1", "lambda", signing_time(), temporary.presign_expires, false});
+      REQUIRE(client.has_value());
+      Signing right = temporary;
+      right.secret = std::string(kTempSecret);
+      const auto expected = sign_request(
+          SignInput{right.method, right.target, headers, PayloadHash::of_body(right.body)},
+          SigningCredentials{right.key_id, right.secret, std::optional<std::string_view>(kToken)},
+          SignOptions{"us-east-1", "lambda", signing_time(), right.presign_expires, false});
+      REQUIRE(expected.has_value());
+
+      rig.traces.clear();
+      const auto outcome = rig.verify(signed_request(temporary));
+      CHECK(outcome.has_value() == !wrong_secret);
+      REQUIRE(rig.traces.size() == 1);
+      const Rig::Trace& trace = rig.traces.front();
+      CHECK(trace.matched == !wrong_secret);
+
+      std::string redacted = client.value().canonical_request;
+      std::size_t replaced = 0;
+      for (const std::string& token : {std::string(kToken), std::string("IQoJb3JpZ2luX2VjEXAMPLE-SESSION-TOKEN%2Fabc%2Bdef%3D%3D")}) {
+        for (auto at = redacted.find(token); at != std::string::npos; at = redacted.find(token, at)) {
+          redacted.replace(at, token.size(), kRedactedToken);
+          ++replaced;
+        }
+      }
+      CHECK(replaced == 1);
+      CHECK(trace.canonical_request == redacted);
+      CHECK(trace.string_to_sign == client.value().string_to_sign);
+      CHECK(trace.access_key_id == kTempKeyId);
+      for (const std::string& field : {trace.access_key_id, trace.canonical_request, trace.string_to_sign}) {
+        CHECK(field.find(kTempSecret) == std::string::npos);
+        CHECK(field.find(signing_key) == std::string::npos);
+        CHECK(field.find(expected.value().signature) == std::string::npos);
+        CHECK(field.find("IQoJb3JpZ2luX2VjEXAMPLE") == std::string::npos);
+      }
+    }
   }
+  Rig rig;
   // Without a token the hook's canonical request is exactly what the signer computed.
   Signing plain;
   const HttpRequest request = signed_request(plain);
