@@ -1,0 +1,216 @@
+// Real sandboxes: these tests run function code under bubblewrap (root, cgroup v1 or v2).
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "executor/executor.h"
+#include "executor/zip.h"
+#include "tests/executor/zip_writer.h"
+
+using namespace gatehouse::executor;
+using testing::make_zip;
+
+namespace {
+
+Executor& shared_executor() {
+  static Executor executor([] {
+    Executor::Options options;
+    return options;
+  }());
+  return executor;
+}
+
+std::atomic<int> next_function{1};
+
+struct Fn {
+  FunctionSpec spec;
+  std::string zip;
+};
+
+Fn function(std::string runtime, std::string handler, std::vector<testing::ZipItem> files, int timeout = 3) {
+  Fn f;
+  const int n = next_function++;
+  f.spec.name = "fn" + std::to_string(n);
+  f.spec.unqualified_arn = "arn:aws:lambda:us-east-1:111111111111:function:" + f.spec.name;
+  f.spec.version = "$LATEST";
+  f.spec.runtime = std::move(runtime);
+  f.spec.handler = std::move(handler);
+  f.spec.timeout_s = timeout;
+  f.spec.revision = "r1";
+  f.zip = make_zip(files);
+  f.spec.code_sha256 = "sha" + std::to_string(n) + "+/=";
+  return f;
+}
+
+std::variant<InvokeOutput, Failure> run(const Fn& f, std::string payload, std::string id = "req-1") {
+  Invocation invocation;
+  invocation.request_id = std::move(id);
+  invocation.payload = std::move(payload);
+  invocation.invoked_arn = f.spec.unqualified_arn;
+  return shared_executor().invoke(
+      f.spec, invocation, [&] { return std::optional<std::string>(f.zip); },
+      [] {
+        return std::variant<Credentials, Failure>(
+            Credentials{"ASIAEXAMPLE", "secret", "token", 4102444800000LL});
+      });
+}
+
+InvokeOutput ok(const std::variant<InvokeOutput, Failure>& result) {
+  if (auto* failure = std::get_if<Failure>(&result)) FAIL(failure->type << ": " << failure->message);
+  return std::get<InvokeOutput>(result);
+}
+
+}  // namespace
+
+TEST_CASE("executor: the machine can sandbox", "[executor][sandbox]") {
+  INFO(shared_executor().unavailable().value_or(""));
+  REQUIRE_FALSE(shared_executor().unavailable().has_value());
+}
+
+TEST_CASE("executor: a Python function returns its event, warm state survives", "[executor][python]") {
+  const Fn f = function("python3.11", "app.handler",
+                        {{"app.py", "count = 0\ndef handler(event, context):\n    global count\n    count += 1\n"
+                                    "    print('seen', count)\n"
+                                    "    return {'event': event, 'count': count, 'id': context.aws_request_id,"
+                                    " 'version': context.function_version}\n"}});
+  const InvokeOutput first = ok(run(f, R"({"a": 1})", "id-one"));
+  CHECK(first.payload == R"({"event": {"a": 1}, "count": 1, "id": "id-one", "version": "$LATEST"})");
+  CHECK_FALSE(first.function_error);
+  CHECK(first.log.starts_with("START RequestId: id-one Version: $LATEST\nseen 1\nEND RequestId: id-one\n"
+                              "REPORT RequestId: id-one\tDuration: "));
+  CHECK(first.log.find("Init Duration: ") != std::string::npos);
+  const InvokeOutput second = ok(run(f, "[]", "id-two"));
+  CHECK(second.payload == R"({"event": [], "count": 2, "id": "id-two", "version": "$LATEST"})");
+  CHECK(second.log.find("Init Duration: ") == std::string::npos);
+  // A new revision (code or configuration change) retires the warm environment.
+  Fn changed = f;
+  changed.spec.revision = "r2";
+  CHECK(ok(run(changed, "1")).payload.find(R"("count": 1)") != std::string::npos);
+}
+
+TEST_CASE("executor: Python errors have Lambda's payload shapes", "[executor][python]") {
+  const Fn raising = function("python3.12", "app.handler",
+                              {{"app.py", "def handler(event, context):\n    raise ValueError('boom')\n"}});
+  const InvokeOutput raised = ok(run(raising, "{}", "rid"));
+  CHECK(raised.function_error);
+  CHECK(raised.payload.starts_with(
+      R"({"errorMessage": "boom", "errorType": "ValueError", "requestId": "rid", "stackTrace": ["  File \"/var/task/app.py\", line 2, in handler\n)"));
+  // The version-mismatch note on a cold start (python3.12 served by the machine's Python).
+  CHECK(raised.log.find("gatehouse: runtime python3.12 served by Python 3.") != std::string::npos);
+
+  const Fn missing_module = function("python3.11", "nope.handler", {{"app.py", "x = 1\n"}});
+  CHECK(ok(run(missing_module, "{}")).payload ==
+        R"({"errorMessage": "Unable to import module 'nope': No module named 'nope'", "errorType": "Runtime.ImportModuleError", "requestId": "", "stackTrace": []})");
+  const Fn missing_handler = function("python3.11", "app.nope", {{"app.py", "x = 1\n"}});
+  const InvokeOutput nf = ok(run(missing_handler, "{}"));
+  CHECK(nf.function_error);
+  CHECK(nf.payload ==
+        R"({"errorMessage": "Handler 'nope' missing on module 'app'", "errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []})");
+}
+
+TEST_CASE("executor: Node.js functions, results and errors", "[executor][node]") {
+  const Fn echo = function("nodejs20.x", "index.handler",
+                           {{"index.mjs", "export const handler = async (event, context) => {\n"
+                                          "  console.log('got', event);\n"
+                                          "  return { event, fn: context.functionName };\n};\n"}});
+  const InvokeOutput out = ok(run(echo, R"({"k":"v"})", "nid"));
+  CHECK(out.payload == R"({"event":{"k":"v"},"fn":")" + echo.spec.name + R"("})");
+  CHECK(out.log.find("\tnid\tINFO\tgot { k: 'v' }\n") != std::string::npos);
+
+  const Fn raising = function("nodejs20.x", "index.handler",
+                              {{"index.js", "exports.handler = async () => { throw new TypeError('bad'); };\n"}});
+  const InvokeOutput raised = ok(run(raising, "{}"));
+  CHECK(raised.function_error);
+  CHECK(raised.payload.starts_with(R"({"errorType":"TypeError","errorMessage":"bad","trace":["TypeError: bad",)"));
+
+  const Fn missing = function("nodejs20.x", "index.nope", {{"index.js", "exports.handler = () => 1;\n"}});
+  CHECK(ok(run(missing, "{}")).payload ==
+        R"({"errorType":"Runtime.HandlerNotFound","errorMessage":"index.nope is undefined or not exported","trace":[]})");
+  const Fn callback = function("nodejs22.x", "cb.handler",
+                               {{"cb.js", "exports.handler = (event, context, callback) => callback(null, 42);\n"}});
+  CHECK(ok(run(callback, "{}")).payload == "42");
+}
+
+TEST_CASE("executor: provided.al2023 runs the package's own bootstrap", "[executor][provided]") {
+  // A shell Runtime API client: one event, answered with its own body.
+  const std::string bootstrap =
+      "#!/bin/sh\n"
+      "exec /usr/bin/python3 - <<'EOF'\n"
+      "import http.client, os\n"
+      "c = http.client.HTTPConnection(os.environ['AWS_LAMBDA_RUNTIME_API'])\n"
+      "while True:\n"
+      "    c.request('GET', '/2018-06-01/runtime/invocation/next'); r = c.getresponse(); body = r.read()\n"
+      "    rid = r.getheader('Lambda-Runtime-Aws-Request-Id')\n"
+      "    c.request('POST', '/2018-06-01/runtime/invocation/' + rid + '/response', b'[' + body + b']'); c.getresponse().read()\n"
+      "EOF\n";
+  const Fn f = function("provided.al2023", "ignored", {{"bootstrap", bootstrap, S_IFREG | 0755}});
+  CHECK(ok(run(f, R"("x")")).payload == R"(["x"])");
+}
+
+TEST_CASE("executor: a timeout kills the environment", "[executor][timeout]") {
+  const Fn slow = function("python3.11", "app.handler",
+                           {{"app.py", "import time\ndef handler(event, context):\n    time.sleep(30)\n"}}, 1);
+  const auto started = std::chrono::steady_clock::now();
+  const InvokeOutput out = ok(run(slow, "{}", "tid"));
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  CHECK(out.function_error);
+  CHECK(out.payload ==
+        R"({"errorType":"Sandbox.Timedout","errorMessage":"RequestId: tid Error: Task timed out after 1.00 seconds"})");
+  CHECK(out.log.find("Status: timeout") != std::string::npos);
+}
+
+TEST_CASE("executor: function code is contained", "[executor][sandbox]") {
+  const Fn probe = function(
+      "python3.11", "app.handler",
+      {{"app.py",
+        "import os\n"
+        "def attempt(f):\n"
+        "    try:\n        return f()\n    except Exception as e:\n        return type(e).__name__\n"
+        "def handler(event, context):\n"
+        "    return {\n"
+        "      'uid': os.getuid(),\n"
+        "      'root': sorted(os.listdir('/')),\n"
+        "      'pid1': open('/proc/1/cmdline','rb').read().split(b'\\0')[0].decode(),\n"
+        "      'pids': sorted(int(p) for p in os.listdir('/proc') if p.isdigit()),\n"
+        "      'etc': attempt(lambda: open('/etc/passwd').read()),\n"
+        "      'write_task': attempt(lambda: open('/var/task/x', 'w')),\n"
+        "      'tmp': attempt(lambda: open('/tmp/x', 'w').write('ok')),\n"
+        "      'home': os.environ.get('HOME'),\n"
+        "      'caps': [l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1],\n"
+        "    }\n"}});
+  const InvokeOutput out = ok(run(probe, "{}"));
+  INFO(out.payload);
+  CHECK(out.payload.find(R"("uid": 993)") != std::string::npos);
+  // Only /usr, the code, the runtime, /tmp, /proc, /dev (and the /usr links) exist.
+  CHECK(out.payload.find(R"("root": ["bin", "dev", "lib", "lib64", "proc", "sbin", "tmp", "usr", "var"])") !=
+        std::string::npos);
+  // PID 1 is the sandbox's own init, not the server; no host process is visible.
+  CHECK(out.payload.find(R"("pid1": "/usr/bin/bwrap", "pids": [1, 2])") != std::string::npos);
+  CHECK(out.payload.find(R"("etc": "FileNotFoundError")") != std::string::npos);
+  CHECK(out.payload.find(R"("write_task": "OSError")") != std::string::npos);
+  CHECK(out.payload.find(R"("tmp": 2)") != std::string::npos);
+  CHECK(out.payload.find(R"("home": null)") != std::string::npos);
+  CHECK(out.payload.find(R"("caps": "0000000000000000")") != std::string::npos);
+}
+
+TEST_CASE("executor: a machine without bubblewrap refuses to run code", "[executor][sandbox]") {
+  Executor::Options options;
+  options.sandbox.bwrap = "/nonexistent/bwrap";
+  Executor refusing(options);
+  REQUIRE(refusing.unavailable().has_value());
+  CHECK(refusing.unavailable()->find("bubblewrap (/nonexistent/bwrap) is not installed") != std::string::npos);
+  Fn f = function("python3.11", "app.handler", {{"app.py", "def handler(e, c):\n    return 1\n"}});
+  Invocation invocation;
+  invocation.request_id = "x";
+  bool code_asked = false;
+  const auto result = refusing.invoke(
+      f.spec, invocation, [&] { code_asked = true; return std::optional<std::string>(f.zip); },
+      [] { return std::variant<Credentials, Failure>(Credentials{}); });
+  REQUIRE(std::holds_alternative<Failure>(result));
+  CHECK(std::get<Failure>(result).message.starts_with("Function code cannot run on this server: bubblewrap"));
+  CHECK_FALSE(code_asked);
+}
