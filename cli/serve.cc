@@ -11,11 +11,13 @@
 #include <system_error>
 
 #include "cli/commands.h"
+#include "executor/executor.h"
 #include "server/audit/audit_log.h"
 #include "server/authz/pipeline.h"
 #include "server/control/lambda_api.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
+#include "server/invoke/execution.h"
 #include "server/iam/common.h"
 #include "server/metrics/metrics.h"
 #include "server/query/api.h"
@@ -35,7 +37,7 @@ constexpr std::string_view kUsage =
     "usage: gatehouse serve --data DIR [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
     "                       [--bootstrap FILE] [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
-    "                       [--debug-signatures]\n"
+    "                       [--debug-signatures] [--runtime ID=PATH]...\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
@@ -56,6 +58,8 @@ constexpr std::string_view kUsage =
     "  --debug-signatures    log the canonical request and string to sign the server computed\n"
     "                        for each signature mismatch (never a secret), to compare with\n"
     "                        `gatehouse sign`\n"
+    "  --runtime ID=PATH     run functions of runtime ID (e.g. python3.12) with this interpreter\n"
+    "                        (docs/executor.md); repeatable\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -114,6 +118,15 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   options.header_timeout = seconds_option(vm, "header-timeout", options.header_timeout);
   options.drain_timeout = seconds_option(vm, "drain-timeout", options.drain_timeout);
   options.debug_signatures = vm.count("debug-signatures") > 0;
+  if (vm.count("runtime")) {
+    for (const std::string& text : vm["runtime"].as<std::vector<std::string>>()) {
+      const auto equals = text.find('=');
+      if (equals == std::string::npos || !executor::runtime_kind(text.substr(0, equals)) || equals + 1 == text.size()) {
+        throw BadArgument{"--runtime must be ID=PATH with a served runtime ID (e.g. python3.12), not `" + text + "`"};
+      }
+      options.runtimes.emplace_back(text.substr(0, equals), text.substr(equals + 1));
+    }
+  }
 
   std::error_code error;
   if (vm.count("bootstrap")) {
@@ -171,7 +184,8 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "grpc-listen", po::value<std::string>())("bootstrap", po::value<std::string>())(
       "region", po::value<std::string>())("audit-log", po::value<std::string>())(
       "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
-      "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "");
+      "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "")(
+      "runtime", po::value<std::vector<std::string>>()->composing());
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -248,7 +262,17 @@ int run_serve(const Args& args, Io io) {
              << "\n--- string to sign ---\n" << trace.string_to_sign << "\n---" << std::endl;
     });
   }
-  const server::control::LambdaApi lambda_api(*store, pipeline, clock, {options.region, audit_log.get(), &metrics});
+  // The executor: refuses to run code (with the reason, here) rather than run it unsandboxed.
+  executor::Executor::Options executor_options;
+  executor_options.region = options.region;
+  for (const auto& [id, path] : options.runtimes) executor_options.interpreters[id] = path;
+  executor::Executor executor(executor_options);
+  if (executor.unavailable()) io.err << "gatehouse: function code will not run: " << *executor.unavailable() << std::endl;
+  if (executor.no_memory_limit()) io.err << "gatehouse: functions run without a memory limit: " << *executor.no_memory_limit() << std::endl;
+  const server::invoke::Invocations invocations(executor, *store, clock);
+  server::control::Options lambda_options{options.region, audit_log.get(), &metrics};
+  lambda_options.invocations = &invocations;
+  const server::control::LambdaApi lambda_api(*store, pipeline, clock, lambda_options);
   http::Router router;
   http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
@@ -260,6 +284,7 @@ int run_serve(const Args& args, Io io) {
   config.header_timeout = options.header_timeout;
   config.drain_timeout = options.drain_timeout;
   config.handle_signals = true;
+  config.threads = 16;  // a synchronous Invoke holds a thread while its function calls back in
   config.log = [&io](std::string_view line) { io.err << "gatehouse: " << line << std::endl; };
 
   http::Server server(std::move(config), std::move(router), metrics);
@@ -267,6 +292,8 @@ int run_serve(const Args& args, Io io) {
     io.err << "gatehouse serve: " << *error << "\n";
     return 1;
   }
+  executor.set_service_endpoint(server.bound_host() == "0.0.0.0" ? "127.0.0.1" : server.bound_host() == "::" ? "::1" : server.bound_host(),
+                                server.bound_port());
   io.out << "gatehouse: listening on " << server.bound_host() << ":" << server.bound_port() << std::endl;
   server.run();
   io.err << "gatehouse: stopped\n";

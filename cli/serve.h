@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "cli/commands.h"
 
@@ -28,6 +30,7 @@ struct ServeOptions {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds drain_timeout{20'000};
   bool debug_signatures = false;  // log the canonical request and string to sign of each mismatch
+  std::vector<std::pair<std::string, std::string>> runtimes;  // --runtime ID=PATH (executor.md 4)
 };
 
 // "HOST:PORT" with HOST a name, an IPv4 literal or a bracketed IPv6 literal; port 0-65535.

@@ -272,6 +272,12 @@ Executor::~Executor() {
   }
 }
 
+void Executor::set_service_endpoint(std::string host, std::uint16_t port) {
+  std::lock_guard lock(mutex_);
+  options_.service_host = std::move(host);
+  options_.service_port = port;
+}
+
 std::size_t Executor::warm_environments() const {
   std::lock_guard lock(mutex_);
   return idle_.size();

@@ -96,6 +96,10 @@ class Executor {
 
   std::size_t warm_environments() const;
 
+  // Where the function's SDK calls go (this service's own HTTP endpoint), once it listens;
+  // before any invocation. Inside the sandbox it is http://127.0.0.1:PORT (AWS_ENDPOINT_URL).
+  void set_service_endpoint(std::string host, std::uint16_t port);
+
   struct Environment;
 
  private:

@@ -1,10 +1,13 @@
 #include "server/authz/execution_role.h"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "policy/arn.h"
+#include "policy/decide.h"
+#include "policy/values.h"
 #include "policy/principal.h"
 
 namespace gatehouse::server::authz {
@@ -54,6 +57,39 @@ store::Result<std::optional<RoleDenial>> authorize_role(const Pipeline& pipeline
     if (!verdict.allowed()) return std::optional<RoleDenial>(RoleDenial{wanted, std::move(verdict)});
   }
   return std::optional<RoleDenial>();
+}
+
+store::Result<bool> lambda_may_assume(const store::Store& store, const sigv4::Clock& clock, std::string_view role_arn,
+                                      std::string_view function_account, std::string_view function_arn) {
+  static constexpr std::string_view kLambdaService = "lambda.amazonaws.com";
+  const auto arn = policy::parse_arn(role_arn);
+  if (!arn) return false;
+  const std::string_view resource = arn->resource;
+  const std::string_view name = resource.substr(resource.rfind('/') + 1);
+  auto trust = store.find_role_trust(arn->account, name);
+  if (!trust) return trust.error();
+  if (!trust.value() || trust.value()->arn != role_arn || !trust.value()->trust) return false;
+  const auto caller = policy::caller_from_arn(kLambdaService);
+  policy::RequestContext context;
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+  context.set("aws:CurrentTime", policy::format_date(policy::Instant{seconds, 0}));
+  context.set("aws:EpochTime", std::to_string(seconds));
+  context.set("aws:SecureTransport", "true");
+  context.set("aws:PrincipalIsAWSService", "true");
+  context.set("aws:PrincipalServiceName", kLambdaService);
+  context.set_list("aws:PrincipalServiceNamesList", {kLambdaService});
+  context.set("aws:SourceAccount", function_account);
+  context.set("aws:SourceArn", function_arn);
+  policy::PolicySet policies;
+  policies.resource = trust.value()->trust.get();
+  policies.resource_kind = policy::ResourcePolicyKind::Trust;
+  policy::Request request;
+  request.action = "sts:AssumeRole";
+  request.resource = role_arn;
+  request.resource_account = arn->account;
+  request.caller = &*caller;
+  request.context = &context;
+  return policy::decide(policies, request).decision == policy::Decision::Allowed;
 }
 
 }  // namespace gatehouse::server::authz

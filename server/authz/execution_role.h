@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "server/authz/pipeline.h"
+#include "sigv4/clock.h"
 #include "store/store.h"
 
 namespace gatehouse::server::authz {
@@ -38,5 +39,11 @@ struct RoleDenial {
 // path differs from role_arn) has no permissions.
 store::Result<std::optional<RoleDenial>> authorize_role(const Pipeline& pipeline, const store::Store& store,
                                                          const RoleUse& use, std::span<const RoleAction> actions);
+
+// Lambda, as the service principal, may assume the role: its trust policy allows
+// sts:AssumeRole with the context of policy-semantics 6.2 (aws:SourceAccount, aws:SourceArn
+// of the function). false when the role is gone or has another path (role/R is not role/app/R).
+store::Result<bool> lambda_may_assume(const store::Store& store, const sigv4::Clock& clock, std::string_view role_arn,
+                                      std::string_view function_account, std::string_view function_arn);
 
 }  // namespace gatehouse::server::authz

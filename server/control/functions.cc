@@ -7,6 +7,7 @@
 #include "policy/values.h"
 #include "server/control/handlers.h"
 #include "server/control/json_shapes.h"
+#include "server/invoke/execution.h"
 #include "server/lambda/runtimes.h"
 
 namespace gatehouse::server::control {
@@ -361,10 +362,15 @@ Reply invoke(store::Store& store, const Call& call) {
   const bool invoke_async = call.request.operation == lambda::Operation::InvokeAsync;
   // DryRun: authorization and parameter checks only; nothing runs (lambda-api 6).
   if (!invoke_async && call.request.invoke.invocation_type == "DryRun") return empty_response(204);
+  if (!invoke_async && call.request.invoke.invocation_type == "RequestResponse" && call.invocations) {
+    return call.invocations->run(view.value(), call.request, call.request_id);
+  }
   return make_error("ServiceException", 500,
-                    "Function execution is not available yet: the request was authenticated and authorized for " +
-                        view.value().qualified_arn +
-                        ", but this service does not run function code. Use InvocationType DryRun to check "
+                    std::string(invoke_async || call.request.invoke.invocation_type == "Event"
+                                    ? "Asynchronous invocation is not available yet"
+                                    : "Function execution is not available on this server") +
+                        ": the request was authenticated and authorized for " + view.value().qualified_arn +
+                        ", but this service did not run function code. Use InvocationType DryRun to check "
                         "authorization.");
 }
 

@@ -17,6 +17,10 @@
 #include "server/lambda/request.h"
 #include "store/store.h"
 
+namespace gatehouse::server::invoke {
+class Invocations;
+}
+
 namespace gatehouse::server::control {
 
 using Reply = policy::Result<http::HttpResponse, lambda::LambdaError>;
@@ -30,6 +34,8 @@ struct Call {
   std::string_view region;      // the endpoint's region
   bool may_list_tags = false;   // GetFunction returns Tags only then (lambda-api 5.11)
   const authz::Pipeline& pipeline;  // evaluates the execution-role checks
+  const invoke::Invocations* invocations = nullptr;  // runs function code; nullptr: not here
+  std::string_view request_id;                       // x-amzn-RequestId: the invocation's id
 
   store::FunctionRef function_ref() const;                 // INVARIANT: function is set
   store::MappingRef mapping_ref() const;                   // INVARIANT: mapping is set

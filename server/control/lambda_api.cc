@@ -10,6 +10,7 @@
 #include "policy/principal.h"
 #include "policy/values.h"
 #include "server/audit/lambda_record.h"
+#include "server/authz/execution_role.h"
 #include "server/control/handlers.h"
 #include "server/control/touch_check.h"
 #include "server/http/errors.h"
@@ -24,7 +25,6 @@ namespace {
 using lambda::LambdaError;
 using lambda::Operation;
 
-constexpr std::string_view kLambdaService = "lambda.amazonaws.com";
 
 http::HttpResponse error_response(const LambdaError& error) {
   return http::lambda_error(error.status, error.type, error.message);
@@ -261,38 +261,12 @@ class Authorizer {
   // Lambda, as the service principal, must be allowed sts:AssumeRole by the role's trust
   // policy, with the context of policy-semantics 6.2.
   policy::Result<void, LambdaError> check_trust(std::string_view role_arn, const lambda::ResolvedFunction& fn) {
-    const LambdaError not_assumable = lambda::make_error(lambda::error_type::kInvalidParameterValue, 400,
-                                                         "The role defined for the function cannot be assumed by Lambda.");
-    const auto arn = policy::parse_arn(role_arn);
-    if (!arn) return not_assumable;
-    const std::string_view resource = arn->resource;
-    const std::string_view name = resource.substr(resource.rfind('/') + 1);
-    auto trust = store_.find_role_trust(arn->account, name);
-    if (!trust) return to_lambda_error(trust.error());
-    // The path is part of the role's identity: role/R is not role/app/R.
-    if (!trust.value() || trust.value()->arn != role_arn || !trust.value()->trust) return not_assumable;
-    const auto caller = policy::caller_from_arn(kLambdaService);
-    policy::RequestContext context;
-    const auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
-    context.set("aws:CurrentTime", policy::format_date(policy::Instant{seconds, 0}));
-    context.set("aws:EpochTime", std::to_string(seconds));
-    context.set("aws:SecureTransport", "true");
-    context.set("aws:PrincipalIsAWSService", "true");
-    context.set("aws:PrincipalServiceName", kLambdaService);
-    context.set_list("aws:PrincipalServiceNamesList", {kLambdaService});
-    context.set("aws:SourceAccount", fn.account);
-    context.set("aws:SourceArn", fn.unqualified_arn());
-    policy::PolicySet policies;
-    policies.resource = trust.value()->trust.get();
-    policies.resource_kind = policy::ResourcePolicyKind::Trust;
-    policy::Request request;
-    request.action = "sts:AssumeRole";
-    request.resource = role_arn;
-    request.resource_account = arn->account;
-    request.caller = &*caller;
-    request.context = &context;
-    if (policy::decide(policies, request).decision != policy::Decision::Allowed) return not_assumable;
+    auto trusted = authz::lambda_may_assume(store_, clock_, role_arn, fn.account, fn.unqualified_arn());
+    if (!trusted) return to_lambda_error(trusted.error());
+    if (!trusted.value()) {
+      return lambda::make_error(lambda::error_type::kInvalidParameterValue, 400,
+                                "The role defined for the function cannot be assumed by Lambda.");
+    }
     return policy::success();
   }
 
@@ -406,7 +380,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   if (!authorized) return answer(error_response(authorized.error()));
 
   const Call call{request,          resolution.value().function, resolution.value().mapping, principal.value(),
-                  options_.region,  authorized.value(),          pipeline_};
+                  options_.region,  authorized.value(),          pipeline_,
+                  options_.invocations, r.request_id};
   Reply reply = [&] {
     if (!options_.check_touches) return run_operation(store_, call);
     TouchCheck check(resolution.value(), caller.account, options_.region);

@@ -16,6 +16,10 @@
 #include "sigv4/verifier.h"
 #include "store/store.h"
 
+namespace gatehouse::server::invoke {
+class Invocations;
+}
+
 namespace gatehouse::server::control {
 
 struct Options {
@@ -25,6 +29,8 @@ struct Options {
   // When set, a request whose handler made the store touch a function or mapping it was not
   // authorized for fails with ServiceException (touch_check.h): on in tests.
   bool check_touches = false;
+  // When set, Invoke (RequestResponse) runs the function's code (server/invoke/execution.h).
+  const invoke::Invocations* invocations = nullptr;
 };
 
 class LambdaApi {

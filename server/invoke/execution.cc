@@ -1,0 +1,117 @@
+#include "server/invoke/execution.h"
+
+#include <openssl/evp.h>
+#include <rapidjson/document.h>
+
+#include "policy/arn.h"
+#include "policy/values.h"
+#include "server/authz/execution_role.h"
+
+namespace gatehouse::server::invoke {
+namespace {
+
+constexpr std::size_t kClientContextLimit = 3583;
+constexpr std::int32_t kSessionSeconds = 3600;  // >= the longest timeout (900 s)
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+lambda::LambdaError invalid_content(std::string message) {
+  return lambda::make_error("InvalidRequestContentException", 400, std::move(message));
+}
+
+}  // namespace
+
+policy::Result<std::string, lambda::LambdaError> decode_client_context(std::string_view header) {
+  if (header.size() > kClientContextLimit) {
+    return invalid_content("Client context must be at most " + std::to_string(kClientContextLimit) + " bytes.");
+  }
+  const auto decoded = policy::decode_base64(header);
+  if (!decoded) return invalid_content("Client context must be a valid Base64-encoded JSON object.");
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseValidateEncodingFlag>(decoded->data(), decoded->size());
+  if (document.HasParseError() || !document.IsObject()) {
+    return invalid_content("Client context must be a valid Base64-encoded JSON object.");
+  }
+  return *decoded;
+}
+
+Invocations::Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock)
+    : executor_(executor), store_(store), clock_(clock) {}
+
+policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const store::FunctionView& view,
+                                                                         const lambda::LambdaRequest& request,
+                                                                         std::string_view request_id) const {
+  executor::Invocation invocation;
+  if (request.invoke.client_context) {
+    auto context = decode_client_context(*request.invoke.client_context);
+    if (!context) return context.error();
+    invocation.client_context = std::move(context).value();
+  }
+  const store::FunctionConfig& config = view.config;
+  executor::FunctionSpec spec;
+  spec.name = view.function.name;
+  spec.unqualified_arn = view.function.arn;
+  spec.version = config.version;
+  spec.runtime = config.runtime;
+  spec.handler = config.handler;
+  spec.memory_mb = config.memory_size;
+  spec.timeout_s = config.timeout;
+  spec.ephemeral_mb = config.ephemeral_storage;
+  spec.code_sha256 = config.code_sha256;
+  spec.revision = config.revision_id;
+  if (config.environment) spec.environment = *config.environment;
+  invocation.request_id = std::string(request_id);
+  invocation.payload = std::string(request.payload);
+  invocation.invoked_arn = view.qualified_arn;
+
+  const auto code = [&]() -> std::optional<std::string> {
+    auto bytes = store_.read([&](const store::Snapshot& s) -> store::Result<std::optional<std::string>> {
+      return s.code_bytes(config.code_sha256);
+    });
+    if (!bytes) return std::nullopt;
+    return std::move(bytes).value();
+  };
+  const std::string& account = view.function.account;
+  const auto credentials = [&]() -> std::variant<executor::Credentials, executor::Failure> {
+    const std::string& role_arn = config.role;
+    const executor::Failure not_assumable{
+        502, "AccessDeniedException",
+        "The role defined for the function cannot be assumed by Lambda: " + role_arn};
+    auto trusted = authz::lambda_may_assume(store_, clock_, role_arn, account, view.function.arn);
+    if (!trusted) return executor::Failure{500, "ServiceException", trusted.error().message};
+    if (!trusted.value()) return not_assumable;
+    const auto arn = policy::parse_arn(role_arn);
+    const std::string_view resource = arn->resource;
+    store::AssumeRoleInput input;
+    input.account = std::string(arn->account);
+    input.role_name = std::string(resource.substr(resource.rfind('/') + 1));
+    input.session_name = view.function.name;
+    input.duration_seconds = kSessionSeconds;
+    auto issued = store_.write([&](store::Mutation& m) { return m.assume_role(input); });
+    if (!issued) return not_assumable;
+    return executor::Credentials{issued.value().access_key_id, issued.value().secret_access_key,
+                                 issued.value().session_token, issued.value().expiration};
+  };
+
+  auto result = executor_.invoke(spec, invocation, code, credentials);
+  if (auto* failure = std::get_if<executor::Failure>(&result)) {
+    return lambda::make_error(failure->type, failure->status, failure->message);
+  }
+  executor::InvokeOutput& out = std::get<executor::InvokeOutput>(result);
+  http::HttpResponse response;
+  response.status = 200;
+  response.set_header("Content-Type", "application/json");
+  response.set_header("X-Amz-Executed-Version", config.version);
+  if (out.function_error) response.set_header("X-Amz-Function-Error", "Unhandled");
+  if (request.invoke.log_type == "Tail") response.set_header("X-Amz-Log-Result", base64(executor::log_tail(out.log)));
+  response.body = std::move(out.payload);
+  return response;
+}
+
+}  // namespace gatehouse::server::invoke

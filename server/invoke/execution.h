@@ -1,0 +1,42 @@
+// Invoke (RequestResponse) running the function's code (spec/executor.md, lambda-api.md
+// section 6): the version the qualifier resolved to, its code from the store, a real session
+// of its execution role minted by the STS code path after re-checking that the role's trust
+// policy still admits Lambda; the executor runs it; the answer has Lambda's headers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "executor/executor.h"
+#include "policy/result.h"
+#include "server/http/message.h"
+#include "server/lambda/error.h"
+#include "server/lambda/request.h"
+#include "sigv4/clock.h"
+#include "store/snapshot.h"
+#include "store/store.h"
+
+namespace gatehouse::server::invoke {
+
+class Invocations {
+ public:
+  // The executor, store and clock must outlive this.
+  Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock);
+
+  // RequestResponse of `view` (the resolved version) with the request's payload and headers.
+  policy::Result<http::HttpResponse, lambda::LambdaError> run(const store::FunctionView& view,
+                                                              const lambda::LambdaRequest& request,
+                                                              std::string_view request_id) const;
+
+ private:
+  executor::Executor& executor_;
+  store::Store& store_;
+  const sigv4::Clock& clock_;
+};
+
+// X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes as sent. The decoded JSON,
+// or Lambda's 400.
+policy::Result<std::string, lambda::LambdaError> decode_client_context(std::string_view header);
+
+}  // namespace gatehouse::server::invoke

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Invoke running function code, end to end with boto3 against the real `gatehouse serve`
+(docs/executor.md): results and Lambda's headers, qualifiers, errors and timeouts, the
+execution role's own credentials held to its policies, containment, hostile input.
+Needs root and bubblewrap (the sandbox); loopback only; bounded in time."""
+import base64
+import json
+import os
+import sys
+import tempfile
+
+import boto3
+import botocore.config
+
+from lambda_boto3_harness import check, client, error_of, package, start, stop, summary
+
+ROOT = ("AKIAEXAMPLEROOT11111", "rootSecretEXAMPLErootSecretEXAMPLEroot00")
+ACCOUNT = "111111111111"
+TRUST_LAMBDA = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+EXEC_ROLE = "arn:aws:iam::%s:role/lambda-exec" % ACCOUNT
+CALLER_ROLE = "arn:aws:iam::%s:role/lambda-caller" % ACCOUNT
+WORLD = {
+    "region": "us-east-1",
+    "accounts": [{
+        "id": ACCOUNT,
+        "rootAccessKeys": [{"accessKeyId": ROOT[0], "secretAccessKey": ROOT[1]}],
+        "roles": [
+            {"name": "lambda-exec", "assumeRolePolicy": TRUST_LAMBDA},
+            {"name": "lambda-caller", "assumeRolePolicy": TRUST_LAMBDA,
+             "inlinePolicies": {"read-echo": {"Version": "2012-10-17", "Statement": [
+                 {"Effect": "Allow", "Action": "lambda:GetFunction",
+                  "Resource": "arn:aws:lambda:us-east-1:%s:function:echo" % ACCOUNT}]}}}],
+    }],
+}
+MARKER = "GATEHOUSE_SERVER_ONLY_MARKER"
+
+CALLER_CODE = """import boto3, botocore.exceptions
+def handler(event, context):
+    c = boto3.client("lambda")
+    name = c.get_function(FunctionName="echo")["Configuration"]["FunctionName"]
+    try:
+        c.delete_function(FunctionName="echo")
+        denied = None
+    except botocore.exceptions.ClientError as e:
+        denied = [e.response["Error"]["Code"], e.response["Error"]["Message"]]
+    return {"got": name, "denied": denied, "endpoint": c.meta.endpoint_url}
+"""
+
+PROBE_CODE = """import os
+def attempt(f):
+    try:
+        return f()
+    except Exception as e:
+        return type(e).__name__
+def handler(event, context):
+    return {
+        "data": attempt(lambda: os.listdir(event["data"])),
+        "pid1_marker": attempt(lambda: %r in open("/proc/1/environ").read()),
+        "env_marker": %r in os.environ,
+        "keys": sorted(k for k in os.environ if k.startswith("AWS_")),
+        "other_code": attempt(lambda: sorted(os.listdir("/var"))),
+    }
+""" % (MARKER, MARKER)
+
+
+def invoke(c, name, payload=b"{}", **kwargs):
+    r = c.invoke(FunctionName=name, Payload=payload, **kwargs)
+    return r, r["Payload"].read()
+
+
+def main():
+    binary = sys.argv[1]
+    if os.geteuid() != 0:
+        print("the executor's tests need root (bubblewrap drops to nobody inside)")
+        print("0 passed, 1 failed")
+        return 1
+    os.environ[MARKER] = "1"  # the server's environment: must never reach a function
+    with tempfile.TemporaryDirectory() as tmp:
+        world = os.path.join(tmp, "world.json")
+        with open(world, "w") as f:
+            json.dump(WORLD, f)
+        data = os.path.join(tmp, "data")
+        process, base = start(binary, data, world)
+        try:
+            root = client(base, ROOT)
+            root.create_function(FunctionName="echo", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Code={"ZipFile": package("def handler(event, context):\n    return event\n")})
+
+            r, body = invoke(root, "echo", b'{"hello": [1, 2]}', LogType="Tail")
+            check("returns the event", json.loads(body) == {"hello": [1, 2]}, body)
+            check("status 200", r["StatusCode"] == 200, r["StatusCode"])
+            check("executed version", r["ExecutedVersion"] == "$LATEST", r.get("ExecutedVersion"))
+            check("no function error", "FunctionError" not in r, r)
+            log = base64.b64decode(r["LogResult"]).decode()
+            rid = r["ResponseMetadata"]["RequestId"]
+            check("tail: START", log.startswith("START RequestId: %s Version: $LATEST\n" % rid), log)
+            check("tail: END, REPORT", ("END RequestId: %s\nREPORT RequestId: %s\tDuration: " % (rid, rid)) in log, log)
+            check("tail: memory size", "\tMemory Size: 128 MB\tMax Memory Used: " in log, log)
+            r, body = invoke(root, "echo")
+            check("no tail unless asked", "LogResult" not in r, r)
+
+            # Qualifiers: an alias runs the version behind it; the code change retires $LATEST's environment.
+            root.publish_version(FunctionName="echo")
+            root.create_alias(FunctionName="echo", Name="PROD", FunctionVersion="1")
+            root.update_function_code(FunctionName="echo",
+                                      ZipFile=package("def handler(event, context):\n    return 'v2'\n"))
+            r, body = invoke(root, "echo", b'"x"', Qualifier="PROD")
+            check("alias: version 1's code", body == b'"x"' and r["ExecutedVersion"] == "1", (body, r.get("ExecutedVersion")))
+            r, body = invoke(root, "echo", b'"x"')
+            check("$LATEST: the new code", body == b'"v2"' and r["ExecutedVersion"] == "$LATEST", body)
+
+            root.create_function(FunctionName="raise", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Code={"ZipFile": package("def handler(event, context):\n    raise Exception('boom')\n")})
+            r, body = invoke(root, "raise")
+            error = json.loads(body)
+            check("raise: Unhandled", r.get("FunctionError") == "Unhandled", r)
+            check("raise: Python's shape", list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"] and
+                  error["errorType"] == "Exception" and error["errorMessage"] == "boom" and
+                  error["requestId"] == r["ResponseMetadata"]["RequestId"], error)
+
+            root.create_function(FunctionName="slow", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Timeout=1, Code={"ZipFile": package(
+                                     "import time\ndef handler(event, context):\n    time.sleep(20)\n")})
+            r, body = invoke(root, "slow", LogType="Tail")
+            rid = r["ResponseMetadata"]["RequestId"]
+            check("timeout", json.loads(body) == {"errorType": "Sandbox.Timedout", "errorMessage":
+                  "RequestId: %s Error: Task timed out after 1.00 seconds" % rid} and
+                  r.get("FunctionError") == "Unhandled", body)
+            check("timeout: REPORT status", "Status: timeout" in base64.b64decode(r["LogResult"]).decode())
+
+            # The role's own session: allowed calls succeed, others are denied naming the session.
+            root.create_function(FunctionName="caller", Runtime="python3.11", Handler="app.handler", Role=CALLER_ROLE,
+                                 Timeout=20, Code={"ZipFile": package(CALLER_CODE)})
+            r, body = invoke(root, "caller")
+            out = json.loads(body)
+            check("role: allowed call", out.get("got") == "echo", body)
+            check("role: denied call", out.get("denied") is not None and out["denied"][0] == "AccessDeniedException" and
+                  ("arn:aws:sts::%s:assumed-role/lambda-caller/caller" % ACCOUNT) in out["denied"][1], body)
+            check("role: endpoint from AWS_ENDPOINT_URL", str(out.get("endpoint", "")).startswith("http://127.0.0.1:"),
+                  body)
+
+            root.create_function(FunctionName="probe", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Code={"ZipFile": package(PROBE_CODE)})
+            r, body = invoke(root, "probe", json.dumps({"data": data}).encode())
+            out = json.loads(body)
+            check("contained: data directory", out.get("data") == "FileNotFoundError", body)
+            check("contained: /proc/1/environ", out.get("pid1_marker") is False and out.get("env_marker") is False, body)
+            check("contained: other functions' code", out.get("other_code") == ["runtime", "task"], body)
+            check("environment: credentials and endpoint", {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                  "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_RUNTIME_API",
+                  "AWS_REGION", "AWS_EXECUTION_ENV"} <= set(out.get("keys", [])), body)
+
+            # Hostile input: 4xx, never 5xx.
+            for name, call, want in [
+                ("not JSON", lambda: root.invoke(FunctionName="echo", Payload=b"{nope"), "InvalidRequestContentException"),
+                ("client context not base64", lambda: root.invoke(FunctionName="echo", ClientContext="%%%"),
+                 "InvalidRequestContentException"),
+                ("client context not JSON", lambda: root.invoke(
+                    FunctionName="echo", ClientContext=base64.b64encode(b"[1,").decode()), "InvalidRequestContentException"),
+                ("client context too long", lambda: root.invoke(
+                    FunctionName="echo", ClientContext=base64.b64encode(b'{"a":"' + b"x" * 3000 + b'"}').decode()),
+                 "InvalidRequestContentException"),
+                ("unknown invocation type", lambda: root.invoke(FunctionName="echo", InvocationType="Sometimes"),
+                 "ValidationException"),
+                ("unknown log type", lambda: root.invoke(FunctionName="echo", LogType="All"), "ValidationException"),
+                ("oversize payload", lambda: root.invoke(FunctionName="echo", Payload=b'"' + b"x" * 6291456 + b'"'),
+                 "RequestEntityTooLargeException"),
+            ]:
+                got = error_of(call)
+                check("hostile: " + name, got is not None and got[0] == want and got[2] < 500, got)
+            good_context = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+            r, body = invoke(root, "echo", ClientContext=good_context)
+            check("client context accepted", r["StatusCode"] == 200, body)
+
+            # A role whose trust no longer admits Lambda fails the next cold start with 502.
+            iam = boto3.client("iam", endpoint_url=base, region_name="us-east-1", aws_access_key_id=ROOT[0],
+                               aws_secret_access_key=ROOT[1],
+                               config=botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+            iam.update_assume_role_policy(RoleName="lambda-exec", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                       "Action": "sts:AssumeRole"}]}))
+            got = error_of(lambda: root.invoke(FunctionName="raise", Qualifier="$LATEST", Payload=b'{"cold": 1}'))
+            root.update_function_configuration(FunctionName="raise", Description="retire the warm one")
+            got = error_of(lambda: root.invoke(FunctionName="raise"))
+            check("trust re-checked", got is not None and got[2] == 502 and EXEC_ROLE in got[1], got)
+        finally:
+            stop(process)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
