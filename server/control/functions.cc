@@ -367,7 +367,7 @@ Reply invoke(store::Store& store, const Call& call) {
   }
   return make_error("ServiceException", 500,
                     std::string(invoke_async || call.request.invoke.invocation_type == "Event"
-                                    ? "Asynchronous invocation is not available yet"
+                                    ? "Asynchronous function execution is not available yet"
                                     : "Function execution is not available on this server") +
                         ": the request was authenticated and authorized for " + view.value().qualified_arn +
                         ", but this service did not run function code. Use InvocationType DryRun to check "
