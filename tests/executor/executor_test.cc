@@ -214,3 +214,63 @@ TEST_CASE("executor: a machine without bubblewrap refuses to run code", "[execut
   CHECK(std::get<Failure>(result).message.starts_with("Function code cannot run on this server: bubblewrap"));
   CHECK_FALSE(code_asked);
 }
+
+TEST_CASE("executor: memory beyond MemorySize kills the environment", "[executor][limits]") {
+  if (shared_executor().no_memory_limit()) {
+    WARN("no memory cgroup here: " << *shared_executor().no_memory_limit());
+    return;
+  }
+  Fn hog = function("python3.11", "app.handler",
+                    {{"app.py", "def handler(event, context):\n    blocks = []\n"
+                                "    for i in range(1000):\n        blocks.append(bytearray(1 << 20))\n"
+                                "    return len(blocks)\n"}},
+                    10);
+  hog.spec.memory_mb = 128;
+  const InvokeOutput out = ok(run(hog, "{}", "oom"));
+  CHECK(out.function_error);
+  CHECK(out.payload ==
+        R"({"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: oom Error: Runtime exited with error: signal: killed"})");
+  CHECK(out.log.find("Status: error\tError Type: Runtime.OutOfMemory") != std::string::npos);
+  CHECK(out.log.find("Max Memory Used: 12") != std::string::npos);  // 12x MB: measured near the limit
+}
+
+TEST_CASE("executor: a thread bomb stays inside its task limit", "[executor][limits]") {
+  if (shared_executor().no_memory_limit()) {
+    WARN("no memory cgroup here: " << *shared_executor().no_memory_limit());
+    return;
+  }
+  // Threads count as tasks too, and cost little memory: the task limit is what stops them.
+  Fn bomb = function("python3.11", "app.handler",
+                     {{"app.py", "import threading, time\ndef handler(event, context):\n    n = 0\n"
+                                 "    try:\n        while n < 5000:\n"
+                                 "            threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+                                 "            n += 1\n    except RuntimeError as e:\n"
+                                 "        return {'started': n, 'error': str(e)}\n"
+                                 "    return {'started': n}\n"}},
+                     20);
+  bomb.spec.memory_mb = 512;
+  const InvokeOutput out = ok(run(bomb, "{}"));
+  INFO(out.payload);
+  CHECK(out.payload.find(R"("error": "can't start new thread")") != std::string::npos);
+  const auto at = out.payload.find(R"("started": )");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoi(out.payload.substr(at + 11)) < 1024);
+  // Other functions still run.
+  const Fn other = function("python3.11", "app.handler", {{"app.py", "def handler(e, c):\n    return 'fine'\n"}});
+  CHECK(ok(run(other, "{}")).payload == R"("fine")");
+}
+
+TEST_CASE("executor: /tmp is bounded by EphemeralStorage", "[executor][limits]") {
+  Fn filler = function("python3.11", "app.handler",
+                       {{"app.py", "def handler(event, context):\n    n = 0\n    try:\n"
+                                   "        with open('/tmp/fill', 'wb') as f:\n"
+                                   "            for i in range(64):\n                f.write(b'x' * (1 << 20)); f.flush(); n += 1\n"
+                                   "    except OSError as e:\n        return {'mb': n, 'errno': e.errno}\n"
+                                   "    return {'mb': n}\n"}},
+                       10);
+  filler.spec.ephemeral_mb = 8;
+  filler.spec.memory_mb = 256;
+  const InvokeOutput out = ok(run(filler, "{}"));
+  INFO(out.payload);
+  CHECK(out.payload.find(R"("errno": 28)") != std::string::npos);  // ENOSPC
+}
