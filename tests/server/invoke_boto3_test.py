@@ -4,6 +4,7 @@
 execution role's own credentials held to its policies, containment, hostile input.
 Needs root and bubblewrap (the sandbox); loopback only; bounded in time."""
 import base64
+import glob
 import json
 import os
 import sys
@@ -81,7 +82,10 @@ def main():
         with open(world, "w") as f:
             json.dump(WORLD, f)
         data = os.path.join(tmp, "data")
+        work_dirs = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*")))
         process, base = start(binary, data, world)
+        mine = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*"))) - work_dirs
+        stopped = None
         try:
             root = client(base, ROOT)
             root.create_function(FunctionName="echo", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
@@ -184,9 +188,27 @@ def main():
             root.update_function_configuration(FunctionName="raise", Description="retire the warm one")
             got = error_of(lambda: root.invoke(FunctionName="raise"))
             check("trust re-checked", got is not None and got[2] == 502 and EXEC_ROLE in got[1], got)
+            cgroups = glob.glob("/sys/fs/cgroup/**/gatehouse/env-%d-*" % process.pid, recursive=True)
+            check("warm environments have cgroups", len(cgroups) > 0, cgroups)
         finally:
-            stop(process)
+            stopped = stop(process)
+        # SIGTERM leaves nothing behind: no sandbox, cgroup or work directory.
+        check("stopped cleanly", stopped == 0, stopped)
+        check("no cgroup left", glob.glob("/sys/fs/cgroup/**/gatehouse/env-%d-*" % process.pid, recursive=True) == [])
+        left = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*"))) - work_dirs
+        check("no work directory left", not left, left)
+        check("one work directory while serving", len(mine) == 1, mine)
+        sandboxes = [p for p in os.listdir("/proc") if p.isdigit() and any(d in _cmdline(p) for d in mine)]
+        check("no sandbox process left", not sandboxes, sandboxes)
     return summary()
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 if __name__ == "__main__":
