@@ -5,10 +5,12 @@ execution role's own credentials held to its policies, containment, hostile inpu
 Needs root and bubblewrap (the sandbox); loopback only; bounded in time."""
 import base64
 import glob
+import io
 import json
 import os
 import sys
 import tempfile
+import zipfile
 
 import boto3
 import botocore.config
@@ -31,6 +33,12 @@ WORLD = {
             {"name": "lambda-caller", "assumeRolePolicy": TRUST_LAMBDA,
              "inlinePolicies": {"read-echo": {"Version": "2012-10-17", "Statement": [
                  {"Effect": "Allow", "Action": "lambda:GetFunction",
+                  "Resource": "arn:aws:lambda:us-east-1:%s:function:echo" % ACCOUNT}]}}},
+            # Its policy allows deleting too; its boundary (read-only Lambda) does not.
+            {"name": "lambda-bounded", "assumeRolePolicy": TRUST_LAMBDA,
+             "permissionsBoundary": "arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess",
+             "inlinePolicies": {"all-echo": {"Version": "2012-10-17", "Statement": [
+                 {"Effect": "Allow", "Action": ["lambda:GetFunction", "lambda:DeleteFunction"],
                   "Resource": "arn:aws:lambda:us-east-1:%s:function:echo" % ACCOUNT}]}}}],
     }],
 }
@@ -143,6 +151,31 @@ def main():
                   ("arn:aws:sts::%s:assumed-role/lambda-caller/caller" % ACCOUNT) in out["denied"][1], body)
             check("role: endpoint from AWS_ENDPOINT_URL", str(out.get("endpoint", "")).startswith("http://127.0.0.1:"),
                   body)
+
+            # The same with a permissions boundary on the role.
+            root.create_function(FunctionName="bounded", Runtime="python3.11", Handler="app.handler",
+                                 Role="arn:aws:iam::%s:role/lambda-bounded" % ACCOUNT, Timeout=20,
+                                 Code={"ZipFile": package(CALLER_CODE)})
+            r, body = invoke(root, "bounded")
+            out = json.loads(body)
+            check("boundary: allowed call", out.get("got") == "echo", body)
+            check("boundary: denied call", out.get("denied") is not None and
+                  out["denied"][0] == "AccessDeniedException" and
+                  ("arn:aws:sts::%s:assumed-role/lambda-bounded/bounded" % ACCOUNT) in out["denied"][1] and
+                  "permissions boundary" in out["denied"][1], body)
+
+            # Node.js: its error shape, through the API.
+            node_zip = io.BytesIO()
+            with zipfile.ZipFile(node_zip, "w") as z:
+                z.writestr("index.mjs", "export const handler = async () => { throw new Error('node boom'); };\n")
+            root.create_function(FunctionName="noderaise", Runtime="nodejs20.x", Handler="index.handler",
+                                 Role=EXEC_ROLE, Code={"ZipFile": node_zip.getvalue()})
+            r, body = invoke(root, "noderaise")
+            error = json.loads(body)
+            check("node raise: Unhandled", r.get("FunctionError") == "Unhandled", r)
+            check("node raise: Node's shape", list(error) == ["errorType", "errorMessage", "trace"] and
+                  error["errorType"] == "Error" and error["errorMessage"] == "node boom" and
+                  error["trace"][0] == "Error: node boom", error)
 
             root.create_function(FunctionName="probe", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
                                  Code={"ZipFile": package(PROBE_CODE)})
