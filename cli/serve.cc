@@ -37,7 +37,7 @@ constexpr std::string_view kUsage =
     "usage: gatehouse serve --data DIR [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
     "                       [--bootstrap FILE] [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
-    "                       [--debug-signatures] [--runtime ID=PATH]...\n"
+    "                       [--debug-signatures] [--runtime ID=PATH]... [--concurrency N]\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
@@ -60,6 +60,7 @@ constexpr std::string_view kUsage =
     "                        `gatehouse sign`\n"
     "  --runtime ID=PATH     run functions of runtime ID (e.g. python3.12) with this interpreter\n"
     "                        (docs/executor.md); repeatable\n"
+    "  --concurrency N       invocations running at once before Invoke answers 429 (default 1000)\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -118,6 +119,14 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   options.header_timeout = seconds_option(vm, "header-timeout", options.header_timeout);
   options.drain_timeout = seconds_option(vm, "drain-timeout", options.drain_timeout);
   options.debug_signatures = vm.count("debug-signatures") > 0;
+  if (vm.count("concurrency")) {
+    const std::string& text = vm["concurrency"].as<std::string>();
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), options.concurrency);
+    if (error != std::errc() || end != text.data() + text.size() || options.concurrency < 1 ||
+        options.concurrency > 100000) {
+      throw BadArgument{"--concurrency must be 1 to 100000, not `" + text + "`"};
+    }
+  }
   if (vm.count("runtime")) {
     for (const std::string& text : vm["runtime"].as<std::vector<std::string>>()) {
       const auto equals = text.find('=');
@@ -185,7 +194,7 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "region", po::value<std::string>())("audit-log", po::value<std::string>())(
       "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
       "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "")(
-      "runtime", po::value<std::vector<std::string>>()->composing());
+      "runtime", po::value<std::vector<std::string>>()->composing())("concurrency", po::value<std::string>());
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -269,7 +278,7 @@ int run_serve(const Args& args, Io io) {
   executor::Executor executor(executor_options);
   if (executor.unavailable()) io.err << "gatehouse: function code will not run: " << *executor.unavailable() << std::endl;
   if (executor.no_memory_limit()) io.err << "gatehouse: functions run without a memory limit: " << *executor.no_memory_limit() << std::endl;
-  const server::invoke::Invocations invocations(executor, *store, clock);
+  const server::invoke::Invocations invocations(executor, *store, clock, options.concurrency);
   server::control::Options lambda_options{options.region, audit_log.get(), &metrics};
   lambda_options.invocations = &invocations;
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, lambda_options);

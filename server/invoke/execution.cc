@@ -41,8 +41,9 @@ policy::Result<std::string, lambda::LambdaError> decode_client_context(std::stri
   return *decoded;
 }
 
-Invocations::Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock)
-    : executor_(executor), store_(store), clock_(clock) {}
+Invocations::Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock,
+                         int concurrency)
+    : executor_(executor), store_(store), clock_(clock), concurrency_(concurrency) {}
 
 policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const store::FunctionView& view,
                                                                          const lambda::LambdaRequest& request,
@@ -99,6 +100,21 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
                                  issued.value().session_token, issued.value().expiration};
   };
 
+  // The account's concurrency: a synchronous call beyond it is throttled (lambda-api 6).
+  if (running_.fetch_add(1) >= concurrency_) {
+    running_.fetch_sub(1);
+    http::HttpResponse throttled;
+    throttled.status = 429;
+    throttled.set_header("x-amzn-ErrorType", "TooManyRequestsException");
+    throttled.set_header("Content-Type", "application/json");
+    throttled.set_header("Retry-After", "1");
+    throttled.body = R"({"Reason":"ConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."})";
+    return throttled;
+  }
+  struct Release {
+    std::atomic<int>& running;
+    ~Release() { running.fetch_sub(1); }
+  } release{running_};
   auto result = executor_.invoke(spec, invocation, code, credentials);
   if (auto* failure = std::get_if<executor::Failure>(&result)) {
     return lambda::make_error(failure->type, failure->status, failure->message);

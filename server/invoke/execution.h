@@ -4,6 +4,7 @@
 // policy still admits Lambda; the executor runs it; the answer has Lambda's headers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,10 +22,14 @@ namespace gatehouse::server::invoke {
 
 class Invocations {
  public:
-  // The executor, store and clock must outlive this.
-  Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock);
+  // The executor, store and clock must outlive this. `concurrency`: the account's limit of
+  // invocations running at once (lambda-api 6: 1,000 by default).
+  Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock,
+              int concurrency = 1000);
 
   // RequestResponse of `view` (the resolved version) with the request's payload and headers.
+  // Beyond the concurrency limit: 429 TooManyRequestsException, Reason
+  // ConcurrentInvocationLimitExceeded, with Retry-After.
   policy::Result<http::HttpResponse, lambda::LambdaError> run(const store::FunctionView& view,
                                                               const lambda::LambdaRequest& request,
                                                               std::string_view request_id) const;
@@ -33,6 +38,8 @@ class Invocations {
   executor::Executor& executor_;
   store::Store& store_;
   const sigv4::Clock& clock_;
+  const int concurrency_;
+  mutable std::atomic<int> running_{0};
 };
 
 // X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes as sent. The decoded JSON,

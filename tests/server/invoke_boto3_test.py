@@ -8,8 +8,10 @@ import glob
 import io
 import json
 import os
+import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 
 import boto3
@@ -233,7 +235,41 @@ def main():
         check("one work directory while serving", len(mine) == 1, mine)
         sandboxes = [p for p in os.listdir("/proc") if p.isdigit() and any(d in _cmdline(p) for d in mine)]
         check("no sandbox process left", not sandboxes, sandboxes)
+    concurrency_limit(binary)
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = subprocess.run([binary, "serve", "--data", os.path.join(tmp, "d"), "--runtime", "java21=/usr/bin/java"],
+                             capture_output=True, text=True, timeout=30)
+        check("--runtime refuses an unserved identifier", bad.returncode == 2 and
+              "--runtime must be ID=PATH with a served runtime ID" in bad.stderr, bad.stderr)
     return summary()
+
+
+def concurrency_limit(binary):
+    """`serve --concurrency 1`: a second synchronous call while one runs is throttled (429)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        world = os.path.join(tmp, "world.json")
+        with open(world, "w") as f:
+            json.dump(WORLD, f)
+        process, base = start(binary, os.path.join(tmp, "data"), world, ["--concurrency", "1"])
+        try:
+            root = client(base, ROOT)
+            root.create_function(FunctionName="nap", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Timeout=10, Code={"ZipFile": package(
+                                     "import time\ndef handler(event, context):\n    time.sleep(event)\n"
+                                     "    return 'rested'\n")})
+            invoke(root, "nap", b"0")  # warm: the next one starts at once
+            first = {}
+            runner = threading.Thread(target=lambda: first.update(result=invoke(root, "nap", b"3")[1]))
+            runner.start()
+            threading.Event().wait(1)  # the first one is running
+            got = error_of(lambda: root.invoke(FunctionName="nap", Payload=b"0"))
+            check("throttled: 429", got is not None and got[0] == "TooManyRequestsException" and got[2] == 429, got)
+            runner.join()
+            check("throttled: the running one finishes", first.get("result") == b'"rested"', first)
+            r, body = invoke(root, "nap", b"0")
+            check("throttled: free again", body == b'"rested"', body)
+        finally:
+            stop(process)
 
 
 def _cmdline(pid):

@@ -49,9 +49,10 @@ def client(base, keys):
                                                       connect_timeout=5, read_timeout=10))
 
 
-def start(binary, data, world):
-    """`gatehouse serve` on 127.0.0.1:0; the process and the base URL it reports."""
-    process = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data", data, "--bootstrap", world],
+def start(binary, data, world, extra=()):
+    """`gatehouse serve` on 127.0.0.1:0 (with `extra` arguments); the process and the base URL it reports."""
+    process = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data", data, "--bootstrap", world,
+                                *extra],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline().strip()
     prefix = "gatehouse: listening on "
