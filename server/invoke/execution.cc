@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "policy/arn.h"
 #include "policy/values.h"
@@ -38,7 +40,11 @@ policy::Result<std::string, lambda::LambdaError> decode_client_context(std::stri
   if (document.HasParseError() || !document.IsObject()) {
     return invalid_content("Client context must be a valid Base64-encoded JSON object.");
   }
-  return *decoded;
+  // Re-written compactly: it travels to the runtime as a header value, so no raw line breaks.
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  document.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 Invocations::Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock,

@@ -42,8 +42,8 @@ class Invocations {
   mutable std::atomic<int> running_{0};
 };
 
-// X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes as sent. The decoded JSON,
-// or Lambda's 400.
+// X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes as sent. The decoded JSON
+// written compactly (one line: it becomes Lambda-Runtime-Client-Context), or Lambda's 400.
 policy::Result<std::string, lambda::LambdaError> decode_client_context(std::string_view header);
 
 }  // namespace gatehouse::server::invoke

@@ -208,9 +208,13 @@ def main():
             ]:
                 got = error_of(call)
                 check("hostile: " + name, got is not None and got[0] == want and got[2] < 500, got)
-            good_context = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
-            r, body = invoke(root, "echo", ClientContext=good_context)
-            check("client context accepted", r["StatusCode"] == 200, body)
+            # A client context reaches the function's context, whatever line breaks it had.
+            root.create_function(FunctionName="context", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Code={"ZipFile": package("def handler(event, context):\n"
+                                                          "    return context.client_context\n")})
+            good_context = base64.b64encode(b'{\r\n"custom":\r\n{"k": "v\\r\\nX-Injected: 1"}}').decode()
+            r, body = invoke(root, "context", ClientContext=good_context)
+            check("client context passed", json.loads(body) == {"custom": {"k": "v\r\nX-Injected: 1"}}, body)
 
             # A role whose trust no longer admits Lambda fails the next cold start with 502.
             iam = boto3.client("iam", endpoint_url=base, region_name="us-east-1", aws_access_key_id=ROOT[0],
