@@ -38,6 +38,7 @@ constexpr std::string_view kUsage =
     "                       [--bootstrap FILE] [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
     "                       [--debug-signatures] [--runtime ID=PATH]... [--concurrency N]\n"
+    "                       [--keep-warm DURATION]\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
@@ -61,6 +62,7 @@ constexpr std::string_view kUsage =
     "  --runtime ID=PATH     run functions of runtime ID (e.g. python3.12) with this interpreter\n"
     "                        (docs/executor.md); repeatable\n"
     "  --concurrency N       invocations running at once before Invoke answers 429 (default 1000)\n"
+    "  --keep-warm DURATION  stop a function's environment idle this long: 30s, 10m, 1h (default 10m)\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -126,6 +128,17 @@ ServeOptions parse_checked(const po::variables_map& vm) {
         options.concurrency > 100000) {
       throw BadArgument{"--concurrency must be 1 to 100000, not `" + text + "`"};
     }
+  }
+  if (vm.count("keep-warm")) {
+    const std::string& text = vm["keep-warm"].as<std::string>();
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    const unsigned scale = unit == "s" || unit.empty() ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+    if (error != std::errc() || scale == 0 || value == 0 || static_cast<std::uint64_t>(value) * scale > 86400) {
+      throw BadArgument{"--keep-warm must be a duration like 30s, 10m or 1h (at most 24h), not `" + text + "`"};
+    }
+    options.keep_warm = std::chrono::seconds(value * scale);
   }
   if (vm.count("runtime")) {
     for (const std::string& text : vm["runtime"].as<std::vector<std::string>>()) {
@@ -194,7 +207,8 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "region", po::value<std::string>())("audit-log", po::value<std::string>())(
       "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
       "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "")(
-      "runtime", po::value<std::vector<std::string>>()->composing())("concurrency", po::value<std::string>());
+      "runtime", po::value<std::vector<std::string>>()->composing())("concurrency", po::value<std::string>())(
+      "keep-warm", po::value<std::string>());
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -274,6 +288,7 @@ int run_serve(const Args& args, Io io) {
   // The executor: refuses to run code (with the reason, here) rather than run it unsandboxed.
   executor::Executor::Options executor_options;
   executor_options.region = options.region;
+  executor_options.keep_warm = options.keep_warm;
   for (const auto& [id, path] : options.runtimes) executor_options.interpreters[id] = path;
   executor::Executor executor(executor_options);
   if (executor.unavailable()) io.err << "gatehouse: function code will not run: " << *executor.unavailable() << std::endl;

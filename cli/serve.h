@@ -32,6 +32,7 @@ struct ServeOptions {
   bool debug_signatures = false;  // log the canonical request and string to sign of each mismatch
   std::vector<std::pair<std::string, std::string>> runtimes;  // --runtime ID=PATH (executor.md 4)
   int concurrency = 1000;  // --concurrency N: synchronous invocations running at once
+  std::chrono::milliseconds keep_warm{600'000};  // --keep-warm: idle environments stopped after this
 };
 
 // "HOST:PORT" with HOST a name, an IPv4 literal or a bracketed IPv6 literal; port 0-65535.

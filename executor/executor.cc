@@ -259,13 +259,44 @@ Executor::Executor(Options options) : options_(std::move(options)) {
   const HostSupport support = probe_host(options_.sandbox);
   unavailable_ = support.problem;
   no_memory_limit_ = support.no_memory_limit;
+  if (!unavailable_) reaper_ = std::thread([this] { reap(); });
+}
+
+void Executor::reap() {
+  const auto period = std::clamp<std::chrono::milliseconds>(options_.keep_warm / 4, std::chrono::milliseconds(50),
+                                                            std::chrono::milliseconds(30'000));
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_reaper_.wait_for(lock, period);
+    std::vector<std::unique_ptr<Environment>> retired;
+    const auto now = Clock::now();
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (now - (*it)->last_used > options_.keep_warm || (*it)->box->exited()) {
+        retired.push_back(std::move(*it));
+        it = idle_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    lock.unlock();
+    retired.clear();  // stopped outside the lock
+    lock.lock();
+  }
 }
 
 Executor::~Executor() {
   {
     std::lock_guard lock(mutex_);
-    idle_.clear();
+    stopping_ = true;
   }
+  wake_reaper_.notify_all();
+  if (reaper_.joinable()) reaper_.join();
+  std::vector<std::unique_ptr<Environment>> idle;
+  {
+    std::lock_guard lock(mutex_);
+    idle.swap(idle_);
+  }
+  idle.clear();
   if (own_work_dir_) {
     std::error_code ec;
     fs::remove_all(work_dir_, ec);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -74,7 +76,7 @@ class Executor {
     std::map<std::string, std::string, std::less<>> interpreters;  // runtime id -> program (--runtime)
     std::string python = "/usr/bin/python3";
     std::string node = "/usr/bin/node";
-    std::chrono::seconds keep_warm{600};
+    std::chrono::milliseconds keep_warm{600'000};  // idle environments are stopped after this
   };
   using CodeFn = std::function<std::optional<std::string>()>;  // the zip bytes
   using CredentialsFn = std::function<std::variant<Credentials, Failure>()>;
@@ -109,6 +111,7 @@ class Executor {
   std::optional<std::string> code_dir(const FunctionSpec& function, const CodeFn& code, Failure* failure);
   std::unique_ptr<Environment> take_warm(const FunctionSpec& function);
   void give_back(std::unique_ptr<Environment> environment);
+  void reap();  // the reaper thread: stops environments idle longer than keep_warm
 
   Options options_;
   std::string work_dir_;
@@ -117,6 +120,9 @@ class Executor {
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Environment>> idle_;
   std::mutex code_mutex_;
+  bool stopping_ = false;
+  std::condition_variable wake_reaper_;
+  std::thread reaper_;
 };
 
 // The last `limit` bytes of a log, as X-Amz-Log-Result carries it before base64.

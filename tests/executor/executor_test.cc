@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "executor/executor.h"
 #include "executor/zip.h"
@@ -273,4 +274,23 @@ TEST_CASE("executor: /tmp is bounded by EphemeralStorage", "[executor][limits]")
   const InvokeOutput out = ok(run(filler, "{}"));
   INFO(out.payload);
   CHECK(out.payload.find(R"("errno": 28)") != std::string::npos);  // ENOSPC
+}
+
+TEST_CASE("executor: idle environments are reaped after keep-warm", "[executor][warm]") {
+  Executor::Options options;
+  options.keep_warm = std::chrono::milliseconds(300);
+  Executor short_lived(options);
+  REQUIRE_FALSE(short_lived.unavailable().has_value());
+  const Fn f = function("python3.11", "app.handler", {{"app.py", "def handler(e, c):\n    return 1\n"}});
+  Invocation invocation;
+  invocation.request_id = "w";
+  invocation.payload = "{}";
+  const auto code = [&] { return std::optional<std::string>(f.zip); };
+  const auto keys = [] { return std::variant<Credentials, Failure>(Credentials{"A", "S", "T", 4102444800000LL}); };
+  REQUIRE(std::holds_alternative<InvokeOutput>(short_lived.invoke(f.spec, invocation, code, keys)));
+  CHECK(short_lived.warm_environments() == 1);
+  for (int i = 0; i < 100 && short_lived.warm_environments() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(short_lived.warm_environments() == 0);
 }

@@ -245,6 +245,12 @@ def main():
                              capture_output=True, text=True, timeout=30)
         check("--runtime refuses an unserved identifier", bad.returncode == 2 and
               "--runtime must be ID=PATH with a served runtime ID" in bad.stderr, bad.stderr)
+        for flag, value, words in [("--keep-warm", "5x", "--keep-warm must be a duration"),
+                                   ("--keep-warm", "25h", "--keep-warm must be a duration"),
+                                   ("--concurrency", "0", "--concurrency must be 1 to 100000")]:
+            bad = subprocess.run([binary, "serve", "--data", os.path.join(tmp, "d"), flag, value],
+                                 capture_output=True, text=True, timeout=30)
+            check("%s %s refused" % (flag, value), bad.returncode == 2 and words in bad.stderr, bad.stderr)
     return summary()
 
 
@@ -254,7 +260,8 @@ def concurrency_limit(binary):
         world = os.path.join(tmp, "world.json")
         with open(world, "w") as f:
             json.dump(WORLD, f)
-        process, base = start(binary, os.path.join(tmp, "data"), world, ["--concurrency", "1"])
+        process, base = start(binary, os.path.join(tmp, "data"), world,
+                              ["--concurrency", "1", "--keep-warm", "1s"])
         try:
             root = client(base, ROOT)
             root.create_function(FunctionName="nap", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
@@ -272,6 +279,10 @@ def concurrency_limit(binary):
             check("throttled: the running one finishes", first.get("result") == b'"rested"', first)
             r, body = invoke(root, "nap", b"0")
             check("throttled: free again", body == b'"rested"', body)
+            # --keep-warm 1s: the idle environment is stopped; the next call is a cold start.
+            threading.Event().wait(2)
+            r, body = invoke(root, "nap", b"0", LogType="Tail")
+            check("keep-warm: reaped, cold again", "Init Duration" in base64.b64decode(r["LogResult"]).decode(), r)
         finally:
             stop(process)
 
