@@ -128,7 +128,14 @@ int listen_inside(pid_t pid, std::uint16_t port, std::string* why) {
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(s, 16) != 0) {
+    // bubblewrap brings the loopback interface up in its child while we get here: until then
+    // 127.0.0.1 cannot be bound (EADDRNOTAVAIL).
+    int bound = ::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    for (int i = 0; i < 400 && bound != 0 && errno == EADDRNOTAVAIL; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      bound = ::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    }
+    if (bound != 0 || ::listen(s, 16) != 0) {
       failed("bind/listen");
       ::close(s);
       return;
