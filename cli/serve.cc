@@ -293,7 +293,7 @@ int run_serve(const Args& args, Io io) {
   executor::Executor executor(executor_options);
   if (executor.unavailable()) io.err << "gatehouse: function code will not run: " << *executor.unavailable() << std::endl;
   if (executor.no_memory_limit()) io.err << "gatehouse: functions run without a memory limit: " << *executor.no_memory_limit() << std::endl;
-  const server::invoke::Invocations invocations(executor, *store, clock, options.concurrency);
+  const server::invoke::Invocations invocations(executor, *store, clock, options.concurrency, &registry);
   server::control::Options lambda_options{options.region, audit_log.get(), &metrics};
   lambda_options.invocations = &invocations;
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, lambda_options);

@@ -486,6 +486,8 @@ std::variant<InvokeOutput, Failure> Executor::invoke(const FunctionSpec& functio
                        ". The request was authenticated and authorized; InvocationType DryRun checks authorization."};
   }
   std::unique_ptr<Environment> env = take_warm(function);
+  InvokeOutput out;
+  out.cold_start = !env;
   if (!env) {
     auto started = start_environment(function, code, credentials);
     if (auto* failure = std::get_if<Failure>(&started)) return *failure;
@@ -493,7 +495,6 @@ std::variant<InvokeOutput, Failure> Executor::invoke(const FunctionSpec& functio
   }
   if (env->box->cgroup()) env->box->cgroup()->reset_peak();
 
-  InvokeOutput out;
   std::string output;  // the function's own output during this invocation
   const auto append_output = [&](std::string_view text) {
     output.append(text);
@@ -682,6 +683,7 @@ std::variant<InvokeOutput, Failure> Executor::invoke(const FunctionSpec& functio
   if (!status.empty()) log += status;
   log += "\n";
   out.log = log_tail(log, kLogKeep);
+  out.duration_ms = duration_ms;
 
   if (reusable && !env->box->exited()) give_back(std::move(env));
   return out;

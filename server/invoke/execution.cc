@@ -48,8 +48,23 @@ policy::Result<std::string, lambda::LambdaError> decode_client_context(std::stri
 }
 
 Invocations::Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock,
-                         int concurrency)
-    : executor_(executor), store_(store), clock_(clock), concurrency_(concurrency) {}
+                         int concurrency, metrics::Registry* registry)
+    : executor_(executor), store_(store), clock_(clock), concurrency_(concurrency) {
+  if (!registry) return;
+  metrics_.reset(new Metrics{
+      registry->counter("gatehouse_invocations_total", "Function invocations that ran (Lambda's Invocations)",
+                        {"function"}),
+      registry->counter("gatehouse_invocation_errors_total",
+                        "Invocations that ended in a function error (Lambda's Errors)", {"function"}),
+      registry->counter("gatehouse_invocation_throttles_total",
+                        "Synchronous invocations refused for concurrency (Lambda's Throttles)", {"function"}),
+      registry->counter("gatehouse_cold_starts_total", "Execution environments started", {"runtime"}),
+      registry->histogram("gatehouse_invocation_duration_seconds",
+                          "Time from handing the event to the runtime to its answer (Lambda's Duration)",
+                          {"function"}),
+      registry->gauge("gatehouse_warm_environments", "Idle execution environments kept warm", {}),
+      registry->gauge("gatehouse_concurrent_executions", "Invocations running now", {})});
+}
 
 policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const store::FunctionView& view,
                                                                          const lambda::LambdaRequest& request,
@@ -107,8 +122,10 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
   };
 
   // The account's concurrency: a synchronous call beyond it is throttled (lambda-api 6).
+  const std::string& name = view.function.name;
   if (running_.fetch_add(1) >= concurrency_) {
     running_.fetch_sub(1);
+    if (metrics_) metrics_->throttles.with({name}).inc();
     http::HttpResponse throttled;
     throttled.status = 429;
     throttled.set_header("x-amzn-ErrorType", "TooManyRequestsException");
@@ -119,9 +136,23 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
   }
   struct Release {
     std::atomic<int>& running;
-    ~Release() { running.fetch_sub(1); }
-  } release{running_};
+    Metrics* metrics;
+    ~Release() {
+      const int now = running.fetch_sub(1) - 1;
+      if (metrics) metrics->running.with({}).set(now);
+    }
+  } release{running_, metrics_.get()};
+  if (metrics_) metrics_->running.with({}).set(running_.load());
   auto result = executor_.invoke(spec, invocation, code, credentials);
+  if (metrics_) {
+    metrics_->warm.with({}).set(static_cast<std::int64_t>(executor_.warm_environments()));
+    if (auto* ran = std::get_if<executor::InvokeOutput>(&result)) {
+      metrics_->invocations.with({name}).inc();
+      if (ran->function_error) metrics_->errors.with({name}).inc();
+      if (ran->cold_start) metrics_->cold_starts.with({config.runtime}).inc();
+      metrics_->duration.with({name}).observe(ran->duration_ms / 1000.0);
+    }
+  }
   if (auto* failure = std::get_if<executor::Failure>(&result)) {
     return lambda::make_error(failure->type, failure->status, failure->message);
   }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,7 @@
 #include "server/http/message.h"
 #include "server/lambda/error.h"
 #include "server/lambda/request.h"
+#include "server/metrics/metrics.h"
 #include "sigv4/clock.h"
 #include "store/snapshot.h"
 #include "store/store.h"
@@ -24,8 +26,9 @@ class Invocations {
  public:
   // The executor, store and clock must outlive this. `concurrency`: the account's limit of
   // invocations running at once (lambda-api 6: 1,000 by default).
+  // With a registry: the invocation metrics below are registered there.
   Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock,
-              int concurrency = 1000);
+              int concurrency = 1000, metrics::Registry* registry = nullptr);
 
   // RequestResponse of `view` (the resolved version) with the request's payload and headers.
   // Beyond the concurrency limit: 429 TooManyRequestsException, Reason
@@ -40,6 +43,17 @@ class Invocations {
   const sigv4::Clock& clock_;
   const int concurrency_;
   mutable std::atomic<int> running_{0};
+  // Lambda's function metrics, by function name (nullptr without a registry).
+  struct Metrics {
+    metrics::CounterFamily& invocations;     // gatehouse_invocations_total{function}
+    metrics::CounterFamily& errors;          // gatehouse_invocation_errors_total{function}
+    metrics::CounterFamily& throttles;       // gatehouse_invocation_throttles_total{function}
+    metrics::CounterFamily& cold_starts;     // gatehouse_cold_starts_total{runtime}
+    metrics::HistogramFamily& duration;      // gatehouse_invocation_duration_seconds{function}
+    metrics::GaugeFamily& warm;              // gatehouse_warm_environments{}
+    metrics::GaugeFamily& running;           // gatehouse_concurrent_executions{}
+  };
+  std::unique_ptr<Metrics> metrics_;
 };
 
 // X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes as sent. The decoded JSON

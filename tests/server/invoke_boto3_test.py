@@ -227,6 +227,18 @@ def main():
             root.update_function_configuration(FunctionName="raise", Description="retire the warm one")
             got = error_of(lambda: root.invoke(FunctionName="raise"))
             check("trust re-checked", got is not None and got[2] == 502 and EXEC_ROLE in got[1], got)
+            # Lambda's function metrics on GET /metrics (raise: once, and once more warm after the trust change).
+            import urllib.request
+            with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
+                metrics = answer.read().decode()
+            for line in ['gatehouse_invocations_total{function="raise"} 2',
+                         'gatehouse_invocation_errors_total{function="raise"} 2',
+                         'gatehouse_invocation_errors_total{function="slow"} 1',
+                         'gatehouse_invocation_duration_seconds_count{function="echo"} 4',
+                         'gatehouse_cold_starts_total{runtime="nodejs20.x"} 1',
+                         'gatehouse_concurrent_executions 0']:
+                check("metrics: " + line, line in metrics, [m for m in metrics.splitlines() if "invocation" in m][:20])
+            check("metrics: warm environments", "\ngatehouse_warm_environments " in metrics)
             cgroups = glob.glob("/sys/fs/cgroup/**/gatehouse/env-%d-*" % process.pid, recursive=True)
             check("warm environments have cgroups", len(cgroups) > 0, cgroups)
         finally:
@@ -279,6 +291,10 @@ def concurrency_limit(binary):
             check("throttled: the running one finishes", first.get("result") == b'"rested"', first)
             r, body = invoke(root, "nap", b"0")
             check("throttled: free again", body == b'"rested"', body)
+            import urllib.request
+            with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
+                metrics = answer.read().decode()
+            check("throttled: counted", 'gatehouse_invocation_throttles_total{function="nap"} 1' in metrics)
             # --keep-warm 1s: the idle environment is stopped; the next call is a cold start.
             threading.Event().wait(2)
             r, body = invoke(root, "nap", b"0", LogType="Tail")
