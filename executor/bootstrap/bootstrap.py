@@ -82,6 +82,27 @@ def endpoint_url_for_old_botocore():
     sys.meta_path.insert(0, Finder())
 
 
+class Client:
+    """context.client_context.client, as Lambda's Python runtime makes it."""
+
+    def __init__(self, client):
+        self.installation_id = client.get("installation_id")
+        self.app_title = client.get("app_title")
+        self.app_version_name = client.get("app_version_name")
+        self.app_version_code = client.get("app_version_code")
+        self.app_package_name = client.get("app_package_name")
+
+
+class ClientContext:
+    """context.client_context: the caller's X-Amz-Client-Context, as attributes."""
+
+    def __init__(self, value):
+        client = value.get("client")
+        self.client = Client(client) if isinstance(client, dict) else None
+        self.custom = value.get("custom")
+        self.env = value.get("env")
+
+
 class Context:
     def __init__(self, headers):
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
@@ -93,7 +114,7 @@ class Context:
         self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
         self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
         client_context = headers.get("Lambda-Runtime-Client-Context")
-        self.client_context = json.loads(client_context) if client_context else None
+        self.client_context = ClientContext(json.loads(client_context)) if client_context else None
         identity = headers.get("Lambda-Runtime-Cognito-Identity")
         self.identity = json.loads(identity) if identity else None
 

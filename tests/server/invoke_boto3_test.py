@@ -211,10 +211,12 @@ def main():
             # A client context reaches the function's context, whatever line breaks it had.
             root.create_function(FunctionName="context", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
                                  Code={"ZipFile": package("def handler(event, context):\n"
-                                                          "    return context.client_context\n")})
-            good_context = base64.b64encode(b'{\r\n"custom":\r\n{"k": "v\\r\\nX-Injected: 1"}}').decode()
+                                                          "    c = context.client_context\n"
+                                                          "    return [c.custom, c.env, c.client.app_title]\n")})
+            good_context = base64.b64encode(b'{\r\n"custom":\r\n{"k": "v\\r\\nX-Injected: 1"}, "env": {"e": 1},'
+                                            b' "client": {"app_title": "t"}}').decode()
             r, body = invoke(root, "context", ClientContext=good_context)
-            check("client context passed", json.loads(body) == {"custom": {"k": "v\r\nX-Injected: 1"}}, body)
+            check("client context passed", json.loads(body) == [{"k": "v\r\nX-Injected: 1"}, {"e": 1}, "t"], body)
 
             # A role whose trust no longer admits Lambda fails the next cold start with 502.
             iam = boto3.client("iam", endpoint_url=base, region_name="us-east-1", aws_access_key_id=ROOT[0],
