@@ -294,3 +294,61 @@ TEST_CASE("executor: idle environments are reaped after keep-warm", "[executor][
   }
   CHECK(short_lived.warm_environments() == 0);
 }
+
+TEST_CASE("executor: the Runtime API's headers, states and limits", "[executor][runtime-api]") {
+  // A provided.al2023 bootstrap that probes the Runtime API and prints what it got.
+  const std::string bootstrap = R"(#!/usr/bin/python3
+import http.client, json, os, time
+api = os.environ["AWS_LAMBDA_RUNTIME_API"]
+c = http.client.HTTPConnection(api)
+def call(method, path, body=None, headers={}):
+    c.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers)
+    r = c.getresponse()
+    return r.status, dict(r.getheaders()), r.read().decode()
+print("early", call("POST", "/invocation/nope/response", b"{}")[::2], flush=True)
+print("unknown", call("GET", "/invocation/elsewhere")[0], flush=True)
+status, headers, body = call("GET", "/invocation/next")
+rid = headers["Lambda-Runtime-Aws-Request-Id"]
+deadline = int(headers["Lambda-Runtime-Deadline-Ms"]) - int(time.time() * 1000)
+print("next", status, body, headers["Lambda-Runtime-Invoked-Function-Arn"], headers["Content-Type"],
+      headers["Lambda-Runtime-Trace-Id"].startswith("Root=1-"), 1000 < deadline <= 3000,
+      headers.get("Lambda-Runtime-Client-Context"), "Lambda-Runtime-Cognito-Identity" in headers, flush=True)
+print("wrong id", call("POST", "/invocation/not-" + rid + "/response", b"{}")[::2], flush=True)
+print("too big", call("POST", "/invocation/" + rid + "/response", b"x" * 6291557)[::2], flush=True)
+print("twice", call("POST", "/invocation/" + rid + "/response", b"{}")[0], flush=True)
+)";
+  Fn f = function("provided.al2023", "ignored", {{"bootstrap", bootstrap, S_IFREG | 0755}});
+  Invocation invocation;
+  invocation.request_id = "api-1";
+  invocation.payload = R"({"in":1})";
+  invocation.invoked_arn = f.spec.unqualified_arn + ":PROD";
+  invocation.client_context = R"({"custom":{"a":"b"}})";
+  const auto result = shared_executor().invoke(
+      f.spec, invocation, [&] { return std::optional<std::string>(f.zip); },
+      [] { return std::variant<Credentials, Failure>(Credentials{"A", "S", "T", 4102444800000LL}); });
+  const InvokeOutput out = ok(result);
+  INFO(out.log);
+  CHECK(out.log.find(R"(early (403, '{"errorMessage":"Invalid state transition: no invocation is in progress.","errorType":"InvalidStateTransition"}'))") !=
+        std::string::npos);
+  CHECK(out.log.find("unknown 404") != std::string::npos);
+  CHECK(out.log.find(R"(next 200 {"in":1} )" + f.spec.unqualified_arn +
+                     R"(:PROD application/json True True {"custom":{"a":"b"}} False)") != std::string::npos);
+  CHECK(out.log.find(R"(wrong id (400, '{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}'))") !=
+        std::string::npos);
+  CHECK(out.function_error);
+  CHECK(out.payload ==
+        R"({"errorType":"Function.ResponseSizeTooLarge","errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes)."})");
+  // What the runtime printed after its answer shows in the next invocation's log: the 413, and
+  // a second answer to a finished invocation refused; then the bootstrap ends (Runtime.ExitError).
+  invocation.request_id = "api-2";
+  const InvokeOutput next = ok(shared_executor().invoke(
+      f.spec, invocation, [&] { return std::optional<std::string>(f.zip); },
+      [] { return std::variant<Credentials, Failure>(Credentials{"A", "S", "T", 4102444800000LL}); }));
+  INFO(next.log);
+  CHECK(next.log.find(
+            R"(too big (413, '{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}'))") !=
+        std::string::npos);
+  CHECK(next.log.find("twice 403") != std::string::npos);
+  CHECK(next.payload ==
+        R"({"errorType":"Runtime.ExitError","errorMessage":"RequestId: api-2 Error: Runtime exited without providing a reason"})");
+}
