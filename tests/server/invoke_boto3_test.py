@@ -58,7 +58,7 @@ def handler(event, context):
     return {"got": name, "denied": denied, "endpoint": c.meta.endpoint_url}
 """
 
-PROBE_CODE = """import os
+PROBE_CODE = """import os, signal
 def attempt(f):
     try:
         return f()
@@ -71,6 +71,7 @@ def handler(event, context):
         "env_marker": %r in os.environ,
         "keys": sorted(k for k in os.environ if k.startswith("AWS_")),
         "other_code": attempt(lambda: sorted(os.listdir("/var"))),
+        "signal_server": attempt(lambda: os.kill(event["server"], signal.SIGTERM)),
     }
 """ % (MARKER, MARKER)
 
@@ -181,11 +182,13 @@ def main():
 
             root.create_function(FunctionName="probe", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
                                  Code={"ZipFile": package(PROBE_CODE)})
-            r, body = invoke(root, "probe", json.dumps({"data": data}).encode())
+            r, body = invoke(root, "probe", json.dumps({"data": data, "server": process.pid}).encode())
             out = json.loads(body)
             check("contained: data directory", out.get("data") == "FileNotFoundError", body)
             check("contained: /proc/1/environ", out.get("pid1_marker") is False and out.get("env_marker") is False, body)
             check("contained: other functions' code", out.get("other_code") == ["runtime", "task"], body)
+            check("contained: cannot signal the server", out.get("signal_server") == "ProcessLookupError" and
+                  process.poll() is None, body)
             check("environment: credentials and endpoint", {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                   "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_RUNTIME_API",
                   "AWS_REGION", "AWS_EXECUTION_ENV"} <= set(out.get("keys", [])), body)
