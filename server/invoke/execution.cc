@@ -66,15 +66,12 @@ Invocations::Invocations(executor::Executor& executor, store::Store& store, cons
       registry->gauge("gatehouse_concurrent_executions", "Invocations running now", {})});
 }
 
-policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const store::FunctionView& view,
-                                                                         const lambda::LambdaRequest& request,
-                                                                         std::string_view request_id) const {
+std::variant<executor::InvokeOutput, executor::Failure> Invocations::execute(const store::FunctionView& view,
+                                                                           std::string payload,
+                                                                           std::string client_context,
+                                                                           std::string_view request_id) const {
   executor::Invocation invocation;
-  if (request.invoke.client_context) {
-    auto context = decode_client_context(*request.invoke.client_context);
-    if (!context) return context.error();
-    invocation.client_context = std::move(context).value();
-  }
+  invocation.client_context = std::move(client_context);
   const store::FunctionConfig& config = view.config;
   executor::FunctionSpec spec;
   spec.name = view.function.name;
@@ -89,7 +86,7 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
   spec.revision = config.revision_id;
   if (config.environment) spec.environment = *config.environment;
   invocation.request_id = std::string(request_id);
-  invocation.payload = std::string(request.payload);
+  invocation.payload = std::move(payload);
   invocation.invoked_arn = view.qualified_arn;
 
   const auto code = [&]() -> std::optional<std::string> {
@@ -121,6 +118,29 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
                                  issued.value().session_token, issued.value().expiration};
   };
 
+  auto result = executor_.invoke(spec, invocation, code, credentials);
+  if (metrics_) {
+    const std::string& name = view.function.name;
+    metrics_->warm.with({}).set(static_cast<std::int64_t>(executor_.warm_environments()));
+    if (auto* ran = std::get_if<executor::InvokeOutput>(&result)) {
+      metrics_->invocations.with({name}).inc();
+      if (ran->function_error) metrics_->errors.with({name}).inc();
+      if (ran->cold_start) metrics_->cold_starts.with({config.runtime}).inc();
+      metrics_->duration.with({name}).observe(ran->duration_ms / 1000.0);
+    }
+  }
+  return result;
+}
+
+policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const store::FunctionView& view,
+                                                                         const lambda::LambdaRequest& request,
+                                                                         std::string_view request_id) const {
+  std::string client_context;
+  if (request.invoke.client_context) {
+    auto context = decode_client_context(*request.invoke.client_context);
+    if (!context) return context.error();
+    client_context = std::move(context).value();
+  }
   // The account's concurrency: a synchronous call beyond it is throttled (lambda-api 6).
   const std::string& name = view.function.name;
   if (running_.fetch_add(1) >= concurrency_) {
@@ -143,16 +163,7 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
     }
   } release{running_, metrics_.get()};
   if (metrics_) metrics_->running.with({}).set(running_.load());
-  auto result = executor_.invoke(spec, invocation, code, credentials);
-  if (metrics_) {
-    metrics_->warm.with({}).set(static_cast<std::int64_t>(executor_.warm_environments()));
-    if (auto* ran = std::get_if<executor::InvokeOutput>(&result)) {
-      metrics_->invocations.with({name}).inc();
-      if (ran->function_error) metrics_->errors.with({name}).inc();
-      if (ran->cold_start) metrics_->cold_starts.with({config.runtime}).inc();
-      metrics_->duration.with({name}).observe(ran->duration_ms / 1000.0);
-    }
-  }
+  auto result = execute(view, std::string(request.payload), std::move(client_context), request_id);
   if (auto* failure = std::get_if<executor::Failure>(&result)) {
     return lambda::make_error(failure->type, failure->status, failure->message);
   }
@@ -160,7 +171,7 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
   http::HttpResponse response;
   response.status = 200;
   response.set_header("Content-Type", "application/json");
-  response.set_header("X-Amz-Executed-Version", config.version);
+  response.set_header("X-Amz-Executed-Version", view.config.version);
   if (out.function_error) response.set_header("X-Amz-Function-Error", "Unhandled");
   if (request.invoke.log_type == "Tail") response.set_header("X-Amz-Log-Result", base64(executor::log_tail(out.log)));
   response.body = std::move(out.payload);

@@ -37,6 +37,12 @@ class Invocations {
                                                               const lambda::LambdaRequest& request,
                                                               std::string_view request_id) const;
 
+  // Runs one invocation of `view` (counted in the metrics), without the concurrency check:
+  // the asynchronous queue bounds its own. client_context: decoded JSON or "".
+  std::variant<executor::InvokeOutput, executor::Failure> execute(const store::FunctionView& view,
+                                                                  std::string payload, std::string client_context,
+                                                                  std::string_view request_id) const;
+
  private:
   executor::Executor& executor_;
   store::Store& store_;
