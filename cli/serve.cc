@@ -17,6 +17,7 @@
 #include "server/control/lambda_api.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
+#include "server/invoke/async_queue.h"
 #include "server/invoke/execution.h"
 #include "server/iam/common.h"
 #include "server/metrics/metrics.h"
@@ -38,7 +39,7 @@ constexpr std::string_view kUsage =
     "                       [--bootstrap FILE] [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
     "                       [--debug-signatures] [--runtime ID=PATH]... [--concurrency N]\n"
-    "                       [--keep-warm DURATION]\n"
+    "                       [--keep-warm DURATION] [--async-retry-delays D1,D2]\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
@@ -63,6 +64,8 @@ constexpr std::string_view kUsage =
     "                        (docs/executor.md); repeatable\n"
     "  --concurrency N       invocations running at once before Invoke answers 429 (default 1000)\n"
     "  --keep-warm DURATION  stop a function's environment idle this long: 30s, 10m, 1h (default 10m)\n"
+    "  --async-retry-delays D1,D2  waits before the two retries of a failed Event invocation\n"
+    "                        (default 1m,2m)\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -89,6 +92,16 @@ std::chrono::milliseconds seconds_option(const po::variables_map& vm, const char
     throw BadArgument{std::string("--") + name + " must be 1 to 3600 seconds, not `" + text + "`"};
   }
   return std::chrono::seconds(seconds);
+}
+
+// "30s", "10m", "1h" or plain seconds, at most a day.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  const unsigned scale = unit == "s" || unit.empty() ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+  if (error != std::errc() || scale == 0 || static_cast<std::uint64_t>(value) * scale > 86400) return std::nullopt;
+  return std::chrono::seconds(value * scale);
 }
 
 // Region names as AWS forms them: us-east-1, eu-west-2, us-gov-west-1, cn-north-1.
@@ -131,14 +144,21 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   }
   if (vm.count("keep-warm")) {
     const std::string& text = vm["keep-warm"].as<std::string>();
-    unsigned value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-    const unsigned scale = unit == "s" || unit.empty() ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
-    if (error != std::errc() || scale == 0 || value == 0 || static_cast<std::uint64_t>(value) * scale > 86400) {
+    const auto parsed = parse_duration(text);
+    if (!parsed || parsed->count() == 0) {
       throw BadArgument{"--keep-warm must be a duration like 30s, 10m or 1h (at most 24h), not `" + text + "`"};
     }
-    options.keep_warm = std::chrono::seconds(value * scale);
+    options.keep_warm = *parsed;
+  }
+  if (vm.count("async-retry-delays")) {
+    const std::string& text = vm["async-retry-delays"].as<std::string>();
+    const auto comma = text.find(',');
+    const auto first = parse_duration(text.substr(0, comma));
+    const auto second = comma == std::string::npos ? std::nullopt : parse_duration(text.substr(comma + 1));
+    if (!first || !second) {
+      throw BadArgument{"--async-retry-delays must be two durations like 1m,2m or 1s,2s, not `" + text + "`"};
+    }
+    options.async_retry_delays = {*first, *second};
   }
   if (vm.count("runtime")) {
     for (const std::string& text : vm["runtime"].as<std::vector<std::string>>()) {
@@ -208,7 +228,7 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
       "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "")(
       "runtime", po::value<std::vector<std::string>>()->composing())("concurrency", po::value<std::string>())(
-      "keep-warm", po::value<std::string>());
+      "keep-warm", po::value<std::string>())("async-retry-delays", po::value<std::string>());
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -293,7 +313,12 @@ int run_serve(const Args& args, Io io) {
   executor::Executor executor(executor_options);
   if (executor.unavailable()) io.err << "gatehouse: function code will not run: " << *executor.unavailable() << std::endl;
   if (executor.no_memory_limit()) io.err << "gatehouse: functions run without a memory limit: " << *executor.no_memory_limit() << std::endl;
-  const server::invoke::Invocations invocations(executor, *store, clock, options.concurrency, &registry);
+  server::invoke::Invocations invocations(executor, *store, clock, options.concurrency, &registry);
+  server::invoke::AsyncOptions async_options;
+  async_options.retry_delays = options.async_retry_delays;
+  server::invoke::AsyncQueue async_queue(invocations, *store, pipeline, fs::path(options.data_dir) / "async-events",
+                                         fs::path(options.data_dir) / "dead-letters", async_options, &registry);
+  if (!executor.unavailable()) invocations.attach_queue(&async_queue);
   server::control::Options lambda_options{options.region, audit_log.get(), &metrics};
   lambda_options.invocations = &invocations;
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, lambda_options);
@@ -318,6 +343,7 @@ int run_serve(const Args& args, Io io) {
   }
   executor.set_service_endpoint(server.bound_host() == "0.0.0.0" ? "127.0.0.1" : server.bound_host() == "::" ? "::1" : server.bound_host(),
                                 server.bound_port());
+  async_queue.start();  // after the endpoint is known: queued events call back into it
   io.out << "gatehouse: listening on " << server.bound_host() << ":" << server.bound_port() << std::endl;
   server.run();
   io.err << "gatehouse: stopped\n";

@@ -33,6 +33,8 @@ struct ServeOptions {
   std::vector<std::pair<std::string, std::string>> runtimes;  // --runtime ID=PATH (executor.md 4)
   int concurrency = 1000;  // --concurrency N: synchronous invocations running at once
   std::chrono::milliseconds keep_warm{600'000};  // --keep-warm: idle environments stopped after this
+  // --async-retry-delays: the waits before the two retries of a failed Event invocation.
+  std::vector<std::chrono::milliseconds> async_retry_delays{std::chrono::minutes(1), std::chrono::minutes(2)};
 };
 
 // "HOST:PORT" with HOST a name, an IPv4 literal or a bracketed IPv6 literal; port 0-65535.

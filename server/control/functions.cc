@@ -7,6 +7,7 @@
 #include "policy/values.h"
 #include "server/control/handlers.h"
 #include "server/control/json_shapes.h"
+#include "server/invoke/async_queue.h"
 #include "server/invoke/execution.h"
 #include "server/lambda/runtimes.h"
 
@@ -364,6 +365,21 @@ Reply invoke(store::Store& store, const Call& call) {
   if (!invoke_async && call.request.invoke.invocation_type == "DryRun") return empty_response(204);
   if (!invoke_async && call.request.invoke.invocation_type == "RequestResponse" && call.invocations) {
     return call.invocations->run(view.value(), call.request, call.request_id);
+  }
+  // Event and InvokeAsync: 202 once the event is durably queued (executor.md 7).
+  if (call.invocations && call.invocations->queue()) {
+    const store::FunctionRef ref = call.function_ref();
+    invoke::QueuedEvent event;
+    event.id = std::string(call.request_id);
+    event.account = ref.account;
+    event.region = ref.region;
+    event.function_name = ref.name;
+    event.qualifier = std::string(call.qualifier());
+    event.payload = std::string(call.request.payload);
+    if (!call.invocations->queue()->enqueue(std::move(event))) {
+      return make_error("ServiceException", 500, "The event could not be queued.");
+    }
+    return invoke_async ? json_response(202, R"({"Status":202})") : empty_response(202);
   }
   return make_error("ServiceException", 500,
                     std::string(invoke_async || call.request.invoke.invocation_type == "Event"

@@ -22,6 +22,8 @@
 
 namespace gatehouse::server::invoke {
 
+class AsyncQueue;
+
 class Invocations {
  public:
   // The executor, store and clock must outlive this. `concurrency`: the account's limit of
@@ -36,6 +38,10 @@ class Invocations {
   policy::Result<http::HttpResponse, lambda::LambdaError> run(const store::FunctionView& view,
                                                               const lambda::LambdaRequest& request,
                                                               std::string_view request_id) const;
+
+  // Event invocations go to this queue (async_queue.h); without one they are refused.
+  void attach_queue(AsyncQueue* queue) { queue_ = queue; }
+  AsyncQueue* queue() const { return queue_; }
 
   // Runs one invocation of `view` (counted in the metrics), without the concurrency check:
   // the asynchronous queue bounds its own. client_context: decoded JSON or "".
@@ -60,6 +66,7 @@ class Invocations {
     metrics::GaugeFamily& running;           // gatehouse_concurrent_executions{}
   };
   std::unique_ptr<Metrics> metrics_;
+  AsyncQueue* queue_ = nullptr;
 };
 
 // X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes as sent. The decoded JSON

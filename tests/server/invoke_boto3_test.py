@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import zipfile
 
 import boto3
@@ -257,6 +258,7 @@ def main():
         sandboxes = [p for p in os.listdir("/proc") if p.isdigit() and any(d in _cmdline(p) for d in mine)]
         check("no sandbox process left", not sandboxes, sandboxes)
     concurrency_limit(binary)
+    async_events(binary)
     with tempfile.TemporaryDirectory() as tmp:
         bad = subprocess.run([binary, "serve", "--data", os.path.join(tmp, "d"), "--runtime", "java21=/usr/bin/java"],
                              capture_output=True, text=True, timeout=30)
@@ -269,6 +271,96 @@ def main():
                                  capture_output=True, text=True, timeout=30)
             check("%s %s refused" % (flag, value), bad.returncode == 2 and words in bad.stderr, bad.stderr)
     return summary()
+
+
+def metric(base, line_start):
+    """The value of the first /metrics line starting with `line_start` (0 when absent)."""
+    import urllib.request
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
+        for line in answer.read().decode().splitlines():
+            if line.startswith(line_start + " "):
+                return float(line.split()[-1])
+    return 0
+
+
+def wait_for(condition, seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def async_events(binary):
+    """Event and InvokeAsync: queued durably (202), run, retried twice, then a dead-letter record
+    (or a dead-letter error when the role may not write the target); a SIGKILL after the 202 loses nothing."""
+    dlq = "arn:aws:sqs:us-east-1:%s:failures" % ACCOUNT
+    send = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq}]}
+    world_data = json.loads(json.dumps(WORLD))
+    world_data["accounts"][0]["roles"] += [
+        {"name": "lambda-dlq", "assumeRolePolicy": TRUST_LAMBDA, "inlinePolicies": {"send": send}},
+        {"name": "lambda-dlq-revoked", "assumeRolePolicy": TRUST_LAMBDA, "inlinePolicies": {"send": send}}]
+    failing = package("def handler(event, context):\n    raise Exception('async boom')\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        world = os.path.join(tmp, "world.json")
+        with open(world, "w") as f:
+            json.dump(world_data, f)
+        data = os.path.join(tmp, "data")
+        process, base = start(binary, data, world, ["--async-retry-delays", "1s,1s"])
+        try:
+            root = client(base, ROOT)
+            root.create_function(FunctionName="ok", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Code={"ZipFile": package()})
+            r = root.invoke(FunctionName="ok", InvocationType="Event", Payload=b'{"e": 1}')
+            check("Event: 202", r["StatusCode"] == 202 and r["Payload"].read() == b"", r)
+            check("Event: runs", wait_for(lambda: metric(base, 'gatehouse_invocations_total{function="ok"}') == 1))
+            r = root.invoke_async(FunctionName="ok", InvokeArgs=b'{"e": 2}')
+            check("InvokeAsync: 202", r["Status"] == 202, r)
+            check("InvokeAsync: runs", wait_for(lambda: metric(base, 'gatehouse_invocations_total{function="ok"}') == 2))
+
+            root.create_function(FunctionName="fails", Runtime="python3.11", Handler="app.handler",
+                                 Role="arn:aws:iam::%s:role/lambda-dlq" % ACCOUNT, DeadLetterConfig={"TargetArn": dlq},
+                                 Code={"ZipFile": failing})
+            r = root.invoke(FunctionName="fails", InvocationType="Event", Payload=b'{"n": 1}')
+            rid = r["ResponseMetadata"]["RequestId"]
+            record_path = os.path.join(data, "dead-letters", rid + ".json")
+            check("dead letter: written after the last attempt", wait_for(lambda: os.path.exists(record_path)))
+            check("dead letter: three attempts",
+                  metric(base, 'gatehouse_invocation_errors_total{function="fails"}') == 3 and
+                  metric(base, 'gatehouse_invocations_total{function="fails"}') == 3)
+            record = json.load(open(record_path)) if os.path.exists(record_path) else {}
+            check("dead letter: the record", record.get("TargetArn") == dlq and record.get("Body") == '{"n": 1}' and
+                  record.get("MessageAttributes") == {"RequestID": rid, "ErrorCode": "200", "ErrorMessage": "async boom"},
+                  record)
+
+            root.create_function(FunctionName="revoked", Runtime="python3.11", Handler="app.handler",
+                                 Role="arn:aws:iam::%s:role/lambda-dlq-revoked" % ACCOUNT,
+                                 DeadLetterConfig={"TargetArn": dlq}, Code={"ZipFile": failing})
+            iam = boto3.client("iam", endpoint_url=base, region_name="us-east-1", aws_access_key_id=ROOT[0],
+                               aws_secret_access_key=ROOT[1])
+            iam.delete_role_policy(RoleName="lambda-dlq-revoked", PolicyName="send")
+            r = root.invoke(FunctionName="revoked", InvocationType="Event", Payload=b'{"n": 2}')
+            rid = r["ResponseMetadata"]["RequestId"]
+            check("dead-letter error: counted", wait_for(
+                lambda: metric(base, 'gatehouse_dead_letter_errors_total{function="revoked"}') == 1))
+            check("dead-letter error: no record", not os.path.exists(os.path.join(data, "dead-letters", rid + ".json")))
+
+            # Durable: SIGKILL right after the 202, then a restart on the same data runs the event.
+            root.create_function(FunctionName="later", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Code={"ZipFile": package("import time\ndef handler(event, context):\n"
+                                                          "    time.sleep(1)\n    return event\n")})
+            r = root.invoke(FunctionName="later", InvocationType="Event", Payload=b'"kept"')
+            process.kill()
+            process.wait()
+            queued = os.listdir(os.path.join(data, "async-events"))
+            check("durable: queued on disk at the kill", r["ResponseMetadata"]["RequestId"] + ".json" in queued, queued)
+            process, base = start(binary, data, world, ["--async-retry-delays", "1s,1s"])
+            check("durable: runs after the restart",
+                  wait_for(lambda: metric(base, 'gatehouse_invocations_total{function="later"}') >= 1))
+            check("durable: the queue empties", wait_for(lambda: not os.listdir(os.path.join(data, "async-events"))))
+        finally:
+            stop(process)
 
 
 def concurrency_limit(binary):

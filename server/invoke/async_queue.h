@@ -1,0 +1,90 @@
+// Event invocations (Invoke with InvocationType Event, and InvokeAsync; spec/executor.md
+// section 7): durably queued before the 202, run by a pool of workers, retried twice after
+// a function error or a failure to run, dropped once older than the event age limit; after the
+// last failed attempt, a dead-letter record when the function has DeadLetterConfig.TargetArn
+// and its execution role may sqs:SendMessage / sns:Publish it (else a dead-letter error).
+//
+// The queue is a directory of one JSON file per event (written to a temporary name, fsync'ed,
+// renamed, the directory fsync'ed): a restart or a SIGKILL after the 202 loses nothing, and an
+// event may run more than once (as on AWS). Dead-letter records are files in their own
+// directory.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/authz/pipeline.h"
+#include "server/invoke/execution.h"
+#include "server/metrics/metrics.h"
+#include "store/store.h"
+
+namespace gatehouse::server::invoke {
+
+struct AsyncOptions {
+  std::vector<std::chrono::milliseconds> retry_delays{std::chrono::minutes(1), std::chrono::minutes(2)};
+  std::chrono::milliseconds max_event_age{std::chrono::hours(6)};
+  unsigned workers = 2;
+};
+
+// One queued event.
+struct QueuedEvent {
+  std::string id;  // the request id of the Invoke that queued it
+  std::string account, region, function_name, qualifier;
+  std::string payload;
+  int attempts = 0;
+  std::int64_t enqueued_ms = 0, due_ms = 0;
+  std::string last_error_code, last_error_message;
+};
+
+class AsyncQueue {
+ public:
+  // Nothing runs before start().
+  AsyncQueue(const Invocations& invocations, store::Store& store, const authz::Pipeline& pipeline,
+             std::filesystem::path queue_dir, std::filesystem::path dead_letter_dir, AsyncOptions options,
+             metrics::Registry* registry = nullptr);
+  ~AsyncQueue();  // stops the workers after the invocations they are running
+  AsyncQueue(const AsyncQueue&) = delete;
+  AsyncQueue& operator=(const AsyncQueue&) = delete;
+
+  // Starts the workers; events left in the queue directory by an earlier run are picked up.
+  void start();
+
+  // Durably records the event (true), or cannot (false: the caller answers 5xx).
+  bool enqueue(QueuedEvent event);
+
+  std::size_t depth() const;
+
+ private:
+  void work();
+  bool store_event(const QueuedEvent& event) const;
+  void finish(const QueuedEvent& event) const;
+  void dead_letter(const QueuedEvent& event) const;
+
+  const Invocations& invocations_;
+  store::Store& store_;
+  const authz::Pipeline& pipeline_;
+  std::filesystem::path dir_, dead_letters_;
+  AsyncOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::set<std::string> running_;  // ids a worker holds
+  std::vector<std::thread> workers_;
+  metrics::GaugeFamily* depth_ = nullptr;
+  metrics::CounterFamily* dead_letters_total_ = nullptr;
+  metrics::CounterFamily* dead_letter_errors_ = nullptr;
+};
+
+// The event as stored (JSON), and back; nullopt for a damaged file.
+std::string event_json(const QueuedEvent& event);
+std::optional<QueuedEvent> parse_event(std::string_view json);
+
+}  // namespace gatehouse::server::invoke
