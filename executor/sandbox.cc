@@ -429,6 +429,24 @@ Sandbox::~Sandbox() {
   for (int& fd : listeners_) close_fd(fd);
 }
 
+// Cgroups of sandboxes whose server is gone (a SIGKILL leaves them, empty): removed.
+void remove_stale_cgroups(const std::string& parent_name) {
+  std::vector<fs::path> parents;
+  for (const char* controller : {"memory", "pids"}) {
+    if (auto own = own_cgroup(controller)) parents.push_back(*own / parent_name);
+  }
+  if (auto unified = own_cgroup("")) parents.push_back(unified->parent_path() / parent_name);
+  std::error_code ec;
+  for (const fs::path& parent : parents) {
+    for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (!name.starts_with("env-")) continue;
+      const pid_t owner = static_cast<pid_t>(std::atoi(name.c_str() + 4));
+      if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH) ::rmdir(it->path().c_str());
+    }
+  }
+}
+
 HostSupport probe_host(const SandboxOptions& options) {
   HostSupport out;
   if (::access(options.bwrap.c_str(), X_OK) != 0) {
@@ -444,6 +462,7 @@ HostSupport probe_host(const SandboxOptions& options) {
     out.problem = "setpriv (" + options.setpriv + ", Debian package util-linux) is not installed";
     return out;
   }
+  remove_stale_cgroups(options.cgroup_name);
   const fs::path empty = fs::temp_directory_path() / ("gatehouse-probe-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::create_directory(empty, ec);

@@ -351,6 +351,7 @@ def async_events(binary):
                                  Code={"ZipFile": package("import time\ndef handler(event, context):\n"
                                                           "    time.sleep(1)\n    return event\n")})
             r = root.invoke(FunctionName="later", InvocationType="Event", Payload=b'"kept"')
+            killed = process.pid
             process.kill()
             process.wait()
             queued = os.listdir(os.path.join(data, "async-events"))
@@ -359,6 +360,8 @@ def async_events(binary):
             check("durable: runs after the restart",
                   wait_for(lambda: metric(base, 'gatehouse_invocations_total{function="later"}') >= 1))
             check("durable: the queue empties", wait_for(lambda: not os.listdir(os.path.join(data, "async-events"))))
+            check("the killed server's cgroups are removed at the next start",
+                  glob.glob("/sys/fs/cgroup/**/gatehouse/env-%d-*" % killed, recursive=True) == [])
         finally:
             stop(process)
 
