@@ -442,7 +442,11 @@ void remove_stale_cgroups(const std::string& parent_name) {
       const std::string name = it->path().filename().string();
       if (!name.starts_with("env-")) continue;
       const pid_t owner = static_cast<pid_t>(std::atoi(name.c_str() + 4));
-      if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH) ::rmdir(it->path().c_str());
+      if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+      // Its tasks were killed with their server; the kernel may still be finishing them.
+      for (int i = 0; i < 100 && ::rmdir(it->path().c_str()) != 0 && errno == EBUSY; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     }
   }
 }

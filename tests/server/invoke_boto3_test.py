@@ -382,9 +382,9 @@ def concurrency_limit(binary):
                                      "    return 'rested'\n")})
             invoke(root, "nap", b"0")  # warm: the next one starts at once
             first = {}
-            runner = threading.Thread(target=lambda: first.update(result=invoke(root, "nap", b"3")[1]))
+            runner = threading.Thread(target=lambda: first.update(result=invoke(root, "nap", b"6")[1]))
             runner.start()
-            threading.Event().wait(1)  # the first one is running
+            threading.Event().wait(2)  # the first one is running
             got = error_of(lambda: root.invoke(FunctionName="nap", Payload=b"0"))
             check("throttled: 429", got is not None and got[0] == "TooManyRequestsException" and got[2] == 429, got)
             runner.join()
