@@ -10,9 +10,9 @@ FUZZ_SECONDS ?= 20
 DEB_PACKAGES := g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev \
   rapidjson-dev libssl-dev liblmdb-dev libgrpc++-dev libprotobuf-dev protobuf-compiler \
   protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli \
-  bubblewrap libzip-dev
+  bubblewrap libzip-dev autoconf automake libtool
 
-.PHONY: all deps js-deps build test check bench fuzz demo clean
+.PHONY: all deps js-deps ric-deps build test check bench fuzz demo clean
 
 all: build
 
@@ -48,7 +48,15 @@ js-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 
-test: build js-deps check
+# AWS's Node.js runtime interface client (npm aws-lambda-ric 3.x: 4.x needs Node 22) at the
+# version tests/ric/package-lock.json pins, for tests/server/invoke_ric_test.py. Its native addon
+# builds with cmake and autotools; npm versions that skip install scripts get them run here.
+ric-deps: js-deps
+	cd tests/ric && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/ric/node_modules/aws-lambda-ric && { [ -f dist/rapid-client.node ] || \
+	  { ./scripts/preinstall.sh && ./scripts/postinstall.sh; }; }
+
+test: build js-deps ric-deps check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

@@ -149,7 +149,9 @@ async function main() {
       result = await runHandler(handler, event, context);
     } catch (e) {
       const body = errorBody(e);
-      console.error(`Invoke Error \t${JSON.stringify(body)}`);
+      // Logged as AWS's runtime interface client logs it (the stack under "stack").
+      const { trace, ...rest } = body;
+      console.error(`Invoke Error \t${JSON.stringify({ ...rest, stack: trace })}`);
       await call("POST", `/invocation/${id}/error`, JSON.stringify(body),
                  { "Lambda-Runtime-Function-Error-Type": "Runtime.Unhandled", "Content-Type": "application/json" });
       continue;
