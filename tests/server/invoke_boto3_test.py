@@ -18,7 +18,7 @@ import zipfile
 import boto3
 import botocore.config
 
-from lambda_boto3_harness import check, client, error_of, package, start, stop, summary
+from lambda_boto3_harness import check, client, error_of, package, start, start_world, stop, summary
 
 ROOT = ("AKIAEXAMPLEROOT11111", "rootSecretEXAMPLErootSecretEXAMPLEroot00")
 ACCOUNT = "111111111111"
@@ -90,12 +90,8 @@ def main():
         return 1
     os.environ[MARKER] = "1"  # the server's environment: must never reach a function
     with tempfile.TemporaryDirectory() as tmp:
-        world = os.path.join(tmp, "world.json")
-        with open(world, "w") as f:
-            json.dump(WORLD, f)
-        data = os.path.join(tmp, "data")
         work_dirs = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*")))
-        process, base = start(binary, data, world)
+        process, base, data = start_world(binary, tmp, WORLD)
         mine = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*"))) - work_dirs
         stopped = None
         try:
@@ -303,11 +299,8 @@ def async_events(binary):
         {"name": "lambda-dlq-revoked", "assumeRolePolicy": TRUST_LAMBDA, "inlinePolicies": {"send": send}}]
     failing = package("def handler(event, context):\n    raise Exception('async boom')\n")
     with tempfile.TemporaryDirectory() as tmp:
+        process, base, data = start_world(binary, tmp, world_data, ["--async-retry-delays", "1s,1s"])
         world = os.path.join(tmp, "world.json")
-        with open(world, "w") as f:
-            json.dump(world_data, f)
-        data = os.path.join(tmp, "data")
-        process, base = start(binary, data, world, ["--async-retry-delays", "1s,1s"])
         try:
             root = client(base, ROOT)
             root.create_function(FunctionName="ok", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
@@ -369,11 +362,7 @@ def async_events(binary):
 def concurrency_limit(binary):
     """`serve --concurrency 1`: a second synchronous call while one runs is throttled (429)."""
     with tempfile.TemporaryDirectory() as tmp:
-        world = os.path.join(tmp, "world.json")
-        with open(world, "w") as f:
-            json.dump(WORLD, f)
-        process, base = start(binary, os.path.join(tmp, "data"), world,
-                              ["--concurrency", "1", "--keep-warm", "1s"])
+        process, base, _ = start_world(binary, tmp, WORLD, ["--concurrency", "1", "--keep-warm", "1s"])
         try:
             root = client(base, ROOT)
             root.create_function(FunctionName="nap", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import zipfile
 
-from lambda_boto3_harness import check, client, start, stop, summary
+from lambda_boto3_harness import check, client, start_world, stop, summary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RIC = os.path.join(HERE, "..", "ric", "node_modules", "aws-lambda-ric")
@@ -55,10 +55,7 @@ def main():
         print("0 passed, 1 failed")
         return 1
     with tempfile.TemporaryDirectory() as tmp:
-        world = os.path.join(tmp, "world.json")
-        with open(world, "w") as f:
-            json.dump(WORLD, f)
-        process, base = start(binary, os.path.join(tmp, "data"), world)
+        process, base, _ = start_world(binary, tmp, WORLD)
         try:
             root = client(base, ROOT)
             root.create_function(FunctionName="ric", Runtime="provided.al2023", Handler="index.handler", Role=ROLE,

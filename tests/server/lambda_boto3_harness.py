@@ -64,6 +64,18 @@ def start(binary, data, world, extra=()):
     return process, "http://" + line[len(prefix):]
 
 
+def start_world(binary, tmp, world, extra=()):
+    """`gatehouse serve` on `world` (a bootstrap dict) with its data in tmp/data: (process, base URL, data dir)."""
+    import json
+    import os
+    path = os.path.join(tmp, "world.json")
+    with open(path, "w") as f:
+        json.dump(world, f)
+    data = os.path.join(tmp, "data")
+    process, base = start(binary, data, path, extra)
+    return process, base, data
+
+
 def stop(process):
     """SIGTERM; the exit status (-1 when it had to be killed)."""
     process.terminate()
