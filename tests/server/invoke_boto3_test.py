@@ -26,9 +26,13 @@ TRUST_LAMBDA = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 EXEC_ROLE = "arn:aws:iam::%s:role/lambda-exec" % ACCOUNT
 CALLER_ROLE = "arn:aws:iam::%s:role/lambda-caller" % ACCOUNT
+BOB = ("AKIABOBEXAMPLE000001", "bobSecretEXAMPLEbobSecretEXAMPLEbob00000")
 WORLD = {
     "region": "us-east-1",
-    "accounts": [{
+    "accounts": [{"id": "222222222222", "rootAccessKeys": [], "users": [{
+        "name": "bob", "accessKeys": [{"accessKeyId": BOB[0], "secretAccessKey": BOB[1]}],
+        "inlinePolicies": {"invoke": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}]}}}]}, {
         "id": ACCOUNT,
         "rootAccessKeys": [{"accessKeyId": ROOT[0], "secretAccessKey": ROOT[1]}],
         "roles": [
@@ -121,6 +125,36 @@ def main():
             check("alias: version 1's code", body == b'"x"' and r["ExecutedVersion"] == "1", (body, r.get("ExecutedVersion")))
             r, body = invoke(root, "echo", b'"x"')
             check("$LATEST: the new code", body == b'"v2"' and r["ExecutedVersion"] == "$LATEST", body)
+
+            # Cross-account: bob (222222222222) may invoke only once the function policy lets him.
+            bob = client(base, BOB)
+            echo_arn = "arn:aws:lambda:us-east-1:%s:function:echo" % ACCOUNT
+            denied = error_of(lambda: bob.invoke(FunctionName=echo_arn, Payload=b"1"))
+            check("cross-account: denied without a function policy", denied is not None and
+                  denied[0] == "AccessDeniedException", denied)
+            root.add_permission(FunctionName="echo", StatementId="bob", Action="lambda:InvokeFunction",
+                                Principal="arn:aws:iam::222222222222:user/bob")
+            r, body = invoke(bob, echo_arn, b'"from bob"')
+            check("cross-account: runs through the function policy", body == b'"v2"' and r["StatusCode"] == 200, body)
+
+            # The AWS CLI: --payload, --log-type Tail, a qualified invoke through the alias.
+            with tempfile.TemporaryDirectory() as out_dir:
+                out = os.path.join(out_dir, "out.json")
+                env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_ACCESS_KEY_ID": ROOT[0],
+                       "AWS_SECRET_ACCESS_KEY": ROOT[1], "AWS_DEFAULT_REGION": "us-east-1",
+                       "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+                version = subprocess.run(["/usr/bin/aws", "--version"], capture_output=True, text=True, env=env)
+                raw = ["--cli-binary-format", "raw-in-base64-out"] if "aws-cli/2" in version.stdout else []
+                cli = subprocess.run(["/usr/bin/aws", "--endpoint-url", base, "lambda", "invoke", "--function-name",
+                                      "echo", "--qualifier", "PROD", "--payload", '{"cli": true}', "--log-type", "Tail",
+                                      *raw, out], capture_output=True, text=True, timeout=60, env=env)
+                answer = json.loads(cli.stdout) if cli.returncode == 0 else {}
+                result = open(out).read() if os.path.exists(out) else ""
+                check("aws cli: invoke through the alias", answer.get("StatusCode") == 200 and
+                      answer.get("ExecutedVersion") == "1" and json.loads(result or "null") == {"cli": True},
+                      (cli.stdout, cli.stderr, result))
+                check("aws cli: LogResult", "START RequestId: " in base64.b64decode(answer.get("LogResult", "")).decode(),
+                      answer)
 
             root.create_function(FunctionName="raise", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
                                  Code={"ZipFile": package("def handler(event, context):\n    raise Exception('boom')\n")})
@@ -229,14 +263,15 @@ def main():
             root.update_function_configuration(FunctionName="raise", Description="retire the warm one")
             got = error_of(lambda: root.invoke(FunctionName="raise"))
             check("trust re-checked", got is not None and got[2] == 502 and EXEC_ROLE in got[1], got)
-            # Lambda's function metrics on GET /metrics (raise: once, and once more warm after the trust change).
+            # Lambda's function metrics on GET /metrics (raise: once, and once more warm after the trust
+            # change; echo: four times, bob's and the CLI's).
             import urllib.request
             with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
                 metrics = answer.read().decode()
             for line in ['gatehouse_invocations_total{function="raise"} 2',
                          'gatehouse_invocation_errors_total{function="raise"} 2',
                          'gatehouse_invocation_errors_total{function="slow"} 1',
-                         'gatehouse_invocation_duration_seconds_count{function="echo"} 4',
+                         'gatehouse_invocation_duration_seconds_count{function="echo"} 6',
                          'gatehouse_cold_starts_total{runtime="nodejs20.x"} 1',
                          'gatehouse_concurrent_executions 0']:
                 check("metrics: " + line, line in metrics, [m for m in metrics.splitlines() if "invocation" in m][:20])
@@ -294,7 +329,7 @@ def async_events(binary):
     dlq = "arn:aws:sqs:us-east-1:%s:failures" % ACCOUNT
     send = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq}]}
     world_data = json.loads(json.dumps(WORLD))
-    world_data["accounts"][0]["roles"] += [
+    world_data["accounts"][1]["roles"] += [
         {"name": "lambda-dlq", "assumeRolePolicy": TRUST_LAMBDA, "inlinePolicies": {"send": send}},
         {"name": "lambda-dlq-revoked", "assumeRolePolicy": TRUST_LAMBDA, "inlinePolicies": {"send": send}}]
     failing = package("def handler(event, context):\n    raise Exception('async boom')\n")
