@@ -405,8 +405,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   decided = authorized || denial || authorized.error().status >= 500;
   if (!authorized) return answer(error_response(authorized.error()));
 
-  const Call call{request,          resolution.value().function, resolution.value().mapping, principal.value(),
-                  options_.region,  authorized.value(),          pipeline_};
+  const Call call{RequestParameters::of(request), resolution.value().function, resolution.value().mapping,
+                  principal.value(), options_.region, authorized.value(), pipeline_};
   Reply reply = [&] {
     if (!options_.check_touches) return run_operation(store_, call);
     TouchCheck check(resolution.value(), caller.account, options_.region);
