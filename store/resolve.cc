@@ -2,6 +2,9 @@
 // policy that applies to it, compiled (policy-semantics 4.1 and 5.1).
 #include "store/resolve.h"
 
+#include <algorithm>
+
+#include "policy/text.h"
 #include "store/aws_errors.h"
 #include "store/state.h"
 
@@ -123,8 +126,11 @@ Result<ResolvedPrincipal> role_principal(const Snapshot& s, const Role& role, st
   p.caller.session = std::string(session_name);
   p.caller.unique_id = role.id;
   p.caller.tags = role.tags;
-  // Session tags override the role's tags of the same key.
-  for (const auto& [k, v] : session_tags) p.caller.tags[k] = v;
+  // Session tags override the role's tags of the same key, compared without case.
+  for (const auto& [k, v] : session_tags) {
+    std::erase_if(p.caller.tags, [&](const auto& tag) { return policy::equals_ignore_case(tag.first, k); });
+    p.caller.tags[k] = v;
+  }
   p.user_id = role.id + ":" + std::string(session_name);
   auto& identity = p.policies.identity;
   if (auto ok = add_inline(s, EntityKind::Role, role.id, role.name, role.inline_policies, identity); !ok) {
@@ -166,6 +172,13 @@ Result<std::shared_ptr<const ResolvedCredential>> resolve_credential(const Snaps
     if (!token) return service_failure("the session token of " + record->id + " does not decrypt");
     c->session_token = std::move(*token);
     c->expiration = record->expiration;
+    c->issued = record->created;
+    c->source_identity = record->source_identity;
+    for (const std::string& key : record->transitive_tag_keys) {
+      if (const auto tag = record->session_tags.find(key); tag != record->session_tags.end()) {
+        c->transitive_tags.insert(*tag);
+      }
+    }
   }
   switch (record->kind) {
     case CredentialKind::Root:
@@ -244,6 +257,7 @@ Result<std::shared_ptr<const RoleTrust>> resolve_trust(const Snapshot& s, std::s
   t->arn = r->arn;
   t->id = r->id;
   t->max_session_duration = r->max_session_duration;
+  t->tags = r->tags;
   t->trust = std::move(compiled.value());
   return Out(std::move(t));
 }

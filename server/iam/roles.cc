@@ -77,12 +77,11 @@ Reply create_role(const Call& call) {
 
   const std::string arn = store::iam_arn(call.account(), "role", path.value(), name.value());
   // On creation the request's tags are the resource's too (policy-semantics.md 4.4).
-  std::vector<authz::ContextKey> keys = request_tag_keys(call, tags.value());
-  for (auto& key : resource_tag_keys(tags.value())) keys.push_back(std::move(key));
-  if (!boundary.empty()) keys.push_back({"iam:PermissionsBoundary", {boundary}, false});
-  if (auto ok = call.authorize("iam:CreateRole", arn, keys); !ok) return ok.error();
+  Facts facts = request_tag_facts(call, tags.value(), true);
+  if (!boundary.empty()) facts.set("iam:PermissionsBoundary", boundary);
+  if (auto ok = authorize(call, "iam:CreateRole", arn, facts); !ok) return ok.error();
   if (!tags.value().empty()) {
-    if (auto ok = call.authorize("iam:TagRole", arn, keys); !ok) return ok.error();
+    if (auto ok = authorize(call, "iam:TagRole", arn, facts); !ok) return ok.error();
   }
 
   store::CreateRoleInput input{.account = call.account(),
@@ -113,7 +112,7 @@ Reply create_role(const Call& call) {
 Reply get_role(const Call& call) {
   auto found = target(call, EntityKind::Role);
   if (!found) return found.error();
-  if (auto ok = call.authorize("iam:GetRole", found.value().arn, target_keys(found.value(), false)); !ok) {
+  if (auto ok = authorize_target(call, "iam:GetRole", found.value()); !ok) {
     return ok.error();
   }
   auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.value().ref.name); });
@@ -123,7 +122,7 @@ Reply get_role(const Call& call) {
 Reply delete_role(const Call& call) {
   auto found = target(call, EntityKind::Role);
   if (!found) return found.error();
-  if (auto ok = call.authorize("iam:DeleteRole", found.value().arn, target_keys(found.value(), true)); !ok) {
+  if (auto ok = authorize_target(call, "iam:DeleteRole", found.value()); !ok) {
     return ok.error();
   }
   return done(
@@ -143,7 +142,7 @@ Outcome<store::Role> change_role(const Call& call, std::string_view action, bool
   Outcome<std::optional<std::int32_t>> max_session = std::optional<std::int32_t>();
   if (!description_only) max_session = max_session_parameter(call);
   if (!max_session) return max_session.error();
-  if (auto ok = call.authorize(action, found.value().arn, target_keys(found.value(), false)); !ok) return ok.error();
+  if (auto ok = authorize_target(call, action, found.value()); !ok) return ok.error();
   const store::UpdateRoleInput input{description.value(), max_session.value()};
   Outcome<store::Role> out = ApiError{};
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
@@ -174,7 +173,7 @@ Reply update_assume_role_policy(const Call& call) {
   if (!found) return found.error();
   auto document = document_parameter(call);
   if (!document) return document.error();
-  if (auto ok = call.authorize("iam:UpdateAssumeRolePolicy", found.value().arn, target_keys(found.value(), false));
+  if (auto ok = authorize_target(call, "iam:UpdateAssumeRolePolicy", found.value());
       !ok) {
     return ok.error();
   }
@@ -186,7 +185,7 @@ Reply update_assume_role_policy(const Call& call) {
 Reply list_roles(const Call& call) {
   auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
-  if (auto ok = call.authorize("iam:ListRoles", "*"); !ok) return ok.error();
+  if (auto ok = authorize(call, "iam:ListRoles", "*", {}); !ok) return ok.error();
   auto roles = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::Role>> {
     return s.list_roles(call.account(), prefix.value());
   });
@@ -201,7 +200,7 @@ Reply list_instance_profiles_for_role(const Call& call) {
   // such as Terraform, ask for it first).
   auto found = target(call, EntityKind::Role);
   if (!found) return found.error();
-  if (auto ok = call.authorize("iam:ListInstanceProfilesForRole", found.value().arn, target_keys(found.value(), false));
+  if (auto ok = authorize_target(call, "iam:ListInstanceProfilesForRole", found.value());
       !ok) {
     return ok.error();
   }
