@@ -150,6 +150,8 @@ Result<FunctionPolicy> Snapshot::get_function_policy(const FunctionRef& ref, std
   if (!policy_target(*this, *function, qualifier)) return aws::resource_not_found();
   auto policy = load<FunctionPolicy>(txn_, state_.db.function_policies, keys::child(function_key(ref), qualifier));
   if (!policy) return aws::resource_not_found();
+  // A bound principal whose entity is gone reads as its unique id.
+  for (auto& statement : policy->statements) statement.json = shown_document(*this, statement.json, policy->principal_ids);
   return std::move(*policy);
 }
 
@@ -172,6 +174,8 @@ Result<PolicyStatement> Mutation::add_permission(const FunctionRef& ref, std::st
   if (!statement) return statement.error();
   policy.qualifier = std::string(qualifier);
   policy.statements.push_back(PolicyStatement{input.statement_id, statement.value()});
+  // The new statement's user and role principals are bound now; earlier ones keep their binding.
+  for (auto& [arn, id] : bind_principals(*this, policy.document())) policy.principal_ids.emplace(arn, id);
   // The whole document as Lambda serialises it must validate and fit 20 KB.
   if (auto ok = check_document(*this, policy.document(), policy::PolicyType::Resource); !ok) return ok.error();
   policy.revision_id = ids::uuid();

@@ -6,6 +6,7 @@
 
 #include "policy/text.h"
 #include "store/aws_errors.h"
+#include "store/iam_common.h"
 #include "store/state.h"
 
 namespace gatehouse::store {
@@ -247,8 +248,9 @@ Result<std::shared_ptr<const RoleTrust>> resolve_trust(const Snapshot& s, std::s
   using Out = std::shared_ptr<const RoleTrust>;
   auto r = s.find_role(account, role);
   if (!r) return Out();
-  auto compiled = cache(s).get(trust_policy_key(r->id), r->trust.revision, r->trust.document,
-                               policy::PolicyType::Trust, r->trust.name);
+  auto compiled = cache(s).get(trust_policy_key(r->id), r->trust.revision,
+                               bound_document(r->trust.document, r->trust_principal_ids), policy::PolicyType::Trust,
+                               r->trust.name);
   if (!compiled) return compiled.error();
   auto t = std::make_shared<RoleTrust>();
   t->account = r->account;
@@ -267,8 +269,9 @@ Result<CompiledPolicyPtr> resolve_function_policy(const Snapshot& s, const Funct
   const std::string fkey = keys::function(ref.account, ref.region, ref.name);
   auto policy = load<FunctionPolicy>(s.transaction(), s.state().db.function_policies, keys::child(fkey, qualifier));
   if (!policy || policy->statements.empty()) return CompiledPolicyPtr();
-  return cache(s).get(function_policy_key(fkey, qualifier), policy->revision, policy->document(),
-                      policy::PolicyType::Resource, "FunctionPolicy");
+  return cache(s).get(function_policy_key(fkey, qualifier), policy->revision,
+                      bound_document(policy->document(), policy->principal_ids), policy::PolicyType::Resource,
+                      "FunctionPolicy");
 }
 
 Result<CompiledPolicyPtr> resolve_managed_policy(const Snapshot& s, std::string_view arn) {

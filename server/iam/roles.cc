@@ -46,6 +46,12 @@ Outcome<std::optional<std::int32_t>> max_session_parameter(const Call& call) {
   return std::optional<std::int32_t>(static_cast<std::int32_t>(*seconds.value()));
 }
 
+// The role as IAM shows it: principals of its trust policy that are gone read as their ids.
+store::Result<store::Role> shown(const store::Snapshot& s, store::Result<store::Role> role) {
+  if (role) role.value().trust.document = s.shown_trust(role.value());
+  return role;
+}
+
 // <Role> with everything GetRole shows; audited for a change.
 Reply answer_role(const Outcome<store::Role>& role, bool changed) {
   if (!role) return role.error();
@@ -115,7 +121,7 @@ Reply get_role(const Call& call) {
   if (auto ok = authorize_target(call, "iam:GetRole", found.value()); !ok) {
     return ok.error();
   }
-  auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.value().ref.name); });
+  auto role = fetch(call, [&](const store::Snapshot& s) { return shown(s, s.get_role(call.account(), found.value().ref.name)); });
   return answer_role(role, false);
 }
 
@@ -146,7 +152,7 @@ Outcome<store::Role> change_role(const Call& call, std::string_view action, bool
   const store::UpdateRoleInput input{description.value(), max_session.value()};
   Outcome<store::Role> out = ApiError{};
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
-    out = lift(m.update_role(call.account(), found.value().ref.name, input));
+    out = lift(shown(m, m.update_role(call.account(), found.value().ref.name, input)));
     if (!out) return out.error();
     return policy::success();
   });
@@ -187,7 +193,9 @@ Reply list_roles(const Call& call) {
   if (!prefix) return prefix.error();
   if (auto ok = authorize(call, "iam:ListRoles", "*", {}); !ok) return ok.error();
   auto roles = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::Role>> {
-    return s.list_roles(call.account(), prefix.value());
+    std::vector<store::Role> roles = s.list_roles(call.account(), prefix.value());
+    for (store::Role& role : roles) role.trust.document = s.shown_trust(role);
+    return roles;
   });
   if (!roles) return roles.error();
   return list_page(
