@@ -128,9 +128,10 @@ Result<ResolvedPrincipal> role_principal(const Snapshot& s, const Role& role, st
   p.caller.unique_id = role.id;
   p.caller.tags = role.tags;
   // Session tags override the role's tags of the same key, compared without case.
-  for (const auto& [k, v] : session_tags) {
-    std::erase_if(p.caller.tags, [&](const auto& tag) { return policy::equals_ignore_case(tag.first, k); });
-    p.caller.tags[k] = v;
+  for (const auto& session_tag : session_tags) {
+    std::erase_if(p.caller.tags,
+                  [&](const auto& tag) { return policy::equals_ignore_case(tag.first, session_tag.first); });
+    p.caller.tags[session_tag.first] = session_tag.second;
   }
   p.user_id = role.id + ":" + std::string(session_name);
   auto& identity = p.policies.identity;

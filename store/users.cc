@@ -95,9 +95,9 @@ Result<void> Mutation::tag_entity(const EntityRef& entity, const Tags& tags) {
     // Tag keys are case-insensitive: a key that differs only in case replaces the tag, and the
     // request's spelling is kept ("Department and department are not saved as separate tags").
     Tags merged = current;
-    for (const auto& [k, v] : tags) {
-      std::erase_if(merged, [&](const auto& tag) { return policy::equals_ignore_case(tag.first, k); });
-      merged[k] = v;
+    for (const auto& given : tags) {
+      std::erase_if(merged, [&](const auto& tag) { return policy::equals_ignore_case(tag.first, given.first); });
+      merged[given.first] = given.second;
     }
     if (auto ok = check_tags(merged, quota); !ok) return ok.error();
     current = std::move(merged);
