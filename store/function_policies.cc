@@ -151,7 +151,9 @@ Result<FunctionPolicy> Snapshot::get_function_policy(const FunctionRef& ref, std
   auto policy = load<FunctionPolicy>(txn_, state_.db.function_policies, keys::child(function_key(ref), qualifier));
   if (!policy) return aws::resource_not_found();
   // A bound principal whose entity is gone reads as its unique id.
-  for (auto& statement : policy->statements) statement.json = shown_document(*this, statement.json, policy->principal_ids);
+  for (auto& statement : policy->statements) {
+    statement.json = shown_document(*this, statement.json, policy->principal_ids);
+  }
   return std::move(*policy);
 }
 

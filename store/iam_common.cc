@@ -179,7 +179,8 @@ std::string bound_document(std::string_view document, const std::map<std::string
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-std::string shown_document(const Snapshot& s, std::string_view document, const std::map<std::string, std::string>& ids) {
+std::string shown_document(const Snapshot& s, std::string_view document,
+                           const std::map<std::string, std::string>& ids) {
   std::string out(document);
   for (const auto& [arn, id] : ids) {
     const auto p = policy::parse_principal_arn(arn);

@@ -40,7 +40,10 @@ Outcome<std::string> path_prefix_parameter(const Call& call, PrefixType type) {
     case PrefixType::Prefix:
       // Any beginning of a path: "/dev" finds /dev/ and /devops/.
       if (value->front() == '/' &&
-          std::all_of(value->begin(), value->end(), [](char c) { return c >= 0x21 && c <= 0x7F; })) {
+          std::all_of(value->begin(), value->end(), [](char c) {
+            const auto u = static_cast<unsigned char>(c);
+            return u >= 0x21 && u <= 0x7F;
+          })) {
         return *value;
       }
       pattern = "\\u002F[\\u0021-\\u007F]*";

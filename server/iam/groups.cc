@@ -30,7 +30,8 @@ Reply create_group(const Call& call) {
   if (!name) return name.error();
   auto path = path_parameter(call);
   if (!path) return path.error();
-  if (auto ok = authorize(call, "iam:CreateGroup", store::iam_arn(call.account(), "group", path.value(), name.value()), {});
+  if (auto ok =
+          authorize(call, "iam:CreateGroup", store::iam_arn(call.account(), "group", path.value(), name.value()), {});
       !ok) {
     return ok.error();
   }

@@ -121,7 +121,8 @@ Reply get_role(const Call& call) {
   if (auto ok = authorize_target(call, "iam:GetRole", found.value()); !ok) {
     return ok.error();
   }
-  auto role = fetch(call, [&](const store::Snapshot& s) { return shown(s, s.get_role(call.account(), found.value().ref.name)); });
+  auto role = fetch(
+      call, [&](const store::Snapshot& s) { return shown(s, s.get_role(call.account(), found.value().ref.name)); });
   return answer_role(role, false);
 }
 

@@ -158,10 +158,9 @@ policy::Result<void, ApiError> Call::authorize(std::string_view action, std::str
                                                std::span<const authz::ContextKey> keys,
                                                std::string_view resource_account,
                                                const policy::CompiledPolicy* resource_policy,
-                                               policy::ResourcePolicyKind kind,
-                                               std::string_view shown_resource) const {
-  const authz::Query query{action,          resource, resource_account.empty() ? std::string_view(account()) : resource_account,
-                           region_,         resource_policy, kind, keys, shown_resource};
+                                               policy::ResourcePolicyKind kind, std::string_view shown_resource) const {
+  const std::string_view owner = resource_account.empty() ? std::string_view(account()) : resource_account;
+  const authz::Query query{action, resource, owner, region_, resource_policy, kind, keys, shown_resource};
   const authz::Verdict verdict = pipeline_.authorize(principal_, transport_, query);
   decided_ = true;
   if (verdict.allowed()) return policy::success();
