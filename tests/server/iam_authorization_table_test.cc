@@ -9,6 +9,7 @@
 #include <cctype>
 #include <functional>
 #include <map>
+#include <random>
 #include <set>
 
 #include "server/iam/context_keys.h"
@@ -375,5 +376,51 @@ TEST_CASE("IAM/STS: denied on the target, allowed on a decoy, in every spelling;
     const Response decoy = env.call(c.service, c.op, c.form(env, "decoy"));
     INFO(decoy.body);
     CHECK(decoy.status != 403);
+  }
+}
+
+TEST_CASE("IAM/STS randomized: calls of a caller denied on the target never change the target",
+          "[iam][authz-table]") {
+  // Sequences of calls on the target (in any spelling) and the decoy, in random order: the decoy
+  // changes as the calls allow (it may even be deleted), the target's user, group, role, managed
+  // policy and access keys stay exactly as they were.
+  const std::vector<Case> all = cases();
+  std::vector<const Case*> on_entities;
+  for (const Case& c : all) {
+    if (c.resource && !c.creates) on_entities.push_back(&c);
+  }
+  const unsigned seed = std::random_device()();
+  INFO("seed " << seed);
+  std::mt19937 random(seed);
+  Env env;
+  std::string denies;
+  for (const auto& arn : {user_arn("target"), role_arn("target"), group_arn("target"), policy_arn("target")}) {
+    denies += "," + deny("*", arn);
+  }
+  env.alice_policy(kAllowAll + denies);
+  const auto target_state = [&]() {
+    std::string out;
+    require_ok(env.w.store().read([&](const store::Snapshot& s) -> store::Result<void> {
+      if (auto u = s.find_user(kA, "target")) out += store::encode(*u);
+      if (auto r = s.find_role(kA, "target-role")) out += store::encode(*r);
+      if (auto g = s.find_group(kA, "target-group")) out += store::encode(*g);
+      if (auto p = s.find_policy(policy_arn("target"))) out += store::encode(*p);
+      if (auto keys = s.list_access_keys(kA, "target")) {
+        for (const auto& k : keys.value()) out += k.access_key_id + std::string(store::key_status_name(k.status));
+      }
+      return store::success();
+    }));
+    return out;
+  };
+  const std::string before = target_state();
+  const std::vector<std::string> names{"target", "TARGET", "Target", "decoy", "DECOY"};
+  for (int i = 0; i < 300; ++i) {
+    const Case& c = *on_entities[random() % on_entities.size()];
+    const std::string& who = names[random() % names.size()];
+    INFO(i << ": " << c.op << " " << who);
+    const Response r = env.call(c.service, c.op, c.form(env, who));
+    INFO(r.body);
+    if (lower(who) == "target") CHECK(r.status >= 400);
+    REQUIRE(target_state() == before);
   }
 }
