@@ -293,4 +293,22 @@ TEST_CASE("function policies bind user principals to the user's unique id (issue
   REQUIRE(shown);
   CHECK(shown.value().document().find(old_id) != std::string::npos);
   CHECK(shown.value().document().find(carol_arn) == std::string::npos);
+
+  // A new grant to the carol of today is hers alone; the old one still names the carol gone.
+  REQUIRE(store->write([&](Mutation& m) -> Result<void> {
+    PermissionInput p;
+    p.statement_id = "carol-again";
+    p.action = "lambda:InvokeFunction";
+    p.principal = carol_arn;
+    if (auto r = m.add_permission(fn, "", p); !r) return r.error();
+    return success();
+  }));
+  CHECK(carol_may_invoke());
+  auto both = store->read([&](const Snapshot& s) { return s.get_function_policy(fn, ""); });
+  REQUIRE(both);
+  REQUIRE(both.value().statements.size() == 2);
+  CHECK(both.value().statements[0].json.find(old_id) != std::string::npos);
+  CHECK(both.value().statements[1].json.find(carol_arn) != std::string::npos);
+  REQUIRE(store->write([&](Mutation& m) { return m.remove_permission(fn, "", "carol-again"); }));
+  CHECK_FALSE(carol_may_invoke());
 }
