@@ -45,6 +45,10 @@ std::vector<Role> Snapshot::list_roles(std::string_view account, std::string_vie
   return list_entities<Role>(txn_, state_.db.roles, account, path_prefix);
 }
 
+std::string Snapshot::shown_trust(const Role& role) const {
+  return shown_document(*this, role.trust.document, role.trust_principal_ids);
+}
+
 Result<Role> Mutation::create_role(const CreateRoleInput& input) {
   if (auto ok = check_name(input.name, "roleName", 64); !ok) return ok.error();
   if (auto ok = check_path(input.path); !ok) return ok.error();
@@ -71,6 +75,7 @@ Result<Role> Mutation::create_role(const CreateRoleInput& input) {
   role.description = input.description;
   role.max_session_duration = input.max_session_duration.value_or(3600);
   role.trust = InlinePolicy{std::string(kTrustName), input.assume_role_policy, next_revision()};
+  role.trust_principal_ids = bind_principals(*this, input.assume_role_policy);
   role.boundary = input.permissions_boundary;
   role.tags = input.tags;
   save(txn_, state_.db.roles, keys::entity(role.account, role.name), role);
@@ -99,6 +104,7 @@ Result<void> Mutation::update_assume_role_policy(std::string_view account, std::
   Role& r = role.value();
   r.trust.document = std::string(document);
   r.trust.revision = next_revision();
+  r.trust_principal_ids = bind_principals(*this, document);
   save(txn_, state_.db.roles, keys::entity(account, r.name), r);
   effects_.iam = true;
   return success();

@@ -1,6 +1,7 @@
 // IAM users: CreateUser, DeleteUser, GetUser, ListUsers, tags and boundaries.
 #include <algorithm>
 
+#include "policy/text.h"
 #include "store/iam_common.h"
 #include "store/ids.h"
 
@@ -91,8 +92,13 @@ Result<void> update_tagged(Mutation& m, const EntityRef& entity, F&& fn) {
 Result<void> Mutation::tag_entity(const EntityRef& entity, const Tags& tags) {
   const std::string quota = entity.kind == EntityKind::Role ? "TagsPerRole" : "TagsPerUser";
   return update_tagged(*this, entity, [&](Tags& current, std::string&) -> Result<void> {
+    // Tag keys are case-insensitive: a key that differs only in case replaces the tag, and the
+    // request's spelling is kept ("Department and department are not saved as separate tags").
     Tags merged = current;
-    for (const auto& [k, v] : tags) merged[k] = v;
+    for (const auto& given : tags) {
+      std::erase_if(merged, [&](const auto& tag) { return policy::equals_ignore_case(tag.first, given.first); });
+      merged[given.first] = given.second;
+    }
     if (auto ok = check_tags(merged, quota); !ok) return ok.error();
     current = std::move(merged);
     return success();
@@ -101,7 +107,9 @@ Result<void> Mutation::tag_entity(const EntityRef& entity, const Tags& tags) {
 
 Result<void> Mutation::untag_entity(const EntityRef& entity, const std::vector<std::string>& tag_keys) {
   return update_tagged(*this, entity, [&](Tags& current, std::string&) -> Result<void> {
-    for (const auto& k : tag_keys) current.erase(k);
+    for (const auto& k : tag_keys) {
+      std::erase_if(current, [&](const auto& tag) { return policy::equals_ignore_case(tag.first, k); });
+    }
     return success();
   });
 }

@@ -158,9 +158,9 @@ policy::Result<void, ApiError> Call::authorize(std::string_view action, std::str
                                                std::span<const authz::ContextKey> keys,
                                                std::string_view resource_account,
                                                const policy::CompiledPolicy* resource_policy,
-                                               policy::ResourcePolicyKind kind) const {
-  const authz::Query query{action, resource, resource_account.empty() ? std::string_view(account()) : resource_account,
-                           region_, resource_policy, kind, keys};
+                                               policy::ResourcePolicyKind kind, std::string_view shown_resource) const {
+  const std::string_view owner = resource_account.empty() ? std::string_view(account()) : resource_account;
+  const authz::Query query{action, resource, owner, region_, resource_policy, kind, keys, shown_resource};
   const authz::Verdict verdict = pipeline_.authorize(principal_, transport_, query);
   decided_ = true;
   if (verdict.allowed()) return policy::success();
@@ -286,7 +286,8 @@ void QueryApi::record(const http::HttpRequest& r, http::QueryService service, st
   call.read_only = operation.read_only;
   if (principal) {
     call.identity = {&principal->caller(), principal->credential->principal.user_id,
-                     principal->credential->access_key_id, principal->temporary()};
+                     principal->credential->access_key_id, principal->temporary(),
+                     principal->credential->source_identity};
   }
   call.request_parameters = audit_request_parameters(params);
   if (response.status < 300) {

@@ -164,11 +164,14 @@ class World {
 
   // One IAM call by `key`; `form` without Action and Version.
   Response call(std::string_view action, const Form& form, std::string_view key, std::string_view secret) {
+    return call(action, form, query_test::Keys{std::string(key), std::string(secret), std::nullopt});
+  }
+  // The same with any credentials, temporary ones (with their session token) included.
+  Response call(std::string_view action, const Form& form, const query_test::Keys& keys) {
     std::string body = "Action=" + std::string(action) + "&Version=2010-05-08";
     for (const auto& [n, v] : form) body += "&" + form_encode(n) + "=" + form_encode(v);
-    const server::http::HttpRequest request =
-        query_test::signed_query_request(body, "iam", "us-east-1", {std::string(key), std::string(secret), {}},
-                                         clock_.now(), "req-" + std::to_string(++requests_));
+    const server::http::HttpRequest request = query_test::signed_query_request(
+        body, "iam", "us-east-1", keys, clock_.now(), "req-" + std::to_string(++requests_));
     const server::http::HttpResponse response = api_->handle(request);
     return Response{response.status, response.body};
   }
