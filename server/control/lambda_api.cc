@@ -436,7 +436,8 @@ void LambdaApi::record(const http::HttpRequest& r, Operation operation, const au
   call.data_event = operation == Operation::Invoke || operation == Operation::InvokeAsync;
   if (principal) {
     call.identity = {&principal->caller(), principal->credential->principal.user_id,
-                     principal->credential->access_key_id, principal->temporary()};
+                     principal->credential->access_key_id, principal->temporary(),
+                     principal->credential->source_identity};
   }
   if (resolution) {
     const lambda::AuthorizationFacts& facts = resolution->authorization;
