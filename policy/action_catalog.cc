@@ -206,8 +206,10 @@ std::span<const std::uint16_t> actions_with_prefix(std::string_view lower_prefix
   const Catalog& c = catalog();
   const auto first = std::lower_bound(c.by_lower.begin(), c.by_lower.end(), lower_prefix,
                                       [&](std::uint16_t id, std::string_view key) { return c.actions[id].lower < key; });
-  const auto last = std::find_if(first, c.by_lower.end(),
-                                 [&](std::uint16_t id) { return !c.actions[id].lower.starts_with(lower_prefix); });
+  // The names that begin with the prefix sort together, before every greater name.
+  const auto last = std::partition_point(first, c.by_lower.end(), [&](std::uint16_t id) {
+    return std::string_view(c.actions[id].lower).substr(0, lower_prefix.size()) == lower_prefix;
+  });
   return {first, last};
 }
 

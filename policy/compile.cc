@@ -19,11 +19,15 @@ void index_literal_prefix(CompiledTemplate& t) {
   t.prefix_length = 0;
   t.exact = false;
   if (!t.pieces.empty() || t.fold) return;
-  t.literal_prefix.reserve(t.pattern.size());
-  for (char32_t c : t.pattern) {
+  // Most patterns are ASCII up to their first wildcard: those bytes are written in one pass.
+  std::size_t n = 0;
+  while (n < t.pattern.size() && t.pattern[n] < 0x80) ++n;
+  t.literal_prefix.resize(n);
+  for (std::size_t i = 0; i < n; ++i) t.literal_prefix[i] = static_cast<char>(t.pattern[i]);
+  t.prefix_length = n;
+  for (char32_t c : GlobPatternView(t.pattern).substr(n)) {
     if (c == kGlobStar || c == kGlobAny) return;
-    if (c < 0x80) t.literal_prefix += static_cast<char>(c);
-    else append_utf8(t.literal_prefix, c);
+    append_utf8(t.literal_prefix, c);
     ++t.prefix_length;
   }
   t.exact = true;

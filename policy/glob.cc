@@ -23,20 +23,23 @@ inline char32_t fold_if(char32_t c, bool fold) noexcept {
 }
 
 GlobPattern make_pattern(std::string_view text, bool fold, bool wildcards) {
-  GlobPattern out;
-  out.reserve(text.size());
+  // At most one code point per byte: written in place, then cut to length.
+  GlobPattern out(text.size(), 0);
+  char32_t* const begin = out.data();
+  char32_t* end = begin;
   std::size_t pos = 0;
   while (pos < text.size()) {
     const char32_t cp = next_code_point(text, pos);
     if (wildcards && cp == U'*') {
       // "**" matches what "*" matches; one star keeps the backtracking short.
-      if (out.empty() || out.back() != kGlobStar) out.push_back(kGlobStar);
+      if (end == begin || end[-1] != kGlobStar) *end++ = kGlobStar;
     } else if (wildcards && cp == U'?') {
-      out.push_back(kGlobAny);
+      *end++ = kGlobAny;
     } else {
-      out.push_back(fold_if(cp, fold));
+      *end++ = fold_if(cp, fold);
     }
   }
+  out.resize(static_cast<std::size_t>(end - begin));
   return out;
 }
 
