@@ -1,6 +1,7 @@
 // IAM roles: CreateRole, DeleteRole, UpdateAssumeRolePolicy, UpdateRole.
 #include "store/iam_common.h"
 #include "store/ids.h"
+#include "store/touch.h"
 
 namespace gatehouse::store {
 
@@ -32,6 +33,7 @@ Result<void> check_description(std::string_view description) {
 }  // namespace
 
 std::optional<Role> Snapshot::find_role(std::string_view account, std::string_view name) const {
+  note_touch(TouchedKind::Role, account, {}, name);
   return load<Role>(txn_, state_.db.roles, keys::entity(account, name));
 }
 
@@ -42,7 +44,9 @@ Result<Role> Snapshot::get_role(std::string_view account, std::string_view name)
 }
 
 std::vector<Role> Snapshot::list_roles(std::string_view account, std::string_view path_prefix) const {
-  return list_entities<Role>(txn_, state_.db.roles, account, path_prefix);
+  auto roles = list_entities<Role>(txn_, state_.db.roles, account, path_prefix);
+  for (const Role& r : roles) note_touch(TouchedKind::Role, account, {}, r.name);
+  return roles;
 }
 
 std::string Snapshot::shown_trust(const Role& role) const {

@@ -4,12 +4,14 @@
 #include "policy/text.h"
 #include "store/iam_common.h"
 #include "store/ids.h"
+#include "store/touch.h"
 
 namespace gatehouse::store {
 
 using namespace detail;
 
 std::optional<User> Snapshot::find_user(std::string_view account, std::string_view name) const {
+  note_touch(TouchedKind::User, account, {}, name);
   return load<User>(txn_, state_.db.users, keys::entity(account, name));
 }
 
@@ -20,7 +22,9 @@ Result<User> Snapshot::get_user(std::string_view account, std::string_view name)
 }
 
 std::vector<User> Snapshot::list_users(std::string_view account, std::string_view path_prefix) const {
-  return list_entities<User>(txn_, state_.db.users, account, path_prefix);
+  auto users = list_entities<User>(txn_, state_.db.users, account, path_prefix);
+  for (const User& u : users) note_touch(TouchedKind::User, account, {}, u.name);
+  return users;
 }
 
 Result<User> Mutation::create_user(const CreateUserInput& input) {

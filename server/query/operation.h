@@ -89,6 +89,8 @@ class Call {
 
   // The decision of the last authorize() that was not Allowed (audit, metrics).
   std::optional<policy::Decision> denial() const noexcept { return denial_; }
+  // Every resource this request's authorize() calls named, allowed or not (the touch check).
+  const std::vector<std::string>& authorized() const noexcept { return authorized_; }
   bool decided() const noexcept { return decided_; }
 
  private:
@@ -101,6 +103,7 @@ class Call {
   std::string_view region_;
   mutable std::optional<policy::Decision> denial_;
   mutable bool decided_ = false;
+  mutable std::vector<std::string> authorized_;
 };
 
 struct Operation {

@@ -196,7 +196,7 @@ class World {
   void make_api(server::audit::AuditLog* log) {
     api_ = std::make_unique<server::query::QueryApi>(*store_, pipeline_, clock_, server::iam::operations(),
                                                      std::span<const server::query::Operation>(),
-                                                     server::query::Options{log, nullptr});
+                                                     server::query::Options{log, nullptr, /*check_touches=*/true});
   }
   static std::filesystem::path make_dir() { return test_support::scratch_dir("gatehouse-iam-"); }
   static std::unique_ptr<store::Store> open(const std::filesystem::path& dir) {
