@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 namespace http = server::http;
 
 constexpr std::string_view kUsage =
-    "usage: gatehouse serve --data DIR [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
+    "usage: gatehouse serve --data DIR [--key-file FILE] [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
     "                       [--bootstrap FILE] [--bootstrap-mode create-only|apply]\n"
     "                       [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
@@ -49,6 +49,8 @@ constexpr std::string_view kUsage =
     "\n"
     "options:\n"
     "  --data DIR            the data directory (created if absent)\n"
+    "  --key-file FILE       the key of the secrets at rest (default DIR/secret.key, created\n"
+    "                        with a new store); 64 hex digits or 32 bytes, mode 0600\n"
     "  --listen HOST:PORT    HTTP address (default 127.0.0.1:9000; port 0 picks a free one)\n"
     "  --grpc-listen H:P     gRPC address (default 127.0.0.1:9001)\n"
     "  --bootstrap FILE      world file to apply at start (docs/world-file.md); prints a summary\n"
@@ -142,6 +144,11 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   }
 
   std::error_code error;
+  if (vm.count("key-file")) {
+    const std::string path = vm["key-file"].as<std::string>();
+    if (path.empty() || fs::is_directory(path, error)) throw BadArgument{"--key-file `" + path + "` must be a file"};
+    options.key_file = path;
+  }
   if (vm.count("bootstrap")) {
     const std::string path = vm["bootstrap"].as<std::string>();
     if (!fs::is_regular_file(path, error) || !std::ifstream(path)) {
@@ -234,7 +241,7 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "region", po::value<std::string>())("audit-log", po::value<std::string>())(
       "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
       "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "")(
-      "bootstrap-mode", po::value<std::string>())("log-format", po::value<std::string>())("quiet", "");
+      "bootstrap-mode", po::value<std::string>())("key-file", po::value<std::string>())("log-format", po::value<std::string>())("quiet", "");
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -268,6 +275,7 @@ int run_serve(const Args& args, Io io) {
   // The store: opened (or created) on --data, the bootstrap world applied all or nothing.
   store::Options store_options;
   store_options.data_dir = options.data_dir;
+  if (options.key_file) store_options.key_file = *options.key_file;
   auto opened = store::Store::open(store_options);
   if (!opened) {
     io.err << "gatehouse serve: cannot open the store in " << options.data_dir << ": " << opened.error().message

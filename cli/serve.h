@@ -24,6 +24,7 @@ struct ServeOptions {
   std::string data_dir;  // created if absent
   HostPort listen{"127.0.0.1", 9000};
   HostPort grpc_listen{"127.0.0.1", 9001};
+  std::optional<std::string> key_file;   // the secrets key; default DATA/secret.key
   std::optional<std::string> bootstrap;  // a readable file
   store::BootstrapMode bootstrap_mode = store::BootstrapMode::CreateOnly;
   std::string region = "us-east-1";  // --region, else the world file's "region", else us-east-1

@@ -97,6 +97,7 @@ TEST_CASE("bad serve arguments print one line and exit 2", "[cli][serve]") {
       {{"--data", data, "--audit-log", data + "/no/such/dir/audit.log"}, "--audit-log"},
       {{"--data", data, "--idle-timeout", "0"}, "--idle-timeout must be 1 to 3600 seconds"},
       {{"--data", data, "--log-format", "xml"}, "--log-format must be text or json, not `xml`"},
+      {{"--data", data, "--key-file", "/"}, "--key-file `/` must be a file"},
       {{"--data", data, "--bootstrap-mode", "sync"}, "--bootstrap-mode must be create-only or apply, not `sync`"},
       {{"--data", data, "--bootstrap-mode", "apply"}, "--bootstrap-mode needs --bootstrap FILE"},
       {{"--data", data, "--frobnicate"}, "frobnicate"},
@@ -119,7 +120,7 @@ TEST_CASE("serve --help describes the flags and exits 0", "[cli][serve]") {
   CHECK(result.code == 0);
   for (const char* flag : {"--data DIR", "--listen HOST:PORT", "--grpc-listen", "--bootstrap FILE", "--region REGION",
                            "--audit-log FILE", "SIGTERM", "--bootstrap-mode", "create-only", "apply",
-                           "--log-format", "--quiet", "Neither deletes"}) {
+                           "--log-format", "--quiet", "Neither deletes", "--key-file FILE"}) {
     CHECK_THAT(result.out, Catch::Contains(flag));
   }
 }
@@ -202,6 +203,16 @@ TEST_CASE("serve takes the world file's region, prints a summary, and reports an
   CHECK_THAT(r.err, Catch::Contains(": created 0, already present 3, of which 1 differs from the file (kept; "
                                     "--bootstrap-mode apply updates it): user alice: inline policy p\n"));
   CHECK_THAT(r.err, Catch::Contains("gatehouse: region ap-south-1 (--region, over the world file's eu-west-1)\n"));
+
+  // The key file docs/store.md names: a store opened with another key is refused.
+  const fs::path other_key = dir / "other.key";
+  {
+    std::ofstream(other_key) << std::string(64, 'a') << "\n";
+    fs::permissions(other_key, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  r = run({"--data", data, "--listen", listen, "--key-file", other_key.string()});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("is not the key of the store"));
 
   write_world("Mars", "lambda:*");
   r = run({"--data", data, "--listen", listen, "--bootstrap", world.string()});
