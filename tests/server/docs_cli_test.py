@@ -14,6 +14,7 @@ How the pages are read:
   before it says "As NAME (... keys in the environment)": then with the access key the page
   created last; `export AWS_...=...` lines set the environment; a comment saying "export" after
   create-access-key or assume-role switches to the credentials that command returned;
+- docs/world-file.md's complete example must be a world serve accepts;
 - blocks that run `make`, and blocks that show output rather than commands, are skipped; `build/gatehouse` is the binary under test, run in the
   source folder; everything else runs in a scratch folder.
 """
@@ -106,8 +107,28 @@ def main():
         finally:
             os.killpg(demo.pid, signal.SIGTERM)
             demo.wait(timeout=20)
+        check_world_file_example(binary, source, scratch)
     print("%d passed, %d failed" % (counts["passed"], counts["failed"]))
     return 1 if counts["failed"] else 0
+
+
+def check_world_file_example(binary, source, scratch):
+    """docs/world-file.md's complete example is a world serve accepts, and serves its region."""
+    text = open(os.path.join(source, "docs/world-file.md"), encoding="utf-8").read()
+    example = re.search(r"```json\n(.*?)```", text, re.S).group(1)
+    world = os.path.join(scratch, "example-world.json")
+    with open(world, "w") as f:
+        f.write(example)
+    server = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data", os.path.join(scratch, "example"),
+                               "--bootstrap", world], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = server.stdout.readline().startswith("gatehouse: listening on ")
+    if started:
+        server.send_signal(signal.SIGTERM)
+    _, err = server.communicate(timeout=20)
+    ok = started and "none differs from the file" in err and "gatehouse: region eu-west-1 (the world file)" in err
+    counts["passed" if ok else "failed"] += 1
+    if not ok:
+        print("FAIL docs/world-file.md: the complete example does not load\n  " + err.strip()[:400])
 
 
 def run_pages(binary, source, scratch, base_env, port):
