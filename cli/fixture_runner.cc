@@ -164,14 +164,15 @@ std::optional<RequestProblem> request_problem(std::string_view action, std::stri
   if (resource == "*") return std::nullopt;
   const auto arn = policy::parse_arn(resource);
   if (!arn) {
-    return RequestProblem{"resource", "`" + std::string(resource) +
-                                          "` is neither `*` nor an ARN (arn:partition:service:region:account:resource)"};
+    return RequestProblem{"resource", "`" + std::string(resource) + "` is neither `*` nor an ARN "
+                                                                      "(arn:partition:service:region:account:resource)"};
   }
   if (id && policy::equals_ignore_case(service, "lambda")) {
     const auto found = lambda_resource_templates().find(policy::known_actions()[*id].lower);
     if (found != lambda_resource_templates().end() && !found->second.empty() && found->second.front() != "*") {
       const auto& patterns = found->second;
-      if (std::none_of(patterns.begin(), patterns.end(), [&](const std::string& t) { return matches_template(resource, t); })) {
+      const auto fits = [&](const std::string& t) { return matches_template(resource, t); };
+      if (std::none_of(patterns.begin(), patterns.end(), fits)) {
         return RequestProblem{"resource", "`" + std::string(resource) + "` cannot be the resource of " +
                                               policy::known_actions()[*id].name + ", which is authorized on " +
                                               join(patterns, " or ")};

@@ -194,7 +194,10 @@ std::string request_log_line(const server::http::RequestLogEntry& entry, server:
   const auto at = entry.reason.find(kWrongRegion);
   if (at != std::string::npos) {
     const auto start = at + kWrongRegion.size();
-    const std::string asked = entry.reason.substr(start, entry.reason.find('\'', start) - start);
+    std::string asked = entry.reason.substr(start, entry.reason.find('\'', start) - start);
+    for (char& c : asked) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';  // the client's text, on one line
+    }
     const std::string hint = "this server serves region " + std::string(region) + "; to serve " + asked +
                              " restart it with --region " + asked + " (or set \"region\" in the world file), or "
                              "sign for " + std::string(region) + " (AWS_DEFAULT_REGION, --region of the AWS CLI)";
@@ -241,7 +244,8 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "region", po::value<std::string>())("audit-log", po::value<std::string>())(
       "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
       "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "")(
-      "bootstrap-mode", po::value<std::string>())("key-file", po::value<std::string>())("log-format", po::value<std::string>())("quiet", "");
+      "bootstrap-mode", po::value<std::string>())("key-file", po::value<std::string>())(
+      "log-format", po::value<std::string>())("quiet", "");
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -293,8 +297,8 @@ int run_serve(const Args& args, Io io) {
       return 1;
     }
     if (!world.value().region.empty() && !valid_region(world.value().region)) {
-      io.err << "gatehouse serve: bad bootstrap file: " << *options.bootstrap << ": $.region: must look like us-east-1, "
-             << "not `" << world.value().region << "`\n";
+      io.err << "gatehouse serve: bad bootstrap file: " << *options.bootstrap
+             << ": $.region: must look like us-east-1, not `" << world.value().region << "`\n";
       return 1;
     }
     auto applied = store::load_bootstrap_world(*store, world.value(), options.bootstrap_mode);

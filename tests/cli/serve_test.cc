@@ -181,7 +181,8 @@ TEST_CASE("serve takes the world file's region, prints a summary, and reports an
   fs::create_directories(dir);
   const fs::path world = dir / "world.json";
   const auto write_world = [&](const std::string& region, const std::string& action) {
-    std::ofstream(world) << R"({"region": ")" << region << R"(", "accounts": [{"id": "111111111111", "rootAccessKeys": [],
+    std::ofstream(world) << R"({"region": ")" << region << R"(",
+      "accounts": [{"id": "111111111111", "rootAccessKeys": [],
       "users": [{"name": "alice", "inlinePolicies": {"p": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ")" << action << R"(", "Resource": "*"}]}}}]}]})";
   };

@@ -219,7 +219,8 @@ TEST_CASE("gatehouse test rejects a case whose action or resource no request can
     DYNAMIC_SECTION(row.action << " on " << row.resource) {
       TempDir dir;
       const std::string c = R"({"name": "c", "description": "d", "source": "s", "principal": "alice", "action": ")" +
-                            row.action + R"(", "resource": ")" + row.resource + R"(", "expect": {"decision": "implicitDeny"}})";
+                            row.action + R"(", "resource": ")" + row.resource +
+                            R"(", "expect": {"decision": "implicitDeny"}})";
       const auto file = dir.write("bad.json", fixture_with_cases(c));
       const Run r = run({file.string()});
       CHECK(r.code == 2);

@@ -27,8 +27,6 @@ std::string ok_with(const std::string& extra) {
   return R"({"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::example_bucket",)" + extra + "}";
 }
 
-std::string statement(const std::string& members) { return "{" + members + "}"; }
-
 std::vector<Finding> errors_of(const std::vector<Finding>& findings) {
   std::vector<Finding> out;
   std::copy_if(findings.begin(), findings.end(), std::back_inserter(out),

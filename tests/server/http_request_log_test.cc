@@ -23,7 +23,8 @@ TEST_CASE("request log: principal and decision as the API set them; a Lambda ref
   response.operation = "DeleteFunction";
   response.principal = "arn:aws:iam::111111111111:user/alice";
   response.decision = "implicitDeny";
-  response.body = R"({"Type":"User","Message":"User: alice is not authorized","message":"User: alice is not authorized"})";
+  response.body =
+      R"({"Type":"User","Message":"User: alice is not authorized","message":"User: alice is not authorized"})";
   const HttpRequest r = request("DELETE", "/2015-03-31/functions/f");  // the entry views it
   const auto entry = request_log_entry(r, response, 2.345);
   CHECK(format_request_log(entry, LogFormat::Text) ==

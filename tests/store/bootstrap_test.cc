@@ -114,7 +114,8 @@ TEST_CASE("bootstrap: creates what is missing, never deletes or changes", "[stor
   CHECK(again.value().created == 1);  // only the group's deleted inline policy comes back
   // What differs is named (and kept).
   CHECK(again.value().differences ==
-        std::vector<std::string>{"user alice (111111111111): tag team", "user alice (111111111111): inline policy own"});
+        std::vector<std::string>{"user alice (111111111111): tag team",
+                                 "user alice (111111111111): inline policy own"});
   CHECK_THAT(summary(again.value()),
              Catch::StartsWith("created 1, already present ") &&
                  Catch::EndsWith(", of which 2 differ from the file (kept; --bootstrap-mode apply updates them): "
