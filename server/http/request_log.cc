@@ -61,9 +61,10 @@ std::string error_message_of(const HttpResponse& response) {
     rapidjson::Document json;
     json.Parse(body.data(), body.size());
     if (json.HasParseError() || !json.IsObject()) return {};
+    const rapidjson::Value& object = json;  // const iterators: clang finds non-const ones' != ambiguous in C++20
     for (const char* key : {"message", "Message"}) {
-      const auto it = json.FindMember(key);
-      if (it != json.MemberEnd() && it->value.IsString()) return {it->value.GetString(), it->value.GetStringLength()};
+      const auto it = object.FindMember(key);
+      if (it != object.MemberEnd() && it->value.IsString()) return {it->value.GetString(), it->value.GetStringLength()};
     }
     return {};
   }
