@@ -578,7 +578,10 @@ class Applier {
         update.max_session_duration = r.max_session_duration;
       }
       if ((update.description || update.max_session_duration) &&
-          !differs(who + (update.description ? ": description" : ": maxSessionDuration"), r.json_path,
+          !differs(who + (update.description && update.max_session_duration ? ": description, maxSessionDuration"
+                          : update.description                                ? ": description"
+                                                                              : ": maxSessionDuration"),
+                   r.json_path,
                    [&]() -> Result<void> {
                      auto updated = m_.update_role(a.id, existing->name, update);
                      if (!updated) return updated.error();

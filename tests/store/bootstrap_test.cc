@@ -174,6 +174,22 @@ TEST_CASE("bootstrap: apply mode updates what differs to the file and deletes no
   auto trust = store->read([](const Snapshot& s) { return s.get_role("111111111111", "exec"); }).value();
   CHECK_THAT(trust.trust.document, Catch::Contains("222222222222:user/bob"));
 
+  // A role's description and maximum session duration are compared too.
+  REQUIRE(store->write([](Mutation& m) -> Result<void> {
+    UpdateRoleInput update;
+    update.description = "changed";
+    update.max_session_duration = 3600;
+    auto r = m.update_role("111111111111", "exec", update);
+    if (!r) return r.error();
+    return success();
+  }));
+  auto role_kept = load_bootstrap(*store, kWorld, "world.json");
+  REQUIRE(role_kept);
+  CHECK(role_kept.value().differences == std::vector<std::string>{"role exec (111111111111): maxSessionDuration"});
+  REQUIRE(load_bootstrap(*store, kWorld, "world.json", BootstrapMode::Apply));
+  CHECK(store->read([](const Snapshot& s) { return s.get_role("111111111111", "exec"); }).value().max_session_duration ==
+        7200);
+
   // Applied once, the store matches the file.
   auto after = load_bootstrap(*store, kWorld, "world.json", BootstrapMode::Apply);
   REQUIRE(after);
