@@ -358,6 +358,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   // Every answer after routing leaves through here: metrics, then the audit record, then the response.
   auto answer = [&](http::HttpResponse response) {
     response.operation = operation;
+    if (who) response.principal = who->caller().arn;  // for the request log
+    if (decided) response.decision = authz::decision_outcome(denial, response.status);
     if (options_.metrics && decided) {
       options_.metrics->decisions.with({authz::decision_outcome(denial, response.status)}).inc();
     }
