@@ -1,5 +1,8 @@
 #include "executor/runtime_api.h"
 
+#include <charconv>
+#include <cstdint>
+
 namespace gatehouse::executor {
 namespace http = boost::beast::http;
 
@@ -82,13 +85,19 @@ std::optional<RuntimeRequest> RequestReader::next() {
     pending_.erase(0, used);
     if (ec == http::error::need_more) return std::nullopt;
     if (ec == http::error::body_limit) {
-      // Over the limit: answer 413 once the declared body has gone by (chunked bodies cannot be skipped).
-      const auto length = parser_->content_length();
-      if (!length) {
+      // Over the limit: answer 413 once the declared body has gone by (chunked bodies cannot be
+      // skipped). The parser stops inside the header here, so Content-Length is read from the
+      // fields it has (its content_length() needs a finished header).
+      const auto& header = parser_->get();
+      const auto field = header.find(http::field::content_length);
+      std::uint64_t length = 0;
+      const auto value = field == header.end() ? boost::beast::string_view() : field->value();
+      const std::string_view text(value.data(), value.size());
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), length);
+      if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
         failed_ = true;
         return std::nullopt;
       }
-      const auto& header = parser_->get();
       RuntimeRequest out;
       out.method = std::string(header.method_string());
       out.target = std::string(header.target());
@@ -96,7 +105,7 @@ std::optional<RuntimeRequest> RequestReader::next() {
       out.keep_alive = header.keep_alive();
       oversize_ = std::move(out);
       dropping_ = true;
-      dropped_remaining_ = static_cast<std::size_t>(*length);
+      dropped_remaining_ = static_cast<std::size_t>(length);
       continue;
     }
     if (ec) {

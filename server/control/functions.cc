@@ -364,7 +364,7 @@ Reply invoke(store::Store& store, const Call& call) {
   // DryRun: authorization and parameter checks only; nothing runs (lambda-api 6).
   if (!invoke_async && call.request.invoke.invocation_type == "DryRun") return empty_response(204);
   if (!invoke_async && call.request.invoke.invocation_type == "RequestResponse" && call.invocations) {
-    return call.invocations->run(view.value(), call.request, call.request_id);
+    return call.invocations->run(view.value(), call.request.invoke, call.request.payload, call.request_id);
   }
   // Event and InvokeAsync: 202 once the event is durably queued (executor.md 7).
   if (call.invocations && call.invocations->queue()) {

@@ -332,6 +332,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   // Every answer after routing leaves through here: metrics, then the audit record, then the response.
   auto answer = [&](http::HttpResponse response) {
     response.operation = operation;
+    if (who) response.principal = who->caller().arn;  // for the request log
+    if (decided) response.decision = authz::decision_outcome(denial, response.status);
     if (options_.metrics && decided) {
       options_.metrics->decisions.with({authz::decision_outcome(denial, response.status)}).inc();
     }
@@ -379,9 +381,9 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   decided = authorized || denial || authorized.error().status >= 500;
   if (!authorized) return answer(error_response(authorized.error()));
 
-  const Call call{request,          resolution.value().function, resolution.value().mapping, principal.value(),
-                  options_.region,  authorized.value(),          pipeline_,
-                  options_.invocations, r.request_id};
+  const Call call{RequestParameters::of(request), resolution.value().function, resolution.value().mapping,
+                  principal.value(), options_.region, authorized.value(), pipeline_, options_.invocations,
+                  r.request_id};
   Reply reply = [&] {
     if (!options_.check_touches) return run_operation(store_, call);
     TouchCheck check(resolution.value(), caller.account, options_.region);
@@ -411,7 +413,8 @@ void LambdaApi::record(const http::HttpRequest& r, Operation operation, const au
   call.data_event = operation == Operation::Invoke || operation == Operation::InvokeAsync;
   if (principal) {
     call.identity = {&principal->caller(), principal->credential->principal.user_id,
-                     principal->credential->access_key_id, principal->temporary()};
+                     principal->credential->access_key_id, principal->temporary(),
+                     principal->credential->source_identity};
   }
   if (resolution) {
     const lambda::AuthorizationFacts& facts = resolution->authorization;

@@ -133,11 +133,12 @@ std::variant<executor::InvokeOutput, executor::Failure> Invocations::execute(con
 }
 
 policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const store::FunctionView& view,
-                                                                         const lambda::LambdaRequest& request,
+                                                                         const lambda::InvokeOptions& options,
+                                                                         std::string_view payload,
                                                                          std::string_view request_id) const {
   std::string client_context;
-  if (request.invoke.client_context) {
-    auto context = decode_client_context(*request.invoke.client_context);
+  if (options.client_context) {
+    auto context = decode_client_context(*options.client_context);
     if (!context) return context.error();
     client_context = std::move(context).value();
   }
@@ -163,7 +164,7 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
     }
   } release{running_, metrics_.get()};
   if (metrics_) metrics_->running.with({}).set(running_.load());
-  auto result = execute(view, std::string(request.payload), std::move(client_context), request_id);
+  auto result = execute(view, std::string(payload), std::move(client_context), request_id);
   if (auto* failure = std::get_if<executor::Failure>(&result)) {
     return lambda::make_error(failure->type, failure->status, failure->message);
   }
@@ -173,7 +174,7 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
   response.set_header("Content-Type", "application/json");
   response.set_header("X-Amz-Executed-Version", view.config.version);
   if (out.function_error) response.set_header("X-Amz-Function-Error", "Unhandled");
-  if (request.invoke.log_type == "Tail") response.set_header("X-Amz-Log-Result", base64(executor::log_tail(out.log)));
+  if (options.log_type == "Tail") response.set_header("X-Amz-Log-Result", base64(executor::log_tail(out.log)));
   response.body = std::move(out.payload);
   return response;
 }

@@ -36,7 +36,8 @@ class Invocations {
   // Beyond the concurrency limit: 429 TooManyRequestsException, Reason
   // ConcurrentInvocationLimitExceeded, with Retry-After.
   policy::Result<http::HttpResponse, lambda::LambdaError> run(const store::FunctionView& view,
-                                                              const lambda::LambdaRequest& request,
+                                                              const lambda::InvokeOptions& options,
+                                                              std::string_view payload,
                                                               std::string_view request_id) const;
 
   // Event invocations go to this queue (async_queue.h); without one they are refused.
