@@ -173,9 +173,11 @@ std::size_t AsyncQueue::depth() const {
   return n;
 }
 
-bool AsyncQueue::store_event(const QueuedEvent& event) const {
-  return write_durably(dir_ / (event.id + ".json"), event_json(event));
+bool write_queued_event(const fs::path& queue_dir, const QueuedEvent& event) {
+  return write_durably(queue_dir / (event.id + ".json"), event_json(event));
 }
+
+bool AsyncQueue::store_event(const QueuedEvent& event) const { return write_queued_event(dir_, event); }
 
 bool AsyncQueue::enqueue(QueuedEvent event) {
   event.enqueued_ms = event.due_ms = now_ms();
@@ -214,6 +216,11 @@ void AsyncQueue::dead_letter(const QueuedEvent& event) const {
   w.StartObject();
   put(w, "TargetArn", target);
   put(w, "FunctionArn", view.value().function.arn);
+  // What `gatehouse dlq redrive` needs to queue the event again.
+  put(w, "Account", event.account);
+  put(w, "Region", event.region);
+  put(w, "FunctionName", event.function_name);
+  put(w, "Qualifier", event.qualifier);
   put(w, "Body", event.payload);
   w.Key("MessageAttributes");
   w.StartObject();

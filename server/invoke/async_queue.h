@@ -83,6 +83,10 @@ class AsyncQueue {
   metrics::CounterFamily* dead_letter_errors_ = nullptr;
 };
 
+// Writes the event into a queue directory durably (what enqueue does, also for
+// `gatehouse dlq redrive` while a server runs or before it starts).
+bool write_queued_event(const std::filesystem::path& queue_dir, const QueuedEvent& event);
+
 // The event as stored (JSON), and back; nullopt for a damaged file.
 std::string event_json(const QueuedEvent& event);
 std::optional<QueuedEvent> parse_event(std::string_view json);

@@ -362,6 +362,24 @@ def async_events(binary):
                   record.get("MessageAttributes") == {"RequestID": rid, "ErrorCode": "200", "ErrorMessage": "async boom"},
                   record)
 
+            # gatehouse dlq: list, show, and redrive once the function is fixed.
+            def dlq_cli(*words):
+                return subprocess.run([binary, "dlq", *words, "--data", data], capture_output=True, text=True, timeout=30)
+            listed = dlq_cli("list")
+            check("dlq list", listed.returncode == 0 and listed.stdout.startswith(rid + "\t" + record.get("FunctionArn", "?") +
+                  "\t" + dlq + "\t200\tasync boom"), (listed.stdout, listed.stderr))
+            shown = dlq_cli("show", rid)
+            check("dlq show", shown.returncode == 0 and json.loads(shown.stdout or "{}") == record, shown.stdout)
+            check("dlq show: unknown id", dlq_cli("show", "nope").returncode == 1)
+            check("dlq: a path is not an id", dlq_cli("show", "../x").returncode == 2)
+            root.update_function_code(FunctionName="fails", ZipFile=package())
+            redriven = dlq_cli("redrive", rid)
+            check("dlq redrive: record removed", redriven.returncode == 0 and not os.path.exists(record_path),
+                  (redriven.stdout, redriven.stderr))
+            check("dlq redrive: the event runs again", wait_for(
+                lambda: metric(base, 'gatehouse_invocations_total{function="fails"}') == 4))
+            check("dlq redrive: and succeeds", metric(base, 'gatehouse_invocation_errors_total{function="fails"}') == 3)
+
             root.create_function(FunctionName="revoked", Runtime="python3.11", Handler="app.handler",
                                  Role="arn:aws:iam::%s:role/lambda-dlq-revoked" % ACCOUNT,
                                  DeadLetterConfig={"TargetArn": dlq}, Code={"ZipFile": failing})
