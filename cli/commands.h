@@ -24,5 +24,6 @@ int run_sign(const Args& args, Io io);
 // Runs the server until SIGTERM/SIGINT; 0 after a clean shutdown, 1 if it cannot start.
 int run_serve(const Args& args, Io io);
 int run_dlq(const Args& args, Io io);
+int run_logs(const Args& args, Io io);
 
 }  // namespace gatehouse::cli

@@ -17,6 +17,7 @@ constexpr std::string_view kUsage =
     "  sign       sign a request with AWS Signature Version 4 and show every step\n"
     "  serve      run the service: Lambda REST and IAM/STS Query APIs over HTTP\n"
     "  dlq        list, show or redrive the dead-letter records of Event invocations\n"
+    "  logs       print a function's invocation logs (START/END/REPORT), or follow them\n"
     "\n"
     "\n"
     "  --version  print gatehouse's version (also: `gatehouse version`)\n"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (command == "sign") return run_sign(args, io);
     if (command == "serve") return run_serve(args, io);
     if (command == "dlq") return run_dlq(args, io);
+    if (command == "logs") return run_logs(args, io);
   } catch (const std::exception& e) {
     // Exceptions only at the edges: report, never crash.
     std::cerr << "gatehouse " << command << ": " << e.what() << "\n";

@@ -684,6 +684,7 @@ std::variant<InvokeOutput, Failure> Executor::invoke(const FunctionSpec& functio
   log += "\n";
   out.log = log_tail(log, kLogKeep);
   out.duration_ms = duration_ms;
+  out.log_stream = env->log_stream;
 
   if (reusable && !env->box->exited()) give_back(std::move(env));
   return out;

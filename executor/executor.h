@@ -56,6 +56,7 @@ struct InvokeOutput {
   std::string payload;          // the result, or the error object
   bool function_error = false;  // X-Amz-Function-Error: Unhandled
   std::string log;              // this invocation's log, START to REPORT (its last 64 KB)
+  std::string log_stream;       // the environment's AWS_LAMBDA_LOG_STREAM_NAME
   bool cold_start = false;      // a new environment was started for it
   double duration_ms = 0;       // from handing the event out to the answer
 };

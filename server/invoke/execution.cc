@@ -1,9 +1,14 @@
 #include "server/invoke/execution.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "policy/arn.h"
 #include "policy/values.h"
@@ -28,6 +33,42 @@ lambda::LambdaError invalid_content(std::string message) {
 }
 
 }  // namespace
+
+std::filesystem::path log_directory(const std::filesystem::path& data_dir, std::string_view account,
+                                    std::string_view region, std::string_view function) {
+  return data_dir / "logs" / std::string(account) / std::string(region) / std::string(function);
+}
+
+void keep_log(const std::filesystem::path& function_dir, std::string_view stream, std::string_view log) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(function_dir, ec);
+  std::string name(stream);
+  std::replace(name.begin(), name.end(), '/', '-');
+  const fs::path file = function_dir / (name + ".log");
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  while (!log.empty()) {
+    const ssize_t n = ::write(fd, log.data(), log.size());
+    if (n <= 0) break;
+    log.remove_prefix(static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  // Bounded: the oldest streams go first.
+  std::vector<std::pair<fs::file_time_type, fs::path>> streams;
+  std::uintmax_t total = 0;
+  for (fs::directory_iterator it(function_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto size = it->file_size(ec);
+    total += ec ? 0 : size;
+    streams.emplace_back(it->last_write_time(ec), it->path());
+  }
+  std::sort(streams.begin(), streams.end());
+  for (const auto& [when, path] : streams) {
+    if (total <= kLogBytesPerFunction || path == file) break;
+    const auto size = fs::file_size(path, ec);
+    if (fs::remove(path, ec)) total -= ec ? 0 : size;
+  }
+}
 
 policy::Result<std::string, lambda::LambdaError> decode_client_context(std::string_view header) {
   if (header.size() > kClientContextLimit) {
@@ -119,6 +160,10 @@ std::variant<executor::InvokeOutput, executor::Failure> Invocations::execute(con
   };
 
   auto result = executor_.invoke(spec, invocation, code, credentials);
+  if (auto* ran = std::get_if<executor::InvokeOutput>(&result)) {
+    keep_log(log_directory(store_.data_dir(), account, view.function.region, view.function.name), ran->log_stream,
+             ran->log);
+  }
   if (metrics_) {
     const std::string& name = view.function.name;
     metrics_->warm.with({}).set(static_cast<std::int64_t>(executor_.warm_environments()));

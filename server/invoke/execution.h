@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,6 +70,14 @@ class Invocations {
   std::unique_ptr<Metrics> metrics_;
   AsyncQueue* queue_ = nullptr;
 };
+
+// Where an invocation's log is kept: DATA/logs/ACCOUNT/REGION/FUNCTION/STREAM.log, the stream
+// name's '/' written as '-' (executor.md section 8). At most kLogBytesPerFunction per function:
+// the oldest streams are dropped first.
+inline constexpr std::uintmax_t kLogBytesPerFunction = 8u << 20;
+std::filesystem::path log_directory(const std::filesystem::path& data_dir, std::string_view account,
+                                    std::string_view region, std::string_view function);
+void keep_log(const std::filesystem::path& function_dir, std::string_view stream, std::string_view log);
 
 // X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes as sent. The decoded JSON
 // written compactly (one line: it becomes Lambda-Runtime-Client-Context), or Lambda's 400.

@@ -116,6 +116,28 @@ def main():
             r, body = invoke(root, "echo")
             check("no tail unless asked", "LogResult" not in r, r)
 
+            # gatehouse logs: what the invocations logged, kept per log stream; --follow sees new ones.
+            logs = subprocess.run([binary, "logs", "echo", "--data", data], capture_output=True, text=True, timeout=30)
+            check("logs: kept", logs.returncode == 0 and ("START RequestId: %s Version: $LATEST\n" % rid) in logs.stdout
+                  and ("REPORT RequestId: %s\t" % rid) in logs.stdout, (logs.stdout[-500:], logs.stderr))
+            check("logs: unknown function", subprocess.run([binary, "logs", "nope", "--data", data], capture_output=True,
+                                                           timeout=30).returncode == 1)
+            follower = subprocess.Popen([binary, "logs", "echo", "--data", data, "--follow"], stdout=subprocess.PIPE,
+                                        text=True)
+            try:
+                r, body = invoke(root, "echo", b'"followed"')
+                wanted = "START RequestId: %s" % r["ResponseMetadata"]["RequestId"]
+                seen = False
+                deadline = time.time() + 10
+                import select
+                while not seen and time.time() < deadline:
+                    if select.select([follower.stdout], [], [], 0.5)[0]:
+                        seen = wanted in follower.stdout.readline()
+                check("logs --follow: a new invocation appears", seen)
+            finally:
+                follower.terminate()
+                follower.wait(timeout=10)
+
             # Qualifiers: an alias runs the version behind it; the code change retires $LATEST's environment.
             root.publish_version(FunctionName="echo")
             root.create_alias(FunctionName="echo", Name="PROD", FunctionVersion="1")
@@ -264,14 +286,14 @@ def main():
             got = error_of(lambda: root.invoke(FunctionName="raise"))
             check("trust re-checked", got is not None and got[2] == 502 and EXEC_ROLE in got[1], got)
             # Lambda's function metrics on GET /metrics (raise: once, and once more warm after the trust
-            # change; echo: four times, bob's and the CLI's).
+            # change; echo: five times, bob's and the CLI's).
             import urllib.request
             with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
                 metrics = answer.read().decode()
             for line in ['gatehouse_invocations_total{function="raise"} 2',
                          'gatehouse_invocation_errors_total{function="raise"} 2',
                          'gatehouse_invocation_errors_total{function="slow"} 1',
-                         'gatehouse_invocation_duration_seconds_count{function="echo"} 6',
+                         'gatehouse_invocation_duration_seconds_count{function="echo"} 7',
                          'gatehouse_cold_starts_total{runtime="nodejs20.x"} 1',
                          'gatehouse_concurrent_executions 0']:
                 check("metrics: " + line, line in metrics, [m for m in metrics.splitlines() if "invocation" in m][:20])
