@@ -312,6 +312,7 @@ def main():
         check("no sandbox process left", not sandboxes, sandboxes)
     concurrency_limit(binary)
     async_events(binary)
+    refuses_without_sandbox(binary)
     with tempfile.TemporaryDirectory() as tmp:
         bad = subprocess.run([binary, "serve", "--data", os.path.join(tmp, "d"), "--runtime", "java21=/usr/bin/java"],
                              capture_output=True, text=True, timeout=30)
@@ -430,6 +431,44 @@ def async_events(binary):
             check("durable: the queue empties", wait_for(lambda: not os.listdir(os.path.join(data, "async-events"))))
             check("the killed server's cgroups are removed at the next start",
                   glob.glob("/sys/fs/cgroup/**/gatehouse/env-%d-*" % killed, recursive=True) == [])
+        finally:
+            stop(process)
+
+
+def refuses_without_sandbox(binary):
+    """A server that cannot sandbox (here: not root) says so at start and runs no code."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        world = os.path.join(tmp, "world.json")
+        with open(world, "w") as f:
+            json.dump(WORLD, f)
+        os.chmod(world, 0o644)
+        process = subprocess.Popen(["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", binary,
+                                    "serve", "--listen", "127.0.0.1:0", "--data", os.path.join(tmp, "data"),
+                                    "--bootstrap", world, "--quiet"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            said = []
+            line = process.stderr.readline()
+            while line and "function code will not run" not in line:
+                said.append(line)
+                line = process.stderr.readline()
+            check("unsandboxed: says why at start", "gatehouse: function code will not run: the server must run as root"
+                  in line, said)
+            listening = process.stdout.readline().strip()
+            base = "http://" + listening[len("gatehouse: listening on "):]
+            root = client(base, ROOT)
+            root.create_function(FunctionName="echo", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
+                                 Code={"ZipFile": package()})
+            got = error_of(lambda: root.invoke(FunctionName="echo", Payload=b"{}"))
+            check("unsandboxed: Invoke refused", got is not None and got[0] == "ServiceException" and
+                  got[1].startswith("Function code cannot run on this server: the server must run as root"), got)
+            got = error_of(lambda: root.invoke(FunctionName="echo", InvocationType="Event", Payload=b"{}"))
+            queue = os.path.join(tmp, "data", "async-events")
+            check("unsandboxed: Event refused, nothing queued", got is not None and got[0] == "ServiceException" and
+                  (not os.path.exists(queue) or not os.listdir(queue)), got)
+            check("unsandboxed: DryRun still answers",
+                  root.invoke(FunctionName="echo", InvocationType="DryRun")["StatusCode"] == 204)
         finally:
             stop(process)
 
