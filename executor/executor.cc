@@ -223,7 +223,9 @@ struct Executor::Environment {
 Executor::Executor(Options options) : options_(std::move(options)) {
   std::error_code ec;
   if (options_.work_dir.empty()) {
-    std::string pattern = (fs::temp_directory_path() / "gatehouse-executor-XXXXXX").string();
+    remove_leftovers(options_.sandbox, fs::temp_directory_path().string());
+    std::string pattern =
+        (fs::temp_directory_path() / ("gatehouse-executor-" + std::to_string(::getpid()) + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data())) {
       work_dir_ = pattern;
       own_work_dir_ = true;
@@ -298,7 +300,16 @@ Executor::~Executor() {
   }
   idle.clear();
   if (own_work_dir_) {
+    // The code and bootstraps are read-only: writable again first (a server that is not root
+    // could not remove them otherwise).
     std::error_code ec;
+    fs::permissions(work_dir_, fs::perms::owner_all, fs::perm_options::add, ec);
+    for (fs::recursive_directory_iterator it(work_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code ignored;
+      if (it->is_directory(ignored) && !it->is_symlink(ignored)) {
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ignored);
+      }
+    }
     fs::remove_all(work_dir_, ec);
   }
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -429,24 +430,54 @@ Sandbox::~Sandbox() {
   for (int& fd : listeners_) close_fd(fd);
 }
 
-// Cgroups of sandboxes whose server is gone (a SIGKILL leaves them, empty): removed.
-void remove_stale_cgroups(const std::string& parent_name) {
+namespace {
+
+bool process_gone(pid_t pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// The server pid in "gatehouse-executor-<pid>-..." (0 when the text has none).
+pid_t owner_in(std::string_view text) {
+  constexpr std::string_view kMark = "gatehouse-executor-";
+  const std::size_t at = text.find(kMark);
+  if (at == std::string_view::npos) return 0;
+  return static_cast<pid_t>(std::atoi(std::string(text.substr(at + kMark.size(), 12)).c_str()));
+}
+
+}  // namespace
+
+void remove_leftovers(const SandboxOptions& options, const std::string& temp_dir) {
+  std::error_code ec;
+  // Sandboxes whose server is gone: every process whose command line names such a work directory.
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = read_text(it->path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(options.bwrap) == std::string::npos) continue;
+    if (const pid_t owner = owner_in(cmdline); process_gone(owner)) ::kill(std::atoi(name.c_str()), SIGKILL);
+  }
+  // Their cgroups, once their tasks are gone.
   std::vector<fs::path> parents;
   for (const char* controller : {"memory", "pids"}) {
-    if (auto own = own_cgroup(controller)) parents.push_back(*own / parent_name);
+    if (auto own = own_cgroup(controller)) parents.push_back(*own / options.cgroup_name);
   }
-  if (auto unified = own_cgroup("")) parents.push_back(unified->parent_path() / parent_name);
-  std::error_code ec;
+  if (auto unified = own_cgroup("")) parents.push_back(unified->parent_path() / options.cgroup_name);
   for (const fs::path& parent : parents) {
     for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
       const std::string name = it->path().filename().string();
-      if (!name.starts_with("env-")) continue;
-      const pid_t owner = static_cast<pid_t>(std::atoi(name.c_str() + 4));
-      if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
-      // Its tasks were killed with their server; the kernel may still be finishing them.
+      if (!name.starts_with("env-") || !process_gone(static_cast<pid_t>(std::atoi(name.c_str() + 4)))) continue;
+      std::stringstream tasks(read_text(it->path() / "cgroup.procs"));
+      for (pid_t task; tasks >> task;) ::kill(task, SIGKILL);
       for (int i = 0; i < 100 && ::rmdir(it->path().c_str()) != 0 && errno == EBUSY; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
+    }
+  }
+  // Their work directories.
+  for (fs::directory_iterator it(temp_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.starts_with("gatehouse-executor-") && process_gone(owner_in(name))) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
     }
   }
 }
@@ -466,7 +497,6 @@ HostSupport probe_host(const SandboxOptions& options) {
     out.problem = "setpriv (" + options.setpriv + ", Debian package util-linux) is not installed";
     return out;
   }
-  remove_stale_cgroups(options.cgroup_name);
   const fs::path empty = fs::temp_directory_path() / ("gatehouse-probe-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::create_directory(empty, ec);

@@ -89,4 +89,9 @@ struct HostSupport {
 };
 HostSupport probe_host(const SandboxOptions& options);
 
+// What a server killed with SIGKILL can leave: its sandboxes (bubblewrap's PID 1 may outlive
+// it), their cgroups and its work directory, named gatehouse-executor-<pid>-*. Removed for
+// every such pid that is no longer running.
+void remove_leftovers(const SandboxOptions& options, const std::string& temp_dir);
+
 }  // namespace gatehouse::executor

@@ -431,6 +431,11 @@ def async_events(binary):
             check("durable: the queue empties", wait_for(lambda: not os.listdir(os.path.join(data, "async-events"))))
             check("the killed server's cgroups are removed at the next start",
                   glob.glob("/sys/fs/cgroup/**/gatehouse/env-%d-*" % killed, recursive=True) == [])
+            left = glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-%d-*" % killed))
+            check("the killed server's work directory is removed at the next start", left == [], left)
+            mark = "gatehouse-executor-%d-" % killed
+            check("no sandbox of the killed server is left",
+                  not [p for p in os.listdir("/proc") if p.isdigit() and mark in _cmdline(p)])
         finally:
             stop(process)
 
@@ -471,6 +476,8 @@ def refuses_without_sandbox(binary):
                   root.invoke(FunctionName="echo", InvocationType="DryRun")["StatusCode"] == 204)
         finally:
             stop(process)
+        left = glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-%d-*" % process.pid))
+        check("unsandboxed: its work directory is removed at exit", left == [], left)
 
 
 def concurrency_limit(binary):
