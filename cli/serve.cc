@@ -19,6 +19,8 @@
 #include "server/iam/common.h"
 #include "server/metrics/metrics.h"
 #include "server/query/api.h"
+#include "server/sidecar/check.h"
+#include "server/sidecar/grpc_server.h"
 #include "server/sts/operations.h"
 #include "sigv4/clock.h"
 #include "store/bootstrap.h"
@@ -46,7 +48,9 @@ constexpr std::string_view kUsage =
     "options:\n"
     "  --data DIR            the data directory (created if absent)\n"
     "  --listen HOST:PORT    HTTP address (default 127.0.0.1:9000; port 0 picks a free one)\n"
-    "  --grpc-listen H:P     gRPC address (default 127.0.0.1:9001)\n"
+    "  --grpc-listen H:P     gRPC address of the Envoy ext_authz sidecar (default 127.0.0.1:9001,\n"
+    "                        or a free port when --listen's port is 0); prints\n"
+    "                        `gatehouse: grpc listening on HOST:PORT` after the HTTP line\n"
     "  --bootstrap FILE      world to create at start, idempotently\n"
     "  --region REGION       the service's region (default us-east-1)\n"
     "  --audit-log FILE      append one CloudTrail-style JSON record per API call\n"
@@ -108,6 +112,8 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
   options.listen = host_port_option(vm, "listen", options.listen);
   options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
+  // A server on a free HTTP port (tests, several at once) takes a free gRPC port too.
+  if (!vm.count("grpc-listen") && options.listen.port == 0) options.grpc_listen.port = 0;
   if (vm.count("region")) options.region = vm["region"].as<std::string>();
   if (!valid_region(options.region)) throw BadArgument{"--region must look like us-east-1, not `" + options.region + "`"};
   options.idle_timeout = seconds_option(vm, "idle-timeout", options.idle_timeout);
@@ -267,8 +273,17 @@ int run_serve(const Args& args, Io io) {
     io.err << "gatehouse serve: " << *error << "\n";
     return 1;
   }
+  // The Envoy ext_authz sidecar: Check runs the Lambda API's own authorization step.
+  const server::sidecar::CheckService check(lambda_api);
+  server::sidecar::GrpcServer grpc_server(check);
+  if (auto error = grpc_server.start(options.grpc_listen.host, options.grpc_listen.port)) {
+    io.err << "gatehouse serve: " << *error << "\n";
+    return 1;
+  }
   io.out << "gatehouse: listening on " << server.bound_host() << ":" << server.bound_port() << std::endl;
+  io.out << "gatehouse: grpc listening on " << options.grpc_listen.host << ":" << grpc_server.bound_port() << std::endl;
   server.run();
+  grpc_server.shutdown(options.drain_timeout);
   io.err << "gatehouse: stopped\n";
   return 0;
 }
