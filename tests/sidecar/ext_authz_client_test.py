@@ -17,6 +17,9 @@ import uuid
 from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "server"))
+from lambda_boto3_harness import check, summary  # noqa: E402 (pass/fail counting)
+
 try:
     import grpc
     import grpc_tools
@@ -47,15 +50,6 @@ WORLD = {
     }],
 }
 OVERWRITE = 2  # OVERWRITE_IF_EXISTS_OR_ADD
-counts = {"passed": 0, "failed": 0}
-
-
-def check(name, condition, detail=""):
-    if condition:
-        counts["passed"] += 1
-    else:
-        counts["failed"] += 1
-        print("FAIL %s %s" % (name, detail))
 
 
 def generate(out):
@@ -279,8 +273,7 @@ def main():
                 process.kill()
                 code = -1
             check("SIGTERM stops both ports and exits 0", code == 0, code)
-    print("%d passed, %d failed" % (counts["passed"], counts["failed"]))
-    return 1 if counts["failed"] else 0
+    return summary()
 
 
 if __name__ == "__main__":
