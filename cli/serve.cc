@@ -19,6 +19,7 @@
 #include "server/iam/common.h"
 #include "server/metrics/metrics.h"
 #include "server/query/api.h"
+#include "server/sidecar/authorizer.h"
 #include "server/sidecar/check.h"
 #include "server/sidecar/grpc_server.h"
 #include "server/sts/operations.h"
@@ -275,7 +276,9 @@ int run_serve(const Args& args, Io io) {
   }
   // The Envoy ext_authz sidecar: Check runs the Lambda API's own authorization step.
   const server::sidecar::CheckService check(lambda_api);
+  server::sidecar::Authorizer authorizer(*store, pipeline, clock, options.region, audit_log.get());
   server::sidecar::GrpcServer grpc_server(check);
+  grpc_server.add_service(authorizer);
   if (auto error = grpc_server.start(options.grpc_listen.host, options.grpc_listen.port)) {
     io.err << "gatehouse serve: " << *error << "\n";
     return 1;
