@@ -64,6 +64,11 @@ def generate(out):
             "--grpc_python_out=" + out] + sorted(protos)
     if protoc.main(args) != 0:
         raise RuntimeError("protoc failed")
+    # gatehouse's own API, from the repository's proto/ (it is ours: no second copy).
+    own = os.path.join(HERE, "..", "..", "proto")
+    if protoc.main(["protoc", "-I", own, "--python_out=" + out, "--grpc_python_out=" + out,
+                    "gatehouse/v1/authorizer.proto"]) != 0:
+        raise RuntimeError("protoc failed on gatehouse/v1/authorizer.proto")
     # No __init__.py: namespace packages, so the generated google/rpc joins google.protobuf.
     sys.path.insert(0, out)
 
@@ -147,6 +152,8 @@ def main():
         from envoy.service.auth.v3 import external_auth_pb2 as pb
         from envoy.service.auth.v3 import external_auth_pb2_grpc as pb_grpc
         from health.v1 import health_pb2, health_pb2_grpc  # package grpc.health.v1, the test's own copy
+        from reflection.v1alpha import reflection_pb2, reflection_pb2_grpc  # grpc.reflection.v1alpha
+        from gatehouse.v1 import authorizer_pb2, authorizer_pb2_grpc
 
         process, base, grpc_address, audit = start(binary, tmp)
         channel = grpc.insecure_channel(grpc_address, options=[("grpc.max_receive_message_length", 16 << 20)])
@@ -257,6 +264,26 @@ def main():
             # Health: the standard service says SERVING.
             health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10)
             check("health: SERVING", health.status == health_pb2.HealthCheckResponse.SERVING, health)
+
+            # Reflection lists the services of the port.
+            reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+            answers = list(reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]),
+                                                           timeout=10))
+            names = sorted(s.name for a in answers for s in a.list_services_response.service)
+            check("reflection lists Check, Authorizer and Health",
+                  {"envoy.service.auth.v3.Authorization", "gatehouse.v1.Authorizer", "grpc.health.v1.Health"} <=
+                  set(names), names)
+
+            # The native decision API on the same port.
+            native = authorizer_pb2_grpc.AuthorizerStub(channel)
+            answer = native.Authorize(authorizer_pb2.AuthorizeRequest(
+                principal_arn=ALICE_ARN, action="lambda:DeleteFunction", resource=F), timeout=10)
+            check("Authorize: implicit deny with AWS's reason", answer.decision == authorizer_pb2.IMPLICIT_DENY and
+                  answer.reason == "because no identity-based policy allows the lambda:DeleteFunction action", answer)
+            answer = native.Authorize(authorizer_pb2.AuthorizeRequest(
+                access_key_id=ALICE[0], action="lambda:GetFunction", resource=F), timeout=10)
+            check("Authorize: allowed by access key", answer.decision == authorizer_pb2.ALLOWED and
+                  answer.matched_statements[0].source_policy_id == "read", answer)
 
             # Every decision is in the audit log, under its decision id.
             with open(audit) as f:
