@@ -261,6 +261,10 @@ int run_serve(const Args& args, Io io) {
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
                                          server::sts::operations(), {audit_log.get(), &metrics});
   http::add_query_route(router, [&query_api](const http::HttpRequest& r) { return query_api.handle(r); });
+  // The sidecar: Envoy ext_authz (gRPC Check below, HTTP mode here) and nginx auth_request run
+  // the Lambda API's own authorization step.
+  const server::sidecar::CheckService check(lambda_api);
+  check.add_routes(router);
 
   http::ServerConfig config;
   config.idle_timeout = options.idle_timeout;
@@ -274,8 +278,6 @@ int run_serve(const Args& args, Io io) {
     io.err << "gatehouse serve: " << *error << "\n";
     return 1;
   }
-  // The Envoy ext_authz sidecar: Check runs the Lambda API's own authorization step.
-  const server::sidecar::CheckService check(lambda_api);
   server::sidecar::Authorizer authorizer(*store, pipeline, clock, options.region, audit_log.get());
   server::sidecar::GrpcServer grpc_server(check);
   grpc_server.add_service(authorizer);

@@ -6,6 +6,8 @@
 
 #include "policy/text.h"
 #include "server/http/errors.h"
+#include "server/http/limits.h"
+#include "server/http/router.h"
 #include "server/http/request_id.h"
 #include "server/lambda/route_table.h"
 #include "sigv4/error_response.h"
@@ -165,81 +167,217 @@ Forwarded forwarded_request(const ext_authz::CheckRequest& check) {
   return out;
 }
 
-grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response) const try {
-  Forwarded forwarded = forwarded_request(check);
+Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint) const {
   const http::HttpRequest& request = forwarded.request;
-  const std::string& decision_id = request.request_id;
+  Decision decision;
+  decision.decision_id = request.request_id;
 
   if (request.method.empty() || request.path.empty() || request.path.front() != '/') {
-    deny(response, grpc::StatusCode::INVALID_ARGUMENT,
-         http::lambda_error(400, "InvalidRequestContentException",
-                            "The check names no HTTP method and path (attributes.request.http)."),
-         decision_id);
-    return grpc::Status::OK;
+    decision.kind = Decision::Kind::Invalid;
+    decision.answer = http::lambda_error(400, "InvalidRequestContentException",
+                                         "The check names no HTTP method and path (attributes.request.http).");
+    return decision;
   }
 
   if (forwarded.body == BodyState::Missing || forwarded.body == BodyState::Partial) {
-    // The signature covers the body: without it there is nothing to verify. A path no route
-    // knows is still answered as the front end answers it.
+    // The signature covers the body: without it there is nothing to verify, and the body
+    // carries what authorization needs. A path no route knows is still answered as the front
+    // end answers it.
     auto route = lambda::match_route(request.method, request.path);
     if (!route) {
-      deny(response, grpc::StatusCode::INVALID_ARGUMENT,
-           http::lambda_error(route.error().status, route.error().type, route.error().message), decision_id);
-      return grpc::Status::OK;
+      decision.kind = Decision::Kind::Invalid;
+      decision.answer = http::lambda_error(route.error().status, route.error().type, route.error().message);
+      return decision;
     }
     const sigv4::ErrorFields fields =
         sigv4::error_fields(sigv4::reject(sigv4::Reason::SignatureMismatch), sigv4::Face::LambdaRest);
     control::AuthorizationStep step;
     step.routed = true;
     step.operation = route.value().operation;
-    step.refusal = http::lambda_error(fields.http_status, fields.code, missing_body_message(forwarded.body));
-    deny(response, grpc::StatusCode::UNAUTHENTICATED, api_.finish(request, step, *step.refusal), decision_id);
-    return grpc::Status::OK;
+    step.refusal = http::lambda_error(fields.http_status, fields.code,
+                                      hint.empty() ? missing_body_message(forwarded.body) : std::string(hint));
+    decision.kind = Decision::Kind::Unauthenticated;
+    decision.operation = lambda::operation_name(step.operation);
+    decision.answer = api_.finish(request, step, *step.refusal);
+    return decision;
   }
 
   control::AuthorizationStep step = api_.authorize(request);
+  if (step.routed) decision.operation = lambda::operation_name(step.operation);
   if (step.allowed()) {
     http::HttpResponse allowed;
     allowed.status = 200;
     api_.finish(request, step, std::move(allowed));
     const policy::Caller& caller = step.principal->caller();
-    response.mutable_status()->set_code(grpc::StatusCode::OK);
-    auto& headers = *response.mutable_ok_response()->mutable_headers();
-    set_header(headers, kPrincipalArnHeader, caller.arn);
-    set_header(headers, kAccountHeader, caller.account);
-    set_header(headers, kDecisionIdHeader, decision_id);
-    set_metadata(response, "decision_id", decision_id);
-    set_metadata(response, "principal_arn", caller.arn);
-    set_metadata(response, "account", caller.account);
-    set_metadata(response, "operation", lambda::operation_name(step.operation));
-    return grpc::Status::OK;
+    decision.kind = Decision::Kind::Allowed;
+    decision.principal_arn = caller.arn;
+    decision.account = caller.account;
+    return decision;
   }
 
   http::HttpResponse refusal = std::move(*step.refusal);
   if (!step.routed) {
-    deny(response, grpc::StatusCode::INVALID_ARGUMENT, refusal, decision_id);
-    return grpc::Status::OK;
+    decision.kind = Decision::Kind::Invalid;
+    decision.answer = std::move(refusal);
+    return decision;
   }
-  if (forwarded.body == BodyState::Sanitized && step.rejection &&
-      step.rejection->category() == sigv4::Category::SignatureDoesNotMatch) {
-    const sigv4::ErrorFields fields = sigv4::error_fields(*step.rejection, sigv4::Face::LambdaRest);
-    refusal = http::lambda_error(fields.http_status, fields.code, std::string(fields.message) + std::string(kSanitizedBodyHint));
+  if (step.rejection && step.rejection->category() == sigv4::Category::SignatureDoesNotMatch) {
+    const std::string_view why = forwarded.body == BodyState::Sanitized ? kSanitizedBodyHint : hint;
+    if (!why.empty()) {
+      const sigv4::ErrorFields fields = sigv4::error_fields(*step.rejection, sigv4::Face::LambdaRest);
+      refusal = http::lambda_error(fields.http_status, fields.code, std::string(fields.message) + std::string(why));
+    }
   }
-  refusal = api_.finish(request, step, std::move(refusal));
-  if (refusal.status >= 500) {
-    // gatehouse failed (store unreadable, bug): a failed RPC lets Envoy apply the operator's
-    // failure_mode_allow and status_on_error; never an empty, allowing answer.
-    const std::string* type = refusal.header("x-amzn-ErrorType");
-    return {grpc::StatusCode::INTERNAL, "gatehouse could not decide: " + (type ? *type : std::string("error"))};
+  decision.answer = api_.finish(request, step, std::move(refusal));
+  decision.kind = decision.answer.status >= 500 ? Decision::Kind::Failed
+                  : step.rejection             ? Decision::Kind::Unauthenticated
+                  : step.denial                ? Decision::Kind::Denied
+                                               : Decision::Kind::Invalid;
+  return decision;
+}
+
+grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response) const try {
+  const Decision decision = decide(forwarded_request(check));
+  switch (decision.kind) {
+    case Decision::Kind::Allowed: {
+      response.mutable_status()->set_code(grpc::StatusCode::OK);
+      auto& headers = *response.mutable_ok_response()->mutable_headers();
+      set_header(headers, kPrincipalArnHeader, decision.principal_arn);
+      set_header(headers, kAccountHeader, decision.account);
+      set_header(headers, kDecisionIdHeader, decision.decision_id);
+      set_metadata(response, "decision_id", decision.decision_id);
+      set_metadata(response, "principal_arn", decision.principal_arn);
+      set_metadata(response, "account", decision.account);
+      set_metadata(response, "operation", decision.operation);
+      return grpc::Status::OK;
+    }
+    case Decision::Kind::Failed: {
+      // gatehouse failed (store unreadable, bug): a failed RPC lets Envoy apply the operator's
+      // failure_mode_allow and status_on_error; never an empty, allowing answer.
+      const std::string* type = decision.answer.header("x-amzn-ErrorType");
+      return {grpc::StatusCode::INTERNAL, "gatehouse could not decide: " + (type ? *type : std::string("error"))};
+    }
+    case Decision::Kind::Denied: deny(response, grpc::StatusCode::PERMISSION_DENIED, decision.answer, decision.decision_id); break;
+    case Decision::Kind::Unauthenticated:
+      deny(response, grpc::StatusCode::UNAUTHENTICATED, decision.answer, decision.decision_id);
+      break;
+    case Decision::Kind::Invalid: deny(response, grpc::StatusCode::INVALID_ARGUMENT, decision.answer, decision.decision_id); break;
   }
-  const grpc::StatusCode code = step.rejection ? grpc::StatusCode::UNAUTHENTICATED
-                                : step.denial  ? grpc::StatusCode::PERMISSION_DENIED
-                                               : grpc::StatusCode::INVALID_ARGUMENT;
-  deny(response, code, refusal, decision_id);
   return grpc::Status::OK;
 } catch (const std::exception& e) {
   response.Clear();
   return {grpc::StatusCode::INTERNAL, std::string("gatehouse could not decide: ") + e.what()};
+}
+
+namespace {
+
+constexpr std::string_view kEnvoyHttpHint =
+    " (In Envoy's HTTP ext_authz mode, forward the body with with_request_body and every signed header with "
+    "allowed_headers.)";
+
+// The request under `prefix` as the client sent it: the remainder of the path, the query.
+std::optional<http::HttpRequest> strip_prefix(const http::HttpRequest& request, std::string_view prefix) {
+  std::string_view path = request.path;
+  if (!path.starts_with(prefix)) return std::nullopt;
+  path.remove_prefix(prefix.size());
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  http::HttpRequest original = request;
+  original.path = std::string(path);
+  original.target = original.path + (request.query.empty() ? "" : "?" + request.query);
+  return original;
+}
+
+void allow_headers(http::HttpResponse& response, const Decision& decision) {
+  response.set_header(std::string(kPrincipalArnHeader), decision.principal_arn);
+  response.set_header(std::string(kAccountHeader), decision.account);
+  response.set_header(std::string(kDecisionIdHeader), decision.decision_id);
+}
+
+}  // namespace
+
+http::BodyLimit envoy_http_body_limit(const http::HttpRequest& head) {
+  if (auto original = strip_prefix(head, kEnvoyHttpPrefix)) return http::lambda_body_limit(*original);
+  return {};
+}
+
+http::HttpResponse CheckService::envoy_http(const http::HttpRequest& request) const {
+  auto original = strip_prefix(request, kEnvoyHttpPrefix);
+  if (!original) return http::unknown_lambda_operation(request);
+  Forwarded forwarded{std::move(*original), BodyState::Complete};
+  const Decision decision = decide(forwarded, kEnvoyHttpHint);
+  http::HttpResponse response;
+  if (decision.kind == Decision::Kind::Allowed) {
+    response.status = 200;  // exactly 200 allows
+    allow_headers(response, decision);
+  } else {
+    response = decision.answer;  // a 5xx is Envoy's error path, anything else a denial
+  }
+  response.operation = decision.operation.empty() ? "ext_authz" : decision.operation;
+  return response;
+}
+
+http::HttpResponse CheckService::nginx(const http::HttpRequest& request) const {
+  const std::string* method = request.header("X-Original-Method");
+  const std::string* uri = request.header("X-Original-URI");
+  const std::string* host = request.header("X-Original-Host");
+  if (!host) host = request.header("Host");
+  Forwarded forwarded;
+  http::HttpRequest& original = forwarded.request;
+  original = request;
+  original.method = method ? *method : "";
+  original.target = uri ? *uri : "";
+  const sigv4::RequestTarget target = sigv4::split_request_target(original.target);
+  original.path = std::string(target.path);
+  original.query = std::string(target.query);
+  original.body.clear();
+  original.headers.clear();
+  if (host) original.headers.push_back({"Host", *host});
+  std::optional<std::string> length;
+  for (const http::Header& header : request.headers) {
+    if (http::equals_ignore_case(header.name, "X-Original-Content-Length")) length = header.value;
+    if (header.name.size() >= 11 && http::equals_ignore_case(std::string_view(header.name).substr(0, 11), "X-Original-")) {
+      continue;
+    }
+    if (http::equals_ignore_case(header.name, "Host") || http::equals_ignore_case(header.name, "Content-Length")) continue;
+    original.headers.push_back(header);
+  }
+  // nginx never forwards the body: a request that has one cannot be verified.
+  if (length) original.headers.push_back({"Content-Length", *length});
+  if (declares_body(original)) forwarded.body = BodyState::Missing;
+  if (length) original.headers.pop_back();
+  const Decision decision =
+      decide(forwarded, forwarded.body == BodyState::Missing
+                            ? "gatehouse cannot verify the request signature: nginx auth_request forwards no request "
+                              "body, and this request has one. Send requests with a body through Envoy's ext_authz "
+                              "with with_request_body instead."
+                            : "");
+  http::HttpResponse response;
+  response.operation = decision.operation.empty() ? "auth_request" : decision.operation;
+  if (decision.kind == Decision::Kind::Allowed) {
+    response.status = 200;
+    allow_headers(response, decision);
+    return response;
+  }
+  if (decision.kind == Decision::Kind::Failed) {
+    response.status = 500;  // nginx answers 500 for anything but 2xx, 401 and 403
+    return response;
+  }
+  // nginx passes only 401 and 403 on; the documented error_page rebuilds Lambda's answer.
+  response.status = 403;
+  const std::string* type = decision.answer.header("x-amzn-ErrorType");
+  response.set_header("x-amzn-ErrorType", type ? *type : std::string("AccessDeniedException"));
+  response.set_header("X-Gatehouse-Status", std::to_string(decision.answer.status));
+  response.set_header("X-Gatehouse-Body", http::printable(decision.answer.body));
+  response.set_header("Content-Type", "application/json");
+  response.body = decision.answer.body;
+  return response;
+}
+
+void CheckService::add_routes(http::Router& router) const {
+  router.add(http::Route{std::string(kEnvoyHttpPrefix), http::Match::Prefix, http::ErrorFamily::LambdaRest, "ext_authz",
+                         envoy_http_body_limit, [this](const http::HttpRequest& r) { return envoy_http(r); }});
+  router.add(http::Route{std::string(kNginxPath), http::Match::Exact, http::ErrorFamily::LambdaRest, "auth_request", {},
+                         [this](const http::HttpRequest& r) { return nginx(r); }});
 }
 
 }  // namespace gatehouse::server::sidecar

@@ -11,7 +11,9 @@
 
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "server/control/lambda_api.h"
+#include "server/http/limits.h"
 #include "server/http/message.h"
+#include "server/http/router.h"
 
 namespace gatehouse::server::sidecar {
 
@@ -50,10 +52,48 @@ Forwarded forwarded_request(const ext_authz::CheckRequest& check);
 // fields are not UTF-8.
 std::string valid_utf8(std::string_view bytes);
 
+// The outcome of one forwarded request, before any protocol shapes it.
+struct Decision {
+  enum class Kind : std::uint8_t {
+    Allowed,
+    Denied,           // by a policy: PERMISSION_DENIED
+    Unauthenticated,  // SigV4 refused it, or the body it covers did not come
+    Invalid,          // no route, or another refusal of the request itself
+    Failed,           // gatehouse failed (5xx): the protocol's error path
+  };
+  Kind kind = Kind::Failed;
+  http::HttpResponse answer;  // not allowed: Lambda's answer (status, x-amzn-ErrorType, JSON)
+  std::string decision_id;
+  std::string principal_arn;  // allowed: the caller
+  std::string account;
+  std::string operation;  // e.g. GetFunction; empty when no route matched
+};
+
+// The HTTP forms' paths on the HTTP port (docs/sidecar.md).
+inline constexpr std::string_view kEnvoyHttpPrefix = "/ext-authz";  // Envoy's http_service path_prefix
+inline constexpr std::string_view kNginxPath = "/nginx-auth";       // nginx auth_request target
+
+// The body limit of a request under kEnvoyHttpPrefix: Lambda's limit of the original request.
+http::BodyLimit envoy_http_body_limit(const http::HttpRequest& head);
+
 class CheckService {
  public:
   // The API must outlive the service. Thread-safe.
   explicit CheckService(const control::LambdaApi& api) : api_(api) {}
+
+  // The one decision every form shares: the Lambda API's authorization step on the forwarded
+  // request, with its audit record and metrics. `hint` is appended to a signature mismatch's
+  // message when the form knows why the body may not match.
+  Decision decide(const Forwarded& forwarded, std::string_view hint = {}) const;
+
+  // Envoy's HTTP ext_authz mode: the original request under kEnvoyHttpPrefix; exactly 200 allows
+  // (with the x-gatehouse-* headers), a denial is Lambda's answer, a failure 500.
+  http::HttpResponse envoy_http(const http::HttpRequest& request) const;
+  // nginx auth_request: the original method, URI and host in X-Original-Method, X-Original-URI
+  // and X-Original-Host, no body. 200 allows; every denial is 403 (nginx passes only 401 and 403
+  // on) carrying Lambda's answer in x-amzn-ErrorType, X-Gatehouse-Status and X-Gatehouse-Body
+  // for the documented error_page; a failure 500.
+  http::HttpResponse nginx(const http::HttpRequest& request) const;
 
   // Fills `response` and returns OK, or returns a failed status (INTERNAL) when gatehouse
   // itself failed: never an empty, allowing response.
@@ -63,6 +103,9 @@ class CheckService {
   //   body not forwarded -> UNAUTHENTICATED, InvalidSignatureException naming the Envoy setting
   //   anything else 4xx  -> INVALID_ARGUMENT, denied_response in Lambda's error shape
   grpc::Status check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response) const;
+
+  // Registers envoy_http and nginx on the HTTP port's router.
+  void add_routes(http::Router& router) const;
 
  private:
   const control::LambdaApi& api_;
