@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 20
 DEB_PACKAGES := g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev \
   rapidjson-dev libssl-dev liblmdb-dev libgrpc++-dev libprotobuf-dev protobuf-compiler \
   protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli \
-  python3-grpcio python3-grpc-tools
+  python3-grpcio python3-grpc-tools nginx
 
 .PHONY: all deps js-deps build test check bench fuzz demo clean
 
