@@ -152,9 +152,10 @@ struct Facts {
 class Authorizer {
  public:
   Authorizer(const store::Store& store, const authz::Pipeline& pipeline, const sigv4::Clock& clock,
-             const authz::Principal& principal, const authz::Transport& transport, std::string_view region)
+             const authz::Principal& principal, const authz::Transport& transport, std::string_view region,
+             std::span<const authz::ContextKey> extra_keys = {})
       : store_(store), pipeline_(pipeline), clock_(clock), principal_(principal), transport_(transport),
-        region_(region) {}
+        region_(region), extra_keys_(extra_keys) {}
 
   // The request's own action, then each further check in the spec's order (policy-semantics 6.5).
   policy::Result<bool, LambdaError> run(const lambda::LambdaRequest& request, const lambda::Resolution& resolution) {
@@ -164,6 +165,7 @@ class Authorizer {
     Facts& f = gathered.value();
     std::vector<authz::ContextKey> keys = f.keys;
     keys.insert(keys.end(), f.resource_tags.begin(), f.resource_tags.end());
+    keys.insert(keys.end(), extra_keys_.begin(), extra_keys_.end());
     const authz::Query query{facts.action, facts.resource, facts.resource_account, region_,
                              f.function_policy.get(), policy::ResourcePolicyKind::Function, keys};
     const authz::Verdict verdict = pipeline_.authorize(principal_, transport_, query);
@@ -174,6 +176,7 @@ class Authorizer {
       if (extra.refusal) return *extra.refusal;
       std::vector<authz::ContextKey> extra_keys = to_keys(extra.context);
       if (extra.resource_tags) extra_keys.insert(extra_keys.end(), f.resource_tags.begin(), f.resource_tags.end());
+      extra_keys.insert(extra_keys.end(), extra_keys_.begin(), extra_keys_.end());
       const bool same_resource = extra.resource == facts.resource && facts.function_is_resource;
       const authz::Query extra_query{extra.action, extra.resource, {}, region_,
                                      same_resource ? f.function_policy.get() : nullptr,
@@ -302,6 +305,7 @@ class Authorizer {
   const authz::Principal& principal_;
   const authz::Transport& transport_;
   std::string_view region_;
+  std::span<const authz::ContextKey> extra_keys_;
   std::optional<policy::Decision> denial_;
 };
 
@@ -342,7 +346,7 @@ LambdaApi::LambdaApi(store::Store& store, const authz::Pipeline& pipeline, const
     : store_(store), pipeline_(pipeline), clock_(clock), options_(std::move(options)),
       endpoint_(sigv4::Endpoint::lambda(options_.region)) {}
 
-AuthorizationStep LambdaApi::authorize(const http::HttpRequest& r) const {
+AuthorizationStep LambdaApi::authorize(const http::HttpRequest& r, std::span<const authz::ContextKey> extra_keys) const {
   AuthorizationStep step;
   // Route first: an unknown path or method is 404 UnknownOperationException before anything else.
   auto route = lambda::match_route(r.method, r.path);
@@ -393,7 +397,7 @@ AuthorizationStep LambdaApi::authorize(const http::HttpRequest& r) const {
       r.peer_address, r.secure,
       r.header("User-Agent") ? std::optional<std::string_view>(*r.header("User-Agent")) : std::nullopt,
       r.header("Referer") ? std::optional<std::string_view>(*r.header("Referer")) : std::nullopt};
-  Authorizer authorizer(store_, pipeline_, clock_, *step.principal, transport, options_.region);
+  Authorizer authorizer(store_, pipeline_, clock_, *step.principal, transport, options_.region, extra_keys);
   auto authorized = authorizer.run(request, resolved);
   step.denial = authorizer.denial();
   // Refusals that are not a policy's (e.g. a role Lambda cannot assume) are not decisions.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 
 #include "server/audit/audit_log.h"
@@ -58,8 +59,9 @@ class LambdaApi {
   http::HttpResponse handle(const http::HttpRequest& request) const;
 
   // The authorization step alone (see AuthorizationStep); counts authentication failures.
-  // `request` must outlive the result (the parsed request views its body).
-  AuthorizationStep authorize(const http::HttpRequest& request) const;
+  // `request` must outlive the result (the parsed request views its body). `extra_keys` join
+  // the request context of every decision (the sidecar's context_extensions).
+  AuthorizationStep authorize(const http::HttpRequest& request, std::span<const authz::ContextKey> extra_keys = {}) const;
 
   // The end of every routed call: the operation label, the decision metric and the audit
   // record of `response`, which is returned. The sidecar finishes its decisions here too.

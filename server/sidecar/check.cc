@@ -155,6 +155,9 @@ Forwarded forwarded_request(const ext_authz::CheckRequest& check) {
     out.body = BodyState::Missing;
   }
 
+  for (const auto& extension : attributes.context_extensions()) {
+    out.context_keys.push_back({std::string(kContextExtensionPrefix) + extension.key(), {extension.value()}, false});
+  }
   if (attributes.source().address().has_socket_address()) {
     const auto& socket = attributes.source().address().socket_address();
     request.peer_address = socket.address();
@@ -202,7 +205,7 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
     return decision;
   }
 
-  control::AuthorizationStep step = api_.authorize(request);
+  control::AuthorizationStep step = api_.authorize(request, forwarded.context_keys);
   if (step.routed) decision.operation = lambda::operation_name(step.operation);
   if (step.allowed()) {
     http::HttpResponse allowed;

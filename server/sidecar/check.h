@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "server/control/lambda_api.h"
@@ -45,7 +46,12 @@ enum class BodyState : std::uint8_t {
 struct Forwarded {
   http::HttpRequest request;
   BodyState body = BodyState::Complete;
+  // context_extensions, as the request-context keys envoy:ContextExtensions/<name>.
+  std::vector<authz::ContextKey> context_keys;
 };
+
+// The request-context key prefix of Envoy's per-route context_extensions.
+inline constexpr std::string_view kContextExtensionPrefix = "envoy:ContextExtensions/";
 Forwarded forwarded_request(const ext_authz::CheckRequest& check);
 
 // Text made valid UTF-8 (invalid bytes become U+FFFD): Envoy refuses a reply whose string

@@ -249,3 +249,20 @@ TEST_CASE("sidecar: reply text is valid UTF-8 whatever the input", "[sidecar]") 
   CHECK(server::sidecar::valid_utf8("a\xff" "b") == "a\xef\xbf\xbd" "b");
   CHECK(server::sidecar::valid_utf8("\xe2\x82") == "\xef\xbf\xbd\xef\xbf\xbd");
 }
+
+TEST_CASE("sidecar: context_extensions are request-context keys envoy:ContextExtensions/<name>", "[sidecar]") {
+  World world;
+  world.seed_function("f");
+  world.alice_policy(allow("lambda:GetFunction", fn_arn("f"),
+                           R"({"StringEquals":{"envoy:ContextExtensions/listener":"internal"}})"));
+  const Sidecar sidecar(world.store());
+  const auto request = sidecar.sign("GET", kFunctionsPath + "/f", "");
+  auto check = to_check(request);
+  CHECK(sidecar.ask(check).response.status().code() == grpc::StatusCode::PERMISSION_DENIED);
+  auto* extension = check.mutable_attributes()->add_context_extensions();
+  extension->set_key("listener");
+  extension->set_value("public");
+  CHECK(sidecar.ask(check).response.status().code() == grpc::StatusCode::PERMISSION_DENIED);
+  extension->set_value("internal");
+  CHECK(sidecar.ask(check).response.status().code() == 0);
+}
