@@ -306,7 +306,8 @@ http::BodyLimit envoy_http_body_limit(const http::HttpRequest& head) {
 http::HttpResponse CheckService::envoy_http(const http::HttpRequest& request) const {
   auto original = strip_prefix(request, kEnvoyHttpPrefix);
   if (!original) return http::unknown_lambda_operation(request);
-  Forwarded forwarded{std::move(*original), BodyState::Complete};
+  Forwarded forwarded;
+  forwarded.request = std::move(*original);
   const Decision decision = decide(forwarded, kEnvoyHttpHint);
   http::HttpResponse response;
   if (decision.kind == Decision::Kind::Allowed) {
