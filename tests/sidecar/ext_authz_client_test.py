@@ -12,13 +12,14 @@ import subprocess
 import sys
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
-from lambda_boto3_harness import check, summary  # noqa: E402 (pass/fail counting)
+from lambda_boto3_harness import check, client, package, summary  # noqa: E402
 
 try:
     import grpc
@@ -37,6 +38,7 @@ ACCOUNT = "111111111111"
 ROOT = ("AKIAEXAMPLEROOT11111", "rootSecretEXAMPLErootSecretEXAMPLEroot00")
 ALICE = ("AKIAALICEEXAMPLE0001", "aliceSecretEXAMPLEaliceSecretEXAMPLE0000")
 ALICE_ARN = "arn:aws:iam::111111111111:user/alice"
+BOB = ("AKIABOBEXAMPLE000001", "bobSecretEXAMPLEbobSecretEXAMPLEbob00000")
 F = "arn:aws:lambda:us-east-1:111111111111:function:hello"
 WORLD = {
     "region": REGION,
@@ -47,6 +49,14 @@ WORLD = {
                    "accessKeys": [{"accessKeyId": ALICE[0], "secretAccessKey": ALICE[1]}],
                    "inlinePolicies": {"read": {"Version": "2012-10-17", "Statement": [
                        {"Effect": "Allow", "Action": ["lambda:Get*", "lambda:InvokeFunction"], "Resource": F}]}}}],
+        "roles": [{"name": "exec", "assumeRolePolicy": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}],
+    }, {
+        "id": "222222222222", "rootAccessKeys": [],
+        "users": [{"name": "bob",
+                   "accessKeys": [{"accessKeyId": BOB[0], "secretAccessKey": BOB[1]}],
+                   "inlinePolicies": {"invoke": {"Version": "2012-10-17", "Statement": [
+                       {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": F}]}}}],
     }],
 }
 OVERWRITE = 2  # OVERWRITE_IF_EXISTS_OR_ADD
@@ -264,6 +274,24 @@ def main():
             # Health: the standard service says SERVING.
             health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10)
             check("health: SERVING", health.status == health_pb2.HealthCheckResponse.SERVING, health)
+
+            # Function policies come from the store: administered through gatehouse's own Lambda API
+            # (the policy administration point), a change decides the very next check.
+            root = client("http://" + base, ROOT)
+            root.create_function(FunctionName="hello", Runtime="python3.12", Handler="app.handler",
+                                 Role="arn:aws:iam::111111111111:role/exec", Code={"ZipFile": package()})
+            bob_invoke = "/2015-03-31/functions/" + urllib.parse.quote(F, safe="") + "/invocations"
+            bob_check = check_request(pb, "POST", base, bob_invoke, sign("POST", base, bob_invoke, payload, keys=BOB),
+                                      payload)
+            check("bob across accounts: denied before the grant", stub.Check(bob_check, timeout=10).status.code == 7)
+            root.add_permission(FunctionName="hello", StatementId="bob", Action="lambda:InvokeFunction",
+                                Principal="222222222222")
+            reply = stub.Check(bob_check, timeout=10)
+            check("bob: allowed on the next check after AddPermission", reply.status.code == 0 and
+                  headers_of(reply.ok_response.headers).get("x-gatehouse-account") == "222222222222", reply)
+            root.remove_permission(FunctionName="hello", StatementId="bob")
+            check("bob: denied again on the next check after RemovePermission",
+                  stub.Check(bob_check, timeout=10).status.code == 7)
 
             # Reflection lists the services of the port.
             reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
