@@ -123,12 +123,14 @@ Forwarded forwarded_request(const ext_authz::CheckRequest& check) {
   request.query = std::string(target.query);
 
   std::optional<std::string> partial;
+  std::string authority = http.host();
   bool has_host = false;
   auto take = [&](std::string_view name, std::string_view value) {
     if (http::equals_ignore_case(name, kPartialBodyHeader)) {
       partial = std::string(value);
       return;
     }
+    if (name == ":authority" && authority.empty()) authority = std::string(value);
     if (http::equals_ignore_case(name, "host")) has_host = true;
     add_header(request, name, value);
   };
@@ -141,7 +143,7 @@ Forwarded forwarded_request(const ext_authz::CheckRequest& check) {
     for (const auto& header : http.headers()) take(header.key(), header.value());
   }
   // HTTP/1.1's Host is :authority inside Envoy: the host the client signed.
-  if (!has_host && !http.host().empty()) request.headers.insert(request.headers.begin(), {"Host", http.host()});
+  if (!has_host && !authority.empty()) request.headers.insert(request.headers.begin(), {"Host", authority});
 
   if (!http.raw_body().empty()) {
     request.body = http.raw_body();

@@ -266,3 +266,19 @@ TEST_CASE("sidecar: context_extensions are request-context keys envoy:ContextExt
   extension->set_value("internal");
   CHECK(sidecar.ask(check).response.status().code() == 0);
 }
+
+TEST_CASE("sidecar: the Host comes from `host`, else from :authority", "[sidecar]") {
+  World world;
+  world.seed_function("f");
+  world.alice_policy(allow("lambda:GetFunction", fn_arn("f")));
+  const Sidecar sidecar(world.store());
+  auto check = to_check(sidecar.sign("GET", kFunctionsPath + "/f", ""));
+  CHECK(sidecar.ask(check).response.status().code() == 0);
+  check.mutable_attributes()->mutable_request()->mutable_http()->clear_host();
+  CHECK(sidecar.ask(check).response.status().code() == 0);  // :authority is in header_map
+  auto& headers = *check.mutable_attributes()->mutable_request()->mutable_http()->mutable_header_map()->mutable_headers();
+  for (auto& header : headers) {
+    if (header.key() == ":authority") header.set_raw_value("elsewhere:1");
+  }
+  CHECK(sidecar.ask(check).response.status().code() == grpc::StatusCode::UNAUTHENTICATED);
+}
