@@ -282,3 +282,30 @@ TEST_CASE("sidecar: the Host comes from `host`, else from :authority", "[sidecar
   }
   CHECK(sidecar.ask(check).response.status().code() == grpc::StatusCode::UNAUTHENTICATED);
 }
+
+TEST_CASE("sidecar: an expired session answers as the front end, UNAUTHENTICATED", "[sidecar]") {
+  World world;
+  world.seed_function("f");
+  world.alice_policy(allow("*", "*"));
+  Sidecar sidecar(world.store());
+  store::TemporaryCredentials session;
+  require_ok(world.store().write([&](store::Mutation& m) -> store::Result<void> {
+    auto issued = m.get_session_token({std::string(kA), "alice", 900});
+    if (!issued) return issued.error();
+    session = issued.value();
+    return store::success();
+  }));
+  const auto fresh = sidecar.sign_session("GET", kFunctionsPath + "/f", session);
+  const auto first = sidecar.ask(to_check(fresh));
+  CHECK(first.response.status().code() == 0);
+  // An hour later the session has expired; the request is signed at that time (no clock skew).
+  sidecar.clock.set(sidecar.clock.now() + std::chrono::hours(1));
+  const auto late = sidecar.sign_session("GET", kFunctionsPath + "/f", session);
+  const auto answer = sidecar.ask(to_check(late));
+  const auto http = World::call_api(sidecar.api, late);
+  CHECK(http.status == 403);
+  CHECK(http.error_type == "ExpiredTokenException");
+  CHECK(answer.response.status().code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(header_of(answer.response.denied_response().headers(), "x-amzn-errortype") == http.error_type);
+  CHECK(answer.response.denied_response().body() == http.body);
+}

@@ -26,6 +26,23 @@ struct Sidecar {
     return control_test::World::signed_request(method, target, body, key, secret, clock.now(), std::move(extra));
   }
 
+  // A request signed now with temporary credentials (X-Amz-Security-Token).
+  server::http::HttpRequest sign_session(std::string_view method, const std::string& target,
+                                         const store::TemporaryCredentials& session) const {
+    const std::vector<sigv4::Header> headers = {{"Host", "127.0.0.1:9000"}};
+    const sigv4::SignInput input{method, target, headers, sigv4::PayloadHash::of_body({})};
+    const sigv4::SignOptions options{"us-east-1", "lambda", clock.now(), std::nullopt, false};
+    auto signed_request = sigv4::sign_request(
+        input, {session.access_key_id, session.secret_access_key, session.session_token}, options);
+    if (!signed_request) FAIL(signed_request.error());
+    server::http::HttpRequest request;
+    request.method = std::string(method);
+    request.target = request.path = target;
+    for (const auto& [n, v] : signed_request.value().headers) request.headers.push_back({n, v});
+    request.peer_address = "127.0.0.1";
+    return request;
+  }
+
   struct Answer {
     grpc::Status rpc;
     ext_authz::CheckResponse response;
