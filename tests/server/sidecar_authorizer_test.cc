@@ -167,3 +167,16 @@ TEST_CASE("authorizer: Simulate is SimulateCustomPolicy", "[sidecar][authorizer]
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK_THAT(status.error_message(), Catch::StartsWith("MalformedPolicyDocument"));
 }
+
+TEST_CASE("authorizer: a role ARN is evaluated as a session named after the role", "[sidecar][authorizer]") {
+  World world;
+  world.role_policy(allow("sqs:ReceiveMessage", "*"));
+  Native api(world.store());
+  const auto response = api.ask(by_arn(kRoleR, "sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:111111111111:q"));
+  CHECK(response.decision() == native::ALLOWED);
+  CHECK(response.principal_arn() == "arn:aws:sts::111111111111:assumed-role/R/R");
+  CHECK(api.ask(by_arn(kRoleR, "sqs:DeleteQueue", "*")).decision() == native::IMPLICIT_DENY);
+  const auto session = api.ask(by_arn("arn:aws:sts::111111111111:assumed-role/R/worker", "sqs:ReceiveMessage", "*"));
+  CHECK(session.decision() == native::ALLOWED);
+  CHECK(session.principal_arn() == "arn:aws:sts::111111111111:assumed-role/R/worker");
+}
