@@ -5,6 +5,7 @@
 // checks/s on 2 cores, p99 < 2 ms at 5,000 checks/s. Prints "met"/"MISSED" per target; exits 1
 // only when checks fail (the figures would then measure the wrong thing).
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,7 +16,6 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
@@ -131,7 +131,8 @@ Result run_phase(ext_authz::Authorization::Stub& stub, const ext_authz::CheckReq
   queue.Shutdown();
   void* tag = nullptr;
   bool ok = false;
-  while (queue.Next(&tag, &ok)) {}
+  while (queue.Next(&tag, &ok)) {
+  }
   result.seconds = std::chrono::duration<double>(kMeasure).count();
   return result;
 }
@@ -205,10 +206,11 @@ int main() {
     auto stub = ext_authz::Authorization::NewStub(channel);
     const ext_authz::CheckRequest request = signed_check(clock);
 
-    std::printf("sidecar_bench: loopback gRPC, %d concurrent Check calls, %lld ms warm-up then %lld s per phase; "
-                "%u hardware threads\n",
-                kConcurrency, static_cast<long long>(kWarmup.count()), static_cast<long long>(kMeasure.count()),
-                std::thread::hardware_concurrency());
+    std::printf(
+        "sidecar_bench: loopback gRPC, %d concurrent Check calls, %lld ms warm-up then %lld s per phase; "
+        "%u hardware threads\n",
+        kConcurrency, static_cast<long long>(kWarmup.count()), static_cast<long long>(kMeasure.count()),
+        std::thread::hardware_concurrency());
     std::printf("%-40s %10s %8s %8s %8s %8s\n", "phase", "checks/s", "errors", "p50 ms", "p99 ms", "max ms");
     service.evaluate = false;
     Result baseline = run_phase(*stub, request, 0);

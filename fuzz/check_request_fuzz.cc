@@ -5,6 +5,8 @@
 // routing, parsing, resolution and the policy decisions, not only signature verification.
 // Every input must end in an answer with a status, an ok_response only when allowed, and reply
 // text that is valid UTF-8 — or a failed RPC: never a crash, a hang or an empty allowing reply.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -12,7 +14,6 @@
 #include <filesystem>
 #include <memory>
 #include <string_view>
-#include <unistd.h>
 
 #include "server/authz/pipeline.h"
 #include "server/control/lambda_api.h"
@@ -83,7 +84,8 @@ void sign(ext_authz::CheckRequest& check, const sigv4::Clock& clock) {
   if (!signed_request) return;
   auto& http = *check.mutable_attributes()->mutable_request()->mutable_http();
   for (const auto& [name, value] : signed_request.value().headers) {
-    if (!server::http::equals_ignore_case(name, "authorization") && !server::http::equals_ignore_case(name, "x-amz-date")) {
+    if (!server::http::equals_ignore_case(name, "authorization") &&
+        !server::http::equals_ignore_case(name, "x-amz-date")) {
       continue;
     }
     if (http.header_map().headers_size() > 0) {

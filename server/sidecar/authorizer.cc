@@ -13,23 +13,33 @@ namespace {
 
 native::Decision to_native(policy::Decision decision) {
   switch (decision) {
-    case policy::Decision::Allowed: return native::ALLOWED;
-    case policy::Decision::ExplicitDeny: return native::EXPLICIT_DENY;
-    case policy::Decision::ImplicitDeny: return native::IMPLICIT_DENY;
+    case policy::Decision::Allowed:
+      return native::ALLOWED;
+    case policy::Decision::ExplicitDeny:
+      return native::EXPLICIT_DENY;
+    case policy::Decision::ImplicitDeny:
+      return native::IMPLICIT_DENY;
   }
   return native::IMPLICIT_DENY;
 }
 
 std::string_view source_type(policy::DecisionSource source) {
   switch (source) {
-    case policy::DecisionSource::ResourcePolicy: return "resource";
-    case policy::DecisionSource::TrustPolicy: return "trust";
-    case policy::DecisionSource::PermissionsBoundary: return "boundary";
-    case policy::DecisionSource::SessionPolicy: return "session";
-    case policy::DecisionSource::ServiceControlPolicy: return "scp";
-    case policy::DecisionSource::ResourceControlPolicy: return "rcp";
+    case policy::DecisionSource::ResourcePolicy:
+      return "resource";
+    case policy::DecisionSource::TrustPolicy:
+      return "trust";
+    case policy::DecisionSource::PermissionsBoundary:
+      return "boundary";
+    case policy::DecisionSource::SessionPolicy:
+      return "session";
+    case policy::DecisionSource::ServiceControlPolicy:
+      return "scp";
+    case policy::DecisionSource::ResourceControlPolicy:
+      return "rcp";
     case policy::DecisionSource::IdentityPolicy:
-    case policy::DecisionSource::None: break;
+    case policy::DecisionSource::None:
+      break;
   }
   return "identity";
 }
@@ -56,14 +66,20 @@ policy::Result<std::shared_ptr<const store::ResolvedCredential>, grpc::Status> p
   }
   const auto caller = policy::caller_from_arn(request.principal_arn());
   if (!caller || caller->account.empty()) return unknown;
-  store::Result<std::shared_ptr<const store::ResolvedPrincipal>> resolved = std::shared_ptr<const store::ResolvedPrincipal>();
+  store::Result<std::shared_ptr<const store::ResolvedPrincipal>> resolved =
+      std::shared_ptr<const store::ResolvedPrincipal>();
   switch (caller->type) {
-    case policy::PrincipalType::Root: resolved = store.resolve_user(caller->account, ""); break;
-    case policy::PrincipalType::User: resolved = store.resolve_user(caller->account, caller->name); break;
+    case policy::PrincipalType::Root:
+      resolved = store.resolve_user(caller->account, "");
+      break;
+    case policy::PrincipalType::User:
+      resolved = store.resolve_user(caller->account, caller->name);
+      break;
     case policy::PrincipalType::AssumedRole:
       resolved = store.resolve_role(caller->account, caller->name, caller->session);
       break;
-    default: return unknown;
+    default:
+      return unknown;
   }
   if (!resolved) return grpc::Status(grpc::StatusCode::INTERNAL, resolved.error().message);
   if (!resolved.value()) return unknown;
@@ -79,7 +95,8 @@ policy::Result<std::shared_ptr<const store::ResolvedCredential>, grpc::Status> p
 
 }  // namespace
 
-grpc::Status Authorizer::authorize(const native::AuthorizeRequest& request, native::AuthorizeResponse& response) const try {
+grpc::Status Authorizer::authorize(const native::AuthorizeRequest& request, native::AuthorizeResponse& response) const
+    try {
   if (request.action().empty() || request.action().find(':') == std::string::npos) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "action must be service:Action"};
   }
@@ -93,7 +110,8 @@ grpc::Status Authorizer::authorize(const native::AuthorizeRequest& request, nati
   policy::ResourcePolicyKind kind = policy::resource_policy_kind_for(request.action(), resource);
   if (resource.starts_with("arn:") && resource.find(":function:") != std::string::npos) {
     if (auto parts = lambda::parse_function_name(resource); parts && parts->arn && parts->account && parts->region) {
-      auto found = store_.find_function_policy({*parts->account, *parts->region, parts->name}, parts->qualifier.value_or(""));
+      auto found =
+          store_.find_function_policy({*parts->account, *parts->region, parts->name}, parts->qualifier.value_or(""));
       if (!found) return {grpc::StatusCode::INTERNAL, found.error().message};
       resource_policy = found.value();
       kind = policy::ResourcePolicyKind::Function;
@@ -162,7 +180,8 @@ grpc::Status Authorizer::AuthorizeBatch(grpc::ServerContext*, const native::Auth
   return grpc::Status::OK;
 }
 
-grpc::Status Authorizer::simulate(const native::SimulateRequest& request, native::SimulateResponse& response) const try {
+grpc::Status Authorizer::simulate(const native::SimulateRequest& request, native::SimulateResponse& response) const
+    try {
   policy::SimulationInput input;
   input.policy_input_list.assign(request.policy_input_list().begin(), request.policy_input_list().end());
   input.permissions_boundary_policy_input_list.assign(request.permissions_boundary_policy_input_list().begin(),
@@ -174,8 +193,8 @@ grpc::Status Authorizer::simulate(const native::SimulateRequest& request, native
   if (!request.caller_arn().empty()) input.caller_arn = request.caller_arn();
   if (!request.resource_handling_option().empty()) input.resource_handling_option = request.resource_handling_option();
   for (const auto& entry : request.context_entries()) {
-    input.context_entries.push_back({entry.key(), {entry.values().begin(), entry.values().end()},
-                                     entry.type().empty() ? "string" : entry.type()});
+    input.context_entries.push_back(
+        {entry.key(), {entry.values().begin(), entry.values().end()}, entry.type().empty() ? "string" : entry.type()});
   }
   auto results = policy::simulate_custom_policy(input);
   if (!results) {

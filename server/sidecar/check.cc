@@ -7,8 +7,8 @@
 #include "policy/text.h"
 #include "server/http/errors.h"
 #include "server/http/limits.h"
-#include "server/http/router.h"
 #include "server/http/request_id.h"
+#include "server/http/router.h"
 #include "server/lambda/route_table.h"
 #include "sigv4/error_response.h"
 #include "sigv4/rejection.h"
@@ -63,11 +63,13 @@ void set_metadata(ext_authz::CheckResponse& response, std::string_view name, std
 }
 
 // Lambda's error answer as Envoy's local reply.
-void deny(ext_authz::CheckResponse& response, int code, const http::HttpResponse& answer, std::string_view decision_id) {
+void deny(ext_authz::CheckResponse& response, int code, const http::HttpResponse& answer,
+          std::string_view decision_id) {
   response.mutable_status()->set_code(code);
   ext_authz::DeniedHttpResponse& denied = *response.mutable_denied_response();
   denied.mutable_status()->set_code(answer.status);
-  for (const http::Header& header : answer.headers) set_header(*denied.mutable_headers(), lower(header.name), header.value);
+  for (const http::Header& header : answer.headers)
+    set_header(*denied.mutable_headers(), lower(header.name), header.value);
   set_header(*denied.mutable_headers(), "x-amzn-requestid", decision_id);
   denied.set_body(valid_utf8(answer.body));
   // The message of Lambda's error, for Envoy's logs.
@@ -235,9 +237,9 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
   }
   decision.answer = api_.finish(request, step, std::move(refusal));
   decision.kind = decision.answer.status >= 500 ? Decision::Kind::Failed
-                  : step.rejection             ? Decision::Kind::Unauthenticated
-                  : step.denial                ? Decision::Kind::Denied
-                                               : Decision::Kind::Invalid;
+                  : step.rejection              ? Decision::Kind::Unauthenticated
+                  : step.denial                 ? Decision::Kind::Denied
+                                                : Decision::Kind::Invalid;
   return decision;
 }
 
@@ -262,11 +264,15 @@ grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz
       const std::string* type = decision.answer.header("x-amzn-ErrorType");
       return {grpc::StatusCode::INTERNAL, "gatehouse could not decide: " + (type ? *type : std::string("error"))};
     }
-    case Decision::Kind::Denied: deny(response, grpc::StatusCode::PERMISSION_DENIED, decision.answer, decision.decision_id); break;
+    case Decision::Kind::Denied:
+      deny(response, grpc::StatusCode::PERMISSION_DENIED, decision.answer, decision.decision_id);
+      break;
     case Decision::Kind::Unauthenticated:
       deny(response, grpc::StatusCode::UNAUTHENTICATED, decision.answer, decision.decision_id);
       break;
-    case Decision::Kind::Invalid: deny(response, grpc::StatusCode::INVALID_ARGUMENT, decision.answer, decision.decision_id); break;
+    case Decision::Kind::Invalid:
+      deny(response, grpc::StatusCode::INVALID_ARGUMENT, decision.answer, decision.decision_id);
+      break;
   }
   return grpc::Status::OK;
 } catch (const std::exception& e) {
@@ -341,10 +347,12 @@ http::HttpResponse CheckService::nginx(const http::HttpRequest& request) const {
   std::optional<std::string> length;
   for (const http::Header& header : request.headers) {
     if (http::equals_ignore_case(header.name, "X-Original-Content-Length")) length = header.value;
-    if (header.name.size() >= 11 && http::equals_ignore_case(std::string_view(header.name).substr(0, 11), "X-Original-")) {
+    if (header.name.size() >= 11 &&
+        http::equals_ignore_case(std::string_view(header.name).substr(0, 11), "X-Original-")) {
       continue;
     }
-    if (http::equals_ignore_case(header.name, "Host") || http::equals_ignore_case(header.name, "Content-Length")) continue;
+    if (http::equals_ignore_case(header.name, "Host") || http::equals_ignore_case(header.name, "Content-Length"))
+      continue;
     original.headers.push_back(header);
   }
   // nginx never forwards the body: a request that has one cannot be verified.
@@ -382,7 +390,11 @@ http::HttpResponse CheckService::nginx(const http::HttpRequest& request) const {
 void CheckService::add_routes(http::Router& router) const {
   router.add(http::Route{std::string(kEnvoyHttpPrefix), http::Match::Prefix, http::ErrorFamily::LambdaRest, "ext_authz",
                          envoy_http_body_limit, [this](const http::HttpRequest& r) { return envoy_http(r); }});
-  router.add(http::Route{std::string(kNginxPath), http::Match::Exact, http::ErrorFamily::LambdaRest, "auth_request", {},
+  router.add(http::Route{std::string(kNginxPath),
+                         http::Match::Exact,
+                         http::ErrorFamily::LambdaRest,
+                         "auth_request",
+                         {},
                          [this](const http::HttpRequest& r) { return nginx(r); }});
 }
 

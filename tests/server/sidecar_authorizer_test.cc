@@ -14,7 +14,9 @@ namespace {
 
 struct Native {
   explicit Native(store::Store& store)
-      : clock(std::chrono::system_clock::now()), pipeline(store, clock), authorizer(store, pipeline, clock, "us-east-1") {}
+      : clock(std::chrono::system_clock::now()),
+        pipeline(store, clock),
+        authorizer(store, pipeline, clock, "us-east-1") {}
 
   native::AuthorizeResponse ask(native::AuthorizeRequest request, grpc::StatusCode expected = grpc::StatusCode::OK) {
     native::AuthorizeResponse response;
@@ -75,8 +77,9 @@ TEST_CASE("authorizer: Authorize decides with the principal's stored policies", 
     REQUIRE(response.missing_context_values_size() == 1);
     CHECK(response.missing_context_values(0) == "aws:RequestTag/team");
     CHECK(response.reason() == "because no identity-based policy allows the lambda:GetFunction action");
-    CHECK(response.message() == "User: " + kAlice + " is not authorized to perform: lambda:GetFunction on resource: " +
-                                    fn_arn("f") + " because no identity-based policy allows the lambda:GetFunction action");
+    CHECK(response.message() == "User: " + kAlice +
+                                    " is not authorized to perform: lambda:GetFunction on resource: " + fn_arn("f") +
+                                    " because no identity-based policy allows the lambda:GetFunction action");
   }
   SECTION("explicit deny names the denying statement") {
     auto response = api.ask(by_arn(kAlice, "lambda:DeleteFunction", fn_arn("f")));
@@ -86,7 +89,8 @@ TEST_CASE("authorizer: Authorize decides with the principal's stored policies", 
     CHECK(response.reason() == "with an explicit deny in an identity-based policy");
   }
   SECTION("unknown principals and bad input are INVALID_ARGUMENT") {
-    api.ask(by_arn("arn:aws:iam::111111111111:user/nobody", "lambda:ListFunctions", "*"), grpc::StatusCode::INVALID_ARGUMENT);
+    api.ask(by_arn("arn:aws:iam::111111111111:user/nobody", "lambda:ListFunctions", "*"),
+            grpc::StatusCode::INVALID_ARGUMENT);
     api.ask(by_arn("arn:aws:iam::111111111111:user/app/alice", "lambda:ListFunctions", "*"),
             grpc::StatusCode::INVALID_ARGUMENT);
     api.ask(by_arn(kAlice, "ListFunctions", "*"), grpc::StatusCode::INVALID_ARGUMENT);
@@ -116,7 +120,8 @@ TEST_CASE("authorizer: a Lambda ARN reads the store's function policy", "[sideca
   const auto response = api.ask(by_arn(bob, "lambda:InvokeFunction", fn_arn("f")));
   CHECK(response.decision() == native::ALLOWED);
   bool resource_matched = false;
-  for (const auto& m : response.matched_statements()) resource_matched = resource_matched || m.source_policy_type() == "resource";
+  for (const auto& m : response.matched_statements())
+    resource_matched = resource_matched || m.source_policy_type() == "resource";
   CHECK(resource_matched);
 }
 

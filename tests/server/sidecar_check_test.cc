@@ -2,7 +2,6 @@
 // Lambda operations sent once through the sidecar's Check and once through LambdaApi::handle,
 // allowed, denied by no policy, denied explicitly, and with a bad signature.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "server/lambda/route_table.h"
@@ -27,32 +26,56 @@ Request request_for(Operation operation, const std::string& uuid) {
   const std::string f = kFunctionsPath + "/f";
   switch (operation) {
     case Operation::AddPermission:
-      return {"POST", f + "/policy", R"({"StatementId":"n","Action":"lambda:InvokeFunction","Principal":"s3.amazonaws.com"})"};
-    case Operation::CreateAlias: return {"POST", f + "/aliases", R"({"Name":"fresh","FunctionVersion":"1"})"};
+      return {"POST", f + "/policy",
+              R"({"StatementId":"n","Action":"lambda:InvokeFunction","Principal":"s3.amazonaws.com"})"};
+    case Operation::CreateAlias:
+      return {"POST", f + "/aliases", R"({"Name":"fresh","FunctionVersion":"1"})"};
     case Operation::CreateEventSourceMapping:
       return {"POST", kMappings + "/", R"({"EventSourceArn":")" + kQueue + R"(2","FunctionName":"f"})"};
-    case Operation::CreateFunction: return {"POST", kFunctionsPath, create_body("g", kRoleR)};
-    case Operation::DeleteAlias: return {"DELETE", f + "/aliases/live", ""};
-    case Operation::DeleteEventSourceMapping: return {"DELETE", kMappings + "/" + uuid, ""};
-    case Operation::DeleteFunction: return {"DELETE", f, ""};
-    case Operation::GetAccountSettings: return {"GET", "/2016-08-19/account-settings/", ""};
-    case Operation::GetAlias: return {"GET", f + "/aliases/live", ""};
-    case Operation::GetEventSourceMapping: return {"GET", kMappings + "/" + uuid, ""};
-    case Operation::GetFunction: return {"GET", f + "?Qualifier=live", ""};
-    case Operation::GetFunctionConfiguration: return {"GET", f + "/configuration", ""};
-    case Operation::GetPolicy: return {"GET", f + "/policy", ""};
-    case Operation::Invoke: return {"POST", f + "/invocations", R"({"k":"v"})"};
-    case Operation::InvokeAsync: return {"POST", "/2014-11-13/functions/f/invoke-async/", "{}"};
-    case Operation::ListAliases: return {"GET", f + "/aliases?MaxItems=5", ""};
-    case Operation::ListEventSourceMappings: return {"GET", kMappings + "/?FunctionName=f", ""};
-    case Operation::ListFunctions: return {"GET", kFunctionsPath + "/", ""};
-    case Operation::ListVersionsByFunction: return {"GET", f + "/versions", ""};
-    case Operation::PublishVersion: return {"POST", f + "/versions", "{}"};
-    case Operation::RemovePermission: return {"DELETE", f + "/policy/s1", ""};
-    case Operation::UpdateAlias: return {"PUT", f + "/aliases/live", R"({"Description":"d"})"};
-    case Operation::UpdateEventSourceMapping: return {"PUT", kMappings + "/" + uuid, R"({"BatchSize":3})"};
-    case Operation::UpdateFunctionCode: return {"PUT", f + "/code", R"({"ZipFile":"UEsDBG5ldw=="})"};
-    case Operation::UpdateFunctionConfiguration: return {"PUT", f + "/configuration", R"({"Description":"d"})"};
+    case Operation::CreateFunction:
+      return {"POST", kFunctionsPath, create_body("g", kRoleR)};
+    case Operation::DeleteAlias:
+      return {"DELETE", f + "/aliases/live", ""};
+    case Operation::DeleteEventSourceMapping:
+      return {"DELETE", kMappings + "/" + uuid, ""};
+    case Operation::DeleteFunction:
+      return {"DELETE", f, ""};
+    case Operation::GetAccountSettings:
+      return {"GET", "/2016-08-19/account-settings/", ""};
+    case Operation::GetAlias:
+      return {"GET", f + "/aliases/live", ""};
+    case Operation::GetEventSourceMapping:
+      return {"GET", kMappings + "/" + uuid, ""};
+    case Operation::GetFunction:
+      return {"GET", f + "?Qualifier=live", ""};
+    case Operation::GetFunctionConfiguration:
+      return {"GET", f + "/configuration", ""};
+    case Operation::GetPolicy:
+      return {"GET", f + "/policy", ""};
+    case Operation::Invoke:
+      return {"POST", f + "/invocations", R"({"k":"v"})"};
+    case Operation::InvokeAsync:
+      return {"POST", "/2014-11-13/functions/f/invoke-async/", "{}"};
+    case Operation::ListAliases:
+      return {"GET", f + "/aliases?MaxItems=5", ""};
+    case Operation::ListEventSourceMappings:
+      return {"GET", kMappings + "/?FunctionName=f", ""};
+    case Operation::ListFunctions:
+      return {"GET", kFunctionsPath + "/", ""};
+    case Operation::ListVersionsByFunction:
+      return {"GET", f + "/versions", ""};
+    case Operation::PublishVersion:
+      return {"POST", f + "/versions", "{}"};
+    case Operation::RemovePermission:
+      return {"DELETE", f + "/policy/s1", ""};
+    case Operation::UpdateAlias:
+      return {"PUT", f + "/aliases/live", R"({"Description":"d"})"};
+    case Operation::UpdateEventSourceMapping:
+      return {"PUT", kMappings + "/" + uuid, R"({"BatchSize":3})"};
+    case Operation::UpdateFunctionCode:
+      return {"PUT", f + "/code", R"({"ZipFile":"UEsDBG5ldw=="})"};
+    case Operation::UpdateFunctionConfiguration:
+      return {"PUT", f + "/configuration", R"({"Description":"d"})"};
   }
   FAIL("no request");
   return {};
@@ -130,8 +153,9 @@ TEST_CASE("sidecar: a bad signature and an unknown key answer as the front end, 
   world.alice_policy(allow("*", "*"));
   const Sidecar sidecar(world.store());
   for (const bool unknown_key : {false, true}) {
-    const auto request = unknown_key ? sidecar.sign("GET", kFunctionsPath + "/f", "", "AKIANOBODYEXAMPLE001", kAliceSecret)
-                                     : sidecar.sign("GET", kFunctionsPath + "/f", "", kAliceKey, kBobSecret);
+    const auto request = unknown_key
+                             ? sidecar.sign("GET", kFunctionsPath + "/f", "", "AKIANOBODYEXAMPLE001", kAliceSecret)
+                             : sidecar.sign("GET", kFunctionsPath + "/f", "", kAliceKey, kBobSecret);
     const auto answer = sidecar.ask(to_check(request));
     const auto http = World::call_api(sidecar.api, request);
     REQUIRE(answer.rpc.ok());
@@ -246,15 +270,18 @@ TEST_CASE("sidecar: a policy change takes effect on the next check", "[sidecar]"
 TEST_CASE("sidecar: reply text is valid UTF-8 whatever the input", "[sidecar]") {
   CHECK(server::sidecar::valid_utf8("abc") == "abc");
   CHECK(server::sidecar::valid_utf8("\xc3\xa9") == "\xc3\xa9");
-  CHECK(server::sidecar::valid_utf8("a\xff" "b") == "a\xef\xbf\xbd" "b");
+  CHECK(server::sidecar::valid_utf8("a\xff"
+                                    "b") ==
+        "a\xef\xbf\xbd"
+        "b");
   CHECK(server::sidecar::valid_utf8("\xe2\x82") == "\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 TEST_CASE("sidecar: context_extensions are request-context keys envoy:ContextExtensions/<name>", "[sidecar]") {
   World world;
   world.seed_function("f");
-  world.alice_policy(allow("lambda:GetFunction", fn_arn("f"),
-                           R"({"StringEquals":{"envoy:ContextExtensions/listener":"internal"}})"));
+  world.alice_policy(
+      allow("lambda:GetFunction", fn_arn("f"), R"({"StringEquals":{"envoy:ContextExtensions/listener":"internal"}})"));
   const Sidecar sidecar(world.store());
   const auto request = sidecar.sign("GET", kFunctionsPath + "/f", "");
   auto check = to_check(request);
@@ -276,7 +303,8 @@ TEST_CASE("sidecar: the Host comes from `host`, else from :authority", "[sidecar
   CHECK(sidecar.ask(check).response.status().code() == 0);
   check.mutable_attributes()->mutable_request()->mutable_http()->clear_host();
   CHECK(sidecar.ask(check).response.status().code() == 0);  // :authority is in header_map
-  auto& headers = *check.mutable_attributes()->mutable_request()->mutable_http()->mutable_header_map()->mutable_headers();
+  auto& headers =
+      *check.mutable_attributes()->mutable_request()->mutable_http()->mutable_header_map()->mutable_headers();
   for (auto& header : headers) {
     if (header.key() == ":authority") header.set_raw_value("elsewhere:1");
   }

@@ -50,11 +50,13 @@ std::string header(const server::http::HttpResponse& response, std::string_view 
 TEST_CASE("sidecar: Envoy's HTTP mode decides as the front end", "[sidecar][http-forms]") {
   World world;
   world.seed_function("f");
-  world.alice_policy(allow("lambda:GetFunction", fn_arn("f") + ":*") + "," + allow("lambda:InvokeFunction", fn_arn("f")));
+  world.alice_policy(allow("lambda:GetFunction", fn_arn("f") + ":*") + "," +
+                     allow("lambda:InvokeFunction", fn_arn("f")));
   const Sidecar sidecar(world.store());
 
   SECTION("allowed: exactly 200 with the identity headers") {
-    const auto response = sidecar.check.envoy_http(under_prefix(sidecar.sign("GET", kFunctionsPath + "/f?Qualifier=1")));
+    const auto response =
+        sidecar.check.envoy_http(under_prefix(sidecar.sign("GET", kFunctionsPath + "/f?Qualifier=1")));
     CHECK(response.status == 200);
     CHECK(header(response, "x-gatehouse-principal-arn") == "arn:aws:iam::111111111111:user/alice");
     CHECK(header(response, "x-gatehouse-account") == kA);

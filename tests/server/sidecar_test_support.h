@@ -32,8 +32,8 @@ struct Sidecar {
     const std::vector<sigv4::Header> headers = {{"Host", "127.0.0.1:9000"}};
     const sigv4::SignInput input{method, target, headers, sigv4::PayloadHash::of_body({})};
     const sigv4::SignOptions options{"us-east-1", "lambda", clock.now(), std::nullopt, false};
-    auto signed_request = sigv4::sign_request(
-        input, {session.access_key_id, session.secret_access_key, session.session_token}, options);
+    auto signed_request =
+        sigv4::sign_request(input, {session.access_key_id, session.secret_access_key, session.session_token}, options);
     if (!signed_request) FAIL(signed_request.error());
     server::http::HttpRequest request;
     request.method = std::string(method);
@@ -98,8 +98,9 @@ inline ext_authz::CheckRequest to_check(const server::http::HttpRequest& r) {
 }
 
 // A header of a reply (names compared case-insensitively); empty when absent.
-inline std::string header_of(const google::protobuf::RepeatedPtrField<::envoy::config::core::v3::HeaderValueOption>& headers,
-                             std::string_view name) {
+inline std::string header_of(
+    const google::protobuf::RepeatedPtrField<::envoy::config::core::v3::HeaderValueOption>& headers,
+    std::string_view name) {
   for (const auto& option : headers) {
     if (server::http::equals_ignore_case(option.header().key(), name)) return option.header().value();
   }
