@@ -1,5 +1,6 @@
 // `gatehouse simulate`: the input and output of `aws iam simulate-custom-policy`.
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -30,16 +31,14 @@ std::string to_text(const rapidjson::Value& v) {
   return buffer.GetString();
 }
 
-// Reads the `--cli-input-json` document. Unknown members are refused the way
+using ReadResult = policy::Result<SimulationInput, SimulationError>;
+
+SimulationError invalid_input(std::string message) { return SimulationError{"InvalidInput", std::move(message), 400}; }
+
+// Reads the parsed `--cli-input-json` document. Unknown members are refused the way
 // the AWS CLI refuses them, so a typo never silently changes a simulation.
-policy::Result<SimulationInput, SimulationError> read_input(std::string_view text) {
-  auto invalid = [](std::string m) { return policy::failure(SimulationError{"InvalidInput", std::move(m), 400}); };
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    return invalid(std::string("input is not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-                   " at offset " + std::to_string(doc.GetErrorOffset()));
-  }
+ReadResult read_value(const rapidjson::Value& doc) {
+  auto invalid = [](std::string m) { return policy::failure(invalid_input(std::move(m))); };
   if (!doc.IsObject()) return invalid("input must be a JSON object");
 
   SimulationInput in;
@@ -114,6 +113,105 @@ policy::Result<SimulationInput, SimulationError> read_input(std::string_view tex
   if (in.action_names.empty()) return invalid("ActionNames is required");
   return in;
 }
+
+// Parses and reads one input, every string's encoding checked by the parser.
+ReadResult read_input(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    return policy::failure(invalid_input(std::string("input is not valid JSON: ") +
+                                         rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+                                         std::to_string(doc.GetErrorOffset())));
+  }
+  return read_value(doc);
+}
+
+bool is_ascii(const rapidjson::Value& v) {
+  const char* s = v.GetString();
+  return std::all_of(s, s + v.GetStringLength(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// True iff every key and string of `v`, nested at most `depth` deep, is ASCII.
+bool all_ascii(const rapidjson::Value& v, int depth) {
+  if (v.IsString()) return is_ascii(v);
+  if (depth == 0) return !v.IsObject() && !v.IsArray();
+  if (v.IsArray()) {
+    return std::all_of(v.Begin(), v.End(), [depth](const rapidjson::Value& x) { return all_ascii(x, depth - 1); });
+  }
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      if (!is_ascii(m.name) || !all_ascii(m.value, depth - 1)) return false;
+    }
+  }
+  return true;
+}
+
+// True iff every string of the input outside the policy documents (member names, ARNs,
+// context entries, ...) is ASCII. The policy documents are checked when they are parsed.
+bool ascii_outside_policies(const rapidjson::Value& doc) {
+  if (!doc.IsObject()) return false;
+  for (const auto& m : doc.GetObject()) {
+    if (!is_ascii(m.name)) return false;
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    const bool policies = name == "PolicyInputList" || name == "PermissionsBoundaryPolicyInputList";
+    if (name == "ResourcePolicy" && m.value.IsString()) continue;
+    if (policies && m.value.IsArray()) {
+      for (const auto& x : m.value.GetArray()) {
+        if (!x.IsString()) return false;
+      }
+      continue;
+    }
+    if (!all_ascii(m.value, 4)) return false;
+  }
+  return true;
+}
+
+// `--requests`: one input per line, with what one line needs kept for the next (the parse
+// buffers), so that a line costs its own parse, compilation and decisions only.
+//
+// The line is parsed in place, once, without the parser's encoding check: every policy
+// document is a string that is checked when it is parsed as a document, and the lines this
+// path takes have nothing but ASCII elsewhere. A line that has, or that gets any error, is
+// simulated again by the complete path (read_input), so the answers, error messages
+// included, are exactly those of that path.
+class LineSimulator {
+ public:
+  explicit LineSimulator(std::optional<policy::ResourcePolicyKind> kind) : kind_(kind), pool_buffer_(kPoolSize) {}
+
+  policy::Result<std::vector<EvaluationResult>, SimulationError> simulate(std::string_view line,
+                                                                            SimulationInput& input) {
+    text_.assign(line);
+    rapidjson::MemoryPoolAllocator<> pool(pool_buffer_.data(), pool_buffer_.size());
+    rapidjson::Document doc(&pool);
+    doc.ParseInsitu<rapidjson::kParseIterativeFlag>(text_.data());
+    if (!doc.HasParseError() && ascii_outside_policies(doc)) {
+      auto read = read_value(doc);
+      if (read) {
+        input = std::move(read).value();
+        if (kind_) input.resource_policy_kind = *kind_;
+        auto results = policy::simulate_custom_policy(input);
+        if (results) return results;
+      }
+    }
+    return complete(line, input);
+  }
+
+  // The complete path: the whole line's encoding checked by the JSON parser.
+  policy::Result<std::vector<EvaluationResult>, SimulationError> complete(std::string_view text,
+                                                                            SimulationInput& input) const {
+    auto read = read_input(text);
+    if (!read) return policy::failure(read.error());
+    input = std::move(read).value();
+    if (kind_) input.resource_policy_kind = *kind_;
+    return policy::simulate_custom_policy(input);
+  }
+
+ private:
+  static constexpr std::size_t kPoolSize = 64 * 1024;
+  std::optional<policy::ResourcePolicyKind> kind_;
+  std::string text_;               // the line, parsed in place
+  std::vector<char> pool_buffer_;  // the parsed line's values, reused line after line
+};
 
 template <class Writer>
 void write_position(Writer& w, const char* name, const policy::Position& p) {
@@ -337,13 +435,7 @@ int run_simulate(const Args& args, Io io) {
     }
   }
   // One input: read, then simulated with the stated resource policy kind.
-  const auto simulate_text = [&kind](std::string_view text, SimulationInput& input) {
-    auto read = read_input(text);
-    if (!read) return policy::Result<std::vector<EvaluationResult>, SimulationError>(policy::failure(read.error()));
-    input = std::move(read).value();
-    if (kind) input.resource_policy_kind = *kind;
-    return policy::simulate_custom_policy(input);
-  };
+  LineSimulator simulator(kind);
   if (vm.count("cli-input-json") == vm.count("requests")) {
     io.err << "gatehouse simulate: give exactly one of --cli-input-json and --requests\n";
     return 2;
@@ -357,7 +449,7 @@ int run_simulate(const Args& args, Io io) {
       return 2;
     }
     SimulationInput input;
-    auto results = simulate_text(text, input);
+    auto results = simulator.complete(text, input);
     if (!results) {
       io.err << aws_cli_error(results.error()) << "\n";
       return 1;
@@ -389,21 +481,24 @@ int run_simulate(const Args& args, Io io) {
   int status = 0;
   std::string line;
   std::size_t line_number = 0;
+  rapidjson::StringBuffer buffer;  // one writer for every line
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   while (std::getline(*in, line)) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     SimulationInput input;
-    auto results = simulate_text(line, input);
+    auto results = simulator.simulate(line, input);
     if (explain) {
       io.out << "# line " << line_number << "\n";
       if (results) write_explanation(io.out, input, results.value());
       else io.out << aws_cli_error(results.error()) << "\n";
     } else {
-      rapidjson::StringBuffer buffer;
-      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+      buffer.Clear();
+      writer.Reset(buffer);
       if (results) write_results(writer, results.value());
       else write_error(writer, results.error());
-      io.out << buffer.GetString() << "\n";
+      buffer.Put('\n');
+      io.out.write(buffer.GetString(), static_cast<std::streamsize>(buffer.GetSize()));
     }
     if (!results) {
       io.err << "line " << line_number << ": " << aws_cli_error(results.error()) << "\n";

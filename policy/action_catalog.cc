@@ -80,6 +80,10 @@ void load_actions(std::string_view json, Catalog& catalog) {
     if (!entry.IsObject()) broken_data();
     const std::string_view name = string_member(entry, "iamAction");
     if (name.empty()) broken_data();
+    // ASCII names: their lower case is their case folding, which actions_with_prefix relies on.
+    if (std::any_of(name.begin(), name.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; })) {
+      broken_data();
+    }
     const std::string lower = lower_copy(name);
     auto existing = std::find_if(catalog.actions.begin(), catalog.actions.end(),
                                  [&](const ActionInfo& a) { return a.lower == lower; });
@@ -196,6 +200,17 @@ std::optional<std::uint16_t> find_action(std::string_view any_case) noexcept {
                              });
   if (it == c.by_lower.end() || compare_lower(c.actions[*it].lower, any_case) != 0) return std::nullopt;
   return *it;
+}
+
+std::span<const std::uint16_t> actions_with_prefix(std::string_view lower_prefix) noexcept {
+  const Catalog& c = catalog();
+  const auto first = std::lower_bound(c.by_lower.begin(), c.by_lower.end(), lower_prefix,
+                                      [&](std::uint16_t id, std::string_view key) { return c.actions[id].lower < key; });
+  // The names that begin with the prefix sort together, before every greater name.
+  const auto last = std::partition_point(first, c.by_lower.end(), [&](std::uint16_t id) {
+    return std::string_view(c.actions[id].lower).substr(0, lower_prefix.size()) == lower_prefix;
+  });
+  return {first, last};
 }
 
 std::optional<std::string_view> canonical_action_name(std::string_view any_case) noexcept {

@@ -31,6 +31,12 @@ std::optional<std::uint16_t> find_action(std::string_view any_case) noexcept;
 
 std::optional<std::string_view> canonical_action_name(std::string_view any_case) noexcept;
 
+// Ids of the actions whose lower-case name begins with `lower_prefix` (compared byte for byte,
+// so give it in lower case), in the order of their lower-case names: the only candidates for a
+// pattern whose text before its first wildcard is that prefix ("lambda:get" for lambda:Get*).
+// No allocation.
+std::span<const std::uint16_t> actions_with_prefix(std::string_view lower_prefix) noexcept;
+
 // An action name that the seed's API-permission table prints for an operation by
 // mistake (seed-notes section 8): an EFS action, or a `>` typo.
 struct SeedMistake {

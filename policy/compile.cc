@@ -19,7 +19,13 @@ void index_literal_prefix(CompiledTemplate& t) {
   t.prefix_length = 0;
   t.exact = false;
   if (!t.pieces.empty() || t.fold) return;
-  for (char32_t c : t.pattern) {
+  // Most patterns are ASCII up to their first wildcard: those bytes are written in one pass.
+  std::size_t n = 0;
+  while (n < t.pattern.size() && t.pattern[n] < 0x80) ++n;
+  t.literal_prefix.resize(n);
+  for (std::size_t i = 0; i < n; ++i) t.literal_prefix[i] = static_cast<char>(t.pattern[i]);
+  t.prefix_length = n;
+  for (char32_t c : GlobPatternView(t.pattern).substr(n)) {
     if (c == kGlobStar || c == kGlobAny) return;
     append_utf8(t.literal_prefix, c);
     ++t.prefix_length;
@@ -104,6 +110,45 @@ CompiledTemplate compile_resource(std::string_view value, bool variables) {
   return t;
 }
 
+// A folded action pattern against the catalog. Catalog names are ASCII and folding keeps ASCII
+// ASCII, so glob_match(pattern, name, fold) is glob_match(pattern, lower-case name, no fold), and
+// a non-ASCII code point outside the wildcards matches no catalog action. The candidates are the
+// actions whose lower-case name begins with the pattern's text before its first wildcard; that
+// text is matched by the look-up, so only the rest of the pattern is globbed, and a name that
+// does not end with the text after the last wildcard is passed over.
+class CatalogPattern {
+ public:
+  explicit CatalogPattern(GlobPatternView pattern) : pattern_(pattern) {
+    std::size_t i = 0;
+    for (; i < pattern.size() && pattern[i] != kGlobStar && pattern[i] != kGlobAny; ++i) {
+      if (pattern[i] >= 0x80) return;
+      prefix_ += static_cast<char>(pattern[i]);
+    }
+    const bool wildcard = i < pattern.size();
+    for (std::size_t j = pattern.size(); wildcard && j > i && pattern[j - 1] != kGlobStar && pattern[j - 1] != kGlobAny;
+         --j) {
+      if (pattern[j - 1] >= 0x80) return;
+      suffix_.insert(suffix_.begin(), static_cast<char>(pattern[j - 1]));
+    }
+    ascii_ = true;
+  }
+
+  std::span<const std::uint16_t> candidates() const noexcept {
+    return ascii_ ? actions_with_prefix(prefix_) : std::span<const std::uint16_t>{};
+  }
+
+  // For a candidate's lower-case name (which begins with the prefix).
+  bool matches(std::string_view lower) const noexcept {
+    return lower.ends_with(suffix_) && glob_match(pattern_.substr(prefix_.size()), lower.substr(prefix_.size()), false);
+  }
+
+ private:
+  GlobPatternView pattern_;
+  std::string prefix_;
+  std::string suffix_;
+  bool ascii_ = false;
+};
+
 ActionMatcher compile_actions(const ListElement& element) {
   ActionMatcher m;
   const auto catalog = known_actions();
@@ -116,8 +161,11 @@ ActionMatcher compile_actions(const ListElement& element) {
     }
     GlobPattern pattern = make_glob_pattern(value, true);
     bool matched_known = false;
-    for (std::size_t i = 0; i < catalog.size(); ++i) {
-      if (glob_match(pattern, catalog[i].name, true)) {
+    // Only the actions that share the pattern's literal prefix are globbed (a literal: only
+    // those that begin with it), not the whole catalog.
+    const CatalogPattern against_catalog(pattern);
+    for (const std::uint16_t i : against_catalog.candidates()) {
+      if (against_catalog.matches(catalog[i].lower)) {
         m.known[i / 64] |= std::uint64_t{1} << (i % 64);
         matched_known = true;
       }

@@ -5,24 +5,6 @@
 namespace gatehouse::policy {
 namespace {
 
-GlobPattern make_pattern(std::string_view text, bool fold, bool wildcards) {
-  GlobPattern out;
-  out.reserve(text.size());
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const char32_t cp = decode_utf8(text, pos);
-    if (wildcards && cp == U'*') {
-      // "**" matches what "*" matches; one star keeps the backtracking short.
-      if (out.empty() || out.back() != kGlobStar) out.push_back(kGlobStar);
-    } else if (wildcards && cp == U'?') {
-      out.push_back(kGlobAny);
-    } else {
-      out.push_back(fold ? fold_case(cp) : cp);
-    }
-  }
-  return out;
-}
-
 // The matcher's inner loop: ASCII (most of every ARN and action) skips the
 // general decoder and the folding tables.
 inline char32_t next_code_point(std::string_view text, std::size_t& pos) noexcept {
@@ -38,6 +20,27 @@ inline char32_t fold_if(char32_t c, bool fold) noexcept {
   if (!fold) return c;
   if (c < 0x80) return (c >= U'A' && c <= U'Z') ? c + 0x20 : c;
   return fold_case(c);
+}
+
+GlobPattern make_pattern(std::string_view text, bool fold, bool wildcards) {
+  // At most one code point per byte: written in place, then cut to length.
+  GlobPattern out(text.size(), 0);
+  char32_t* const begin = out.data();
+  char32_t* end = begin;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const char32_t cp = next_code_point(text, pos);
+    if (wildcards && cp == U'*') {
+      // "**" matches what "*" matches; one star keeps the backtracking short.
+      if (end == begin || end[-1] != kGlobStar) *end++ = kGlobStar;
+    } else if (wildcards && cp == U'?') {
+      *end++ = kGlobAny;
+    } else {
+      *end++ = fold_if(cp, fold);
+    }
+  }
+  out.resize(static_cast<std::size_t>(end - begin));
+  return out;
 }
 
 }  // namespace

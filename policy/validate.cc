@@ -507,6 +507,9 @@ bool is_trust_action(std::string_view action) {
 // role exists; account, session and service principals are not checked.
 std::optional<std::string> invalid_trust_principal(std::string_view value, const PrincipalExists& exists) {
   if (value == "*" || is_account_id(value)) return std::nullopt;
+  // A unique id (AIDA.../AROA...) is how a saved principal is bound to its entity, and how
+  // GetRole shows one that is gone (policy-semantics 1.8): a document read back saves again.
+  if (value.size() == 21 && (value.starts_with("AIDA") || value.starts_with("AROA"))) return std::nullopt;
   const auto arn = parse_principal_arn(value);
   if (!arn) return "not a valid principal ARN";
   switch (arn->kind) {

@@ -67,6 +67,13 @@ struct ResolvedCredential {
   KeyStatus status = KeyStatus::Active;
   std::optional<std::string> session_token;  // exactly for temporary credentials
   std::optional<Millis> expiration;
+  // Temporary credentials: when they were issued (aws:TokenIssueTime).
+  std::optional<Millis> issued;
+  // The session's source identity (aws:SourceIdentity), set once and carried along a role chain;
+  // empty: none.
+  std::string source_identity;
+  // Role sessions: the session tags that pass on to a session this one assumes.
+  Tags transitive_tags;
   ResolvedPrincipal principal;
 };
 
@@ -74,6 +81,7 @@ struct ResolvedCredential {
 struct RoleTrust {
   std::string account, name, path, arn, id;
   std::int32_t max_session_duration = 3600;
+  Tags tags;  // the role's (aws:ResourceTag/* of sts:AssumeRole)
   CompiledPolicyPtr trust;
 };
 

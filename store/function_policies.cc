@@ -150,6 +150,10 @@ Result<FunctionPolicy> Snapshot::get_function_policy(const FunctionRef& ref, std
   if (!policy_target(*this, *function, qualifier)) return aws::resource_not_found();
   auto policy = load<FunctionPolicy>(txn_, state_.db.function_policies, keys::child(function_key(ref), qualifier));
   if (!policy) return aws::resource_not_found();
+  // A bound principal whose entity is gone reads as its unique id.
+  for (auto& statement : policy->statements) {
+    statement.json = shown_document(*this, statement.json, policy->principal_ids);
+  }
   return std::move(*policy);
 }
 
@@ -171,7 +175,12 @@ Result<PolicyStatement> Mutation::add_permission(const FunctionRef& ref, std::st
   auto statement = build_statement(input, target.value());
   if (!statement) return statement.error();
   policy.qualifier = std::string(qualifier);
+  // Earlier grants to a principal that is gone name its unique id from now on (as GetPolicy
+  // shows them), so the ARNs left are those of entities that are there: binding them all again
+  // binds the new statement's principals to today's entities and keeps every earlier binding.
+  for (auto& s : policy.statements) s.json = shown_document(*this, s.json, policy.principal_ids);
   policy.statements.push_back(PolicyStatement{input.statement_id, statement.value()});
+  policy.principal_ids = bind_principals(*this, policy.document());
   // The whole document as Lambda serialises it must validate and fit 20 KB.
   if (auto ok = check_document(*this, policy.document(), policy::PolicyType::Resource); !ok) return ok.error();
   policy.revision_id = ids::uuid();

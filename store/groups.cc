@@ -3,6 +3,7 @@
 
 #include "store/iam_common.h"
 #include "store/ids.h"
+#include "store/touch.h"
 
 namespace gatehouse::store {
 
@@ -39,6 +40,7 @@ void save_membership(Mutation& m, std::string_view account, const Group& g, cons
 }  // namespace
 
 std::optional<Group> Snapshot::find_group(std::string_view account, std::string_view name) const {
+  note_touch(TouchedKind::Group, account, {}, name);
   return load<Group>(txn_, state_.db.groups, keys::entity(account, name));
 }
 
@@ -49,7 +51,9 @@ Result<Group> Snapshot::get_group(std::string_view account, std::string_view nam
 }
 
 std::vector<Group> Snapshot::list_groups(std::string_view account, std::string_view path_prefix) const {
-  return list_entities<Group>(txn_, state_.db.groups, account, path_prefix);
+  auto groups = list_entities<Group>(txn_, state_.db.groups, account, path_prefix);
+  for (const Group& g : groups) note_touch(TouchedKind::Group, account, {}, g.name);
+  return groups;
 }
 
 Result<std::vector<Group>> Snapshot::list_groups_for_user(std::string_view account, std::string_view user) const {

@@ -1,5 +1,9 @@
 #include "store/iam_common.h"
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "policy/arn.h"
 #include "store/ids.h"
 
@@ -99,16 +103,107 @@ std::string issue_unique_id(Mutation& m, std::string_view prefix, std::string_vi
   }
 }
 
+namespace {
+
+// The unique id of the user or role `p` names, path included; "" when there is none.
+std::string entity_id_of(const Snapshot& s, const policy::PrincipalArn& p) {
+  if (p.kind == policy::PrincipalArnKind::User) {
+    auto user = s.find_user(p.account, p.name);
+    return user && user->path == p.path ? user->id : std::string();
+  }
+  if (p.kind == policy::PrincipalArnKind::Role) {
+    auto role = s.find_role(p.account, p.name);
+    return role && role->path == p.path ? role->id : std::string();
+  }
+  return {};
+}
+
+// Calls fn on each string of the AWS principals of `document` (Principal and NotPrincipal,
+// a string or a list of strings).
+template <class F>
+void for_each_aws_principal(rapidjson::Value& document, F&& fn) {
+  if (!document.IsObject()) return;
+  auto statements = document.FindMember("Statement");
+  if (statements == document.MemberEnd()) return;
+  const auto each_statement = [&](rapidjson::Value& statement) {
+    if (!statement.IsObject()) return;
+    for (const char* element : {"Principal", "NotPrincipal"}) {
+      auto principal = statement.FindMember(element);
+      if (principal == statement.MemberEnd() || !principal->value.IsObject()) continue;
+      auto aws = principal->value.FindMember("AWS");
+      if (aws == principal->value.MemberEnd()) continue;
+      if (aws->value.IsString()) fn(aws->value);
+      if (aws->value.IsArray()) {
+        for (auto& v : aws->value.GetArray()) {
+          if (v.IsString()) fn(v);
+        }
+      }
+    }
+  };
+  if (statements->value.IsArray()) {
+    for (auto& statement : statements->value.GetArray()) each_statement(statement);
+  } else {
+    each_statement(statements->value);
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> bind_principals(const Snapshot& s, std::string_view document) {
+  std::map<std::string, std::string> ids;
+  rapidjson::Document parsed;
+  parsed.Parse(document.data(), document.size());
+  if (parsed.HasParseError()) return ids;
+  for_each_aws_principal(parsed, [&](rapidjson::Value& v) {
+    const std::string_view arn(v.GetString(), v.GetStringLength());
+    const auto p = policy::parse_principal_arn(arn);
+    if (!p) return;
+    if (std::string id = entity_id_of(s, *p); !id.empty()) ids.emplace(arn, std::move(id));
+  });
+  return ids;
+}
+
+std::string bound_document(std::string_view document, const std::map<std::string, std::string>& ids) {
+  if (ids.empty()) return std::string(document);
+  rapidjson::Document parsed;
+  parsed.Parse(document.data(), document.size());
+  if (parsed.HasParseError()) return std::string(document);
+  for_each_aws_principal(parsed, [&](rapidjson::Value& v) {
+    const auto id = ids.find(std::string(v.GetString(), v.GetStringLength()));
+    if (id != ids.end()) v.SetString(id->second.data(), static_cast<rapidjson::SizeType>(id->second.size()),
+                                     parsed.GetAllocator());
+  });
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  parsed.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string shown_document(const Snapshot& s, std::string_view document,
+                           const std::map<std::string, std::string>& ids) {
+  std::string out(document);
+  for (const auto& [arn, id] : ids) {
+    const auto p = policy::parse_principal_arn(arn);
+    if (p && entity_id_of(s, *p) == id) continue;  // still there: shown as written
+    // The ARN as a JSON string, wherever the document names it.
+    const std::string quoted = "\"" + arn + "\"";
+    for (auto at = out.find(quoted); at != std::string::npos; at = out.find(quoted, at + id.size() + 2)) {
+      out.replace(at, quoted.size(), "\"" + id + "\"");
+    }
+  }
+  return out;
+}
+
 std::optional<policy::Finding> document_finding(const Snapshot& s, std::string_view text, policy::PolicyType type) {
   policy::PrincipalExists exists;
   if (type == policy::PolicyType::Trust) {
     // CreateRole refuses user and role principals that do not exist.
+    // A user or role principal must name an entity at its path: the one it is bound to.
     exists = [&s](std::string_view arn) {
       auto p = policy::parse_principal_arn(arn);
       if (!p) return false;
-      if (p->kind == policy::PrincipalArnKind::User) return s.find_user(p->account, p->name).has_value();
-      if (p->kind == policy::PrincipalArnKind::Role) return s.find_role(p->account, p->name).has_value();
-      return true;
+      if (p->kind != policy::PrincipalArnKind::User && p->kind != policy::PrincipalArnKind::Role) return true;
+      return !entity_id_of(s, *p).empty();
     };
   }
   auto parsed = policy::parse_and_validate(text, type, exists);

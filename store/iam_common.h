@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,17 @@ std::string issue_unique_id(Mutation& m, std::string_view prefix, std::string_vi
 Result<void> check_document(const Snapshot& s, std::string_view text, policy::PolicyType type);
 // The same check, with the finding's JSON path and position (bootstrap messages).
 std::optional<policy::Finding> document_finding(const Snapshot& s, std::string_view text, policy::PolicyType type);
+// Principal binding (policy-semantics 1.8). The users and roles a policy document names as AWS
+// principals, each bound to the unique id of the entity that ARN names now (path included);
+// names of nothing are left out.
+std::map<std::string, std::string> bind_principals(const Snapshot& s, std::string_view document);
+// The document to compile: each bound principal ARN replaced by its unique id, so that only that
+// entity matches, never a later one of the same name or another path.
+std::string bound_document(std::string_view document, const std::map<std::string, std::string>& ids);
+// The document to show: a bound principal whose entity is gone reads as its unique id, as IAM
+// shows it.
+std::string shown_document(const Snapshot& s, std::string_view document, const std::map<std::string, std::string>& ids);
+
 // Size of a document as IAM counts it (no whitespace outside strings); 0 if it does not parse.
 std::size_t policy_size(std::string_view text);
 

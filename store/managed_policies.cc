@@ -5,6 +5,7 @@
 
 #include "store/iam_common.h"
 #include "store/ids.h"
+#include "store/touch.h"
 
 namespace gatehouse::store {
 
@@ -38,7 +39,9 @@ Result<void> check_version_id(std::string_view version_id) {
 }  // namespace
 
 std::optional<ManagedPolicy> Snapshot::find_policy(std::string_view arn) const {
-  return load<ManagedPolicy>(txn_, state_.db.policies, arn);
+  auto policy = load<ManagedPolicy>(txn_, state_.db.policies, arn);
+  if (policy) note_touch(TouchedKind::Policy, policy->aws_managed ? std::string_view("aws") : policy->account, {}, arn);
+  return policy;
 }
 
 Result<PolicyView> Snapshot::get_policy(std::string_view account, std::string_view arn) const {
@@ -68,6 +71,7 @@ std::vector<PolicyView> Snapshot::list_policies(std::string_view account, Policy
                   if (!policy.path.starts_with(path_prefix)) return true;
                   PolicyUsage usage = usage_of(*this, arn, account);
                   if (only_attached && usage.attachments == 0 && usage.boundaries == 0) return true;
+                  note_touch(TouchedKind::Policy, owner, {}, arn);
                   out.push_back(PolicyView{std::move(policy), usage});
                   return true;
                 });

@@ -74,8 +74,23 @@ struct Role {
   Tags tags;
   std::vector<InlinePolicy> inline_policies;
   std::vector<std::string> attached;
-  GATEHOUSE_STORE_FIELDS(account, name, path, id, arn, created, description, max_session_duration, trust, boundary,
-                         tags, inline_policies, attached)
+  // The users and roles the trust policy names, bound to their unique ids when it was saved
+  // (principal ARN as written -> AIDA.../AROA...): a re-created entity of the same name is
+  // another principal (policy-semantics 1.8).
+  std::map<std::string, std::string> trust_principal_ids;
+
+  template <class V>
+  void fields(V& v) {
+    v(account, name, path, id, arn, created, description, max_session_duration, trust, boundary, tags,
+      inline_policies, attached);
+    v.trailing(trust_principal_ids);  // added later: records written before have none
+  }
+  template <class V>
+  void fields(V& v) const {
+    v(account, name, path, id, arn, created, description, max_session_duration, trust, boundary, tags,
+      inline_policies, attached);
+    v.trailing(trust_principal_ids);
+  }
 };
 
 struct PolicyVersion {
@@ -251,7 +266,19 @@ struct FunctionPolicy {
   std::uint64_t revision = 0;
   // {"Version":"2012-10-17","Id":"default","Statement":[...]}: what GetPolicy returns.
   std::string document() const;
-  GATEHOUSE_STORE_FIELDS(qualifier, statements, revision_id, revision)
+  // Users and roles named as principals, bound to their unique ids when added (as Role's).
+  std::map<std::string, std::string> principal_ids;
+
+  template <class V>
+  void fields(V& v) {
+    v(qualifier, statements, revision_id, revision);
+    v.trailing(principal_ids);  // added later: records written before have none
+  }
+  template <class V>
+  void fields(V& v) const {
+    v(qualifier, statements, revision_id, revision);
+    v.trailing(principal_ids);
+  }
 };
 
 struct EventSourceMapping {

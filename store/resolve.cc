@@ -2,7 +2,11 @@
 // policy that applies to it, compiled (policy-semantics 4.1 and 5.1).
 #include "store/resolve.h"
 
+#include <algorithm>
+
+#include "policy/text.h"
 #include "store/aws_errors.h"
+#include "store/iam_common.h"
 #include "store/state.h"
 
 namespace gatehouse::store {
@@ -123,8 +127,12 @@ Result<ResolvedPrincipal> role_principal(const Snapshot& s, const Role& role, st
   p.caller.session = std::string(session_name);
   p.caller.unique_id = role.id;
   p.caller.tags = role.tags;
-  // Session tags override the role's tags of the same key.
-  for (const auto& [k, v] : session_tags) p.caller.tags[k] = v;
+  // Session tags override the role's tags of the same key, compared without case.
+  for (const auto& session_tag : session_tags) {
+    std::erase_if(p.caller.tags,
+                  [&](const auto& tag) { return policy::equals_ignore_case(tag.first, session_tag.first); });
+    p.caller.tags[session_tag.first] = session_tag.second;
+  }
   p.user_id = role.id + ":" + std::string(session_name);
   auto& identity = p.policies.identity;
   if (auto ok = add_inline(s, EntityKind::Role, role.id, role.name, role.inline_policies, identity); !ok) {
@@ -166,6 +174,13 @@ Result<std::shared_ptr<const ResolvedCredential>> resolve_credential(const Snaps
     if (!token) return service_failure("the session token of " + record->id + " does not decrypt");
     c->session_token = std::move(*token);
     c->expiration = record->expiration;
+    c->issued = record->created;
+    c->source_identity = record->source_identity;
+    for (const std::string& key : record->transitive_tag_keys) {
+      if (const auto tag = record->session_tags.find(key); tag != record->session_tags.end()) {
+        c->transitive_tags.insert(*tag);
+      }
+    }
   }
   switch (record->kind) {
     case CredentialKind::Root:
@@ -234,8 +249,9 @@ Result<std::shared_ptr<const RoleTrust>> resolve_trust(const Snapshot& s, std::s
   using Out = std::shared_ptr<const RoleTrust>;
   auto r = s.find_role(account, role);
   if (!r) return Out();
-  auto compiled = cache(s).get(trust_policy_key(r->id), r->trust.revision, r->trust.document,
-                               policy::PolicyType::Trust, r->trust.name);
+  auto compiled = cache(s).get(trust_policy_key(r->id), r->trust.revision,
+                               bound_document(r->trust.document, r->trust_principal_ids), policy::PolicyType::Trust,
+                               r->trust.name);
   if (!compiled) return compiled.error();
   auto t = std::make_shared<RoleTrust>();
   t->account = r->account;
@@ -244,6 +260,7 @@ Result<std::shared_ptr<const RoleTrust>> resolve_trust(const Snapshot& s, std::s
   t->arn = r->arn;
   t->id = r->id;
   t->max_session_duration = r->max_session_duration;
+  t->tags = r->tags;
   t->trust = std::move(compiled.value());
   return Out(std::move(t));
 }
@@ -253,8 +270,9 @@ Result<CompiledPolicyPtr> resolve_function_policy(const Snapshot& s, const Funct
   const std::string fkey = keys::function(ref.account, ref.region, ref.name);
   auto policy = load<FunctionPolicy>(s.transaction(), s.state().db.function_policies, keys::child(fkey, qualifier));
   if (!policy || policy->statements.empty()) return CompiledPolicyPtr();
-  return cache(s).get(function_policy_key(fkey, qualifier), policy->revision, policy->document(),
-                      policy::PolicyType::Resource, "FunctionPolicy");
+  return cache(s).get(function_policy_key(fkey, qualifier), policy->revision,
+                      bound_document(policy->document(), policy->principal_ids), policy::PolicyType::Resource,
+                      "FunctionPolicy");
 }
 
 Result<CompiledPolicyPtr> resolve_managed_policy(const Snapshot& s, std::string_view arn) {

@@ -1,6 +1,7 @@
 // IAM roles: CreateRole, DeleteRole, UpdateAssumeRolePolicy, UpdateRole.
 #include "store/iam_common.h"
 #include "store/ids.h"
+#include "store/touch.h"
 
 namespace gatehouse::store {
 
@@ -32,6 +33,7 @@ Result<void> check_description(std::string_view description) {
 }  // namespace
 
 std::optional<Role> Snapshot::find_role(std::string_view account, std::string_view name) const {
+  note_touch(TouchedKind::Role, account, {}, name);
   return load<Role>(txn_, state_.db.roles, keys::entity(account, name));
 }
 
@@ -42,7 +44,13 @@ Result<Role> Snapshot::get_role(std::string_view account, std::string_view name)
 }
 
 std::vector<Role> Snapshot::list_roles(std::string_view account, std::string_view path_prefix) const {
-  return list_entities<Role>(txn_, state_.db.roles, account, path_prefix);
+  auto roles = list_entities<Role>(txn_, state_.db.roles, account, path_prefix);
+  for (const Role& r : roles) note_touch(TouchedKind::Role, account, {}, r.name);
+  return roles;
+}
+
+std::string Snapshot::shown_trust(const Role& role) const {
+  return shown_document(*this, role.trust.document, role.trust_principal_ids);
 }
 
 Result<Role> Mutation::create_role(const CreateRoleInput& input) {
@@ -71,6 +79,7 @@ Result<Role> Mutation::create_role(const CreateRoleInput& input) {
   role.description = input.description;
   role.max_session_duration = input.max_session_duration.value_or(3600);
   role.trust = InlinePolicy{std::string(kTrustName), input.assume_role_policy, next_revision()};
+  role.trust_principal_ids = bind_principals(*this, input.assume_role_policy);
   role.boundary = input.permissions_boundary;
   role.tags = input.tags;
   save(txn_, state_.db.roles, keys::entity(role.account, role.name), role);
@@ -99,6 +108,7 @@ Result<void> Mutation::update_assume_role_policy(std::string_view account, std::
   Role& r = role.value();
   r.trust.document = std::string(document);
   r.trust.revision = next_revision();
+  r.trust_principal_ids = bind_principals(*this, document);
   save(txn_, state_.db.roles, keys::entity(account, r.name), r);
   effects_.iam = true;
   return success();

@@ -74,6 +74,9 @@ class Snapshot {
   std::optional<Role> find_role(std::string_view account, std::string_view name) const;
   Result<Role> get_role(std::string_view account, std::string_view name) const;
   std::vector<Role> list_roles(std::string_view account, std::string_view path_prefix = "/") const;
+  // The role's trust policy as IAM shows it: a principal bound to a user or role that is gone
+  // reads as its unique id (policy-semantics 1.8).
+  std::string shown_trust(const Role& role) const;
 
   // Inline and attached policies of a user, group or role.
   Result<InlinePolicy> get_inline_policy(const EntityRef& entity, std::string_view policy_name) const;

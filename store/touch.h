@@ -8,12 +8,12 @@
 
 namespace gatehouse::store {
 
-enum class TouchedKind { Function, Mapping };
+enum class TouchedKind { Function, Mapping, User, Role, Group, Policy };
 
 class TouchObserver {
  public:
   virtual ~TouchObserver() = default;
-  // name: the function's name, or the mapping's UUID.
+  // name: the function's, user's, role's or group's name, the mapping's UUID, the policy's ARN.
   virtual void touched(TouchedKind kind, std::string_view account, std::string_view region,
                        std::string_view name) noexcept = 0;
 };

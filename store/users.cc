@@ -1,14 +1,17 @@
 // IAM users: CreateUser, DeleteUser, GetUser, ListUsers, tags and boundaries.
 #include <algorithm>
 
+#include "policy/text.h"
 #include "store/iam_common.h"
 #include "store/ids.h"
+#include "store/touch.h"
 
 namespace gatehouse::store {
 
 using namespace detail;
 
 std::optional<User> Snapshot::find_user(std::string_view account, std::string_view name) const {
+  note_touch(TouchedKind::User, account, {}, name);
   return load<User>(txn_, state_.db.users, keys::entity(account, name));
 }
 
@@ -19,7 +22,9 @@ Result<User> Snapshot::get_user(std::string_view account, std::string_view name)
 }
 
 std::vector<User> Snapshot::list_users(std::string_view account, std::string_view path_prefix) const {
-  return list_entities<User>(txn_, state_.db.users, account, path_prefix);
+  auto users = list_entities<User>(txn_, state_.db.users, account, path_prefix);
+  for (const User& u : users) note_touch(TouchedKind::User, account, {}, u.name);
+  return users;
 }
 
 Result<User> Mutation::create_user(const CreateUserInput& input) {
@@ -91,8 +96,13 @@ Result<void> update_tagged(Mutation& m, const EntityRef& entity, F&& fn) {
 Result<void> Mutation::tag_entity(const EntityRef& entity, const Tags& tags) {
   const std::string quota = entity.kind == EntityKind::Role ? "TagsPerRole" : "TagsPerUser";
   return update_tagged(*this, entity, [&](Tags& current, std::string&) -> Result<void> {
+    // Tag keys are case-insensitive: a key that differs only in case replaces the tag, and the
+    // request's spelling is kept ("Department and department are not saved as separate tags").
     Tags merged = current;
-    for (const auto& [k, v] : tags) merged[k] = v;
+    for (const auto& given : tags) {
+      std::erase_if(merged, [&](const auto& tag) { return policy::equals_ignore_case(tag.first, given.first); });
+      merged[given.first] = given.second;
+    }
     if (auto ok = check_tags(merged, quota); !ok) return ok.error();
     current = std::move(merged);
     return success();
@@ -101,7 +111,9 @@ Result<void> Mutation::tag_entity(const EntityRef& entity, const Tags& tags) {
 
 Result<void> Mutation::untag_entity(const EntityRef& entity, const std::vector<std::string>& tag_keys) {
   return update_tagged(*this, entity, [&](Tags& current, std::string&) -> Result<void> {
-    for (const auto& k : tag_keys) current.erase(k);
+    for (const auto& k : tag_keys) {
+      std::erase_if(current, [&](const auto& tag) { return policy::equals_ignore_case(tag.first, k); });
+    }
     return success();
   });
 }

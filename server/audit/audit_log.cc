@@ -106,6 +106,7 @@ void user_identity(Writer& w, const Identity& identity) {
     w.StartObject();
     member(w, "mfaAuthenticated", "false");
     w.EndObject();
+    if (!identity.source_identity.empty()) member(w, "sourceIdentity", identity.source_identity);
     w.EndObject();
   }
   w.EndObject();

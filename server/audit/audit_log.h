@@ -54,6 +54,7 @@ struct Identity {
   std::string_view principal_id;           // AIDA..., AROA...:session, or the account id of a root
   std::string_view access_key_id;
   bool temporary = false;  // session credentials (ASIA...)
+  std::string_view source_identity = {};  // the session's source identity; empty: none
 };
 
 struct Failure {

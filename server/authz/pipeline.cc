@@ -214,6 +214,15 @@ policy::RequestContext Pipeline::build_context(const Principal& principal, const
   policy::add_principal_keys(principal.caller(), context);
   // MFA is never presented to this service: temporary credentials say so, long-term keys leave the key absent.
   if (principal.temporary()) context.set("aws:MultiFactorAuthPresent", "false");
+  // Every temporary credential carries its issue time (the AWSRevokeOlderSessions deny works on
+  // it) and, once set, its source identity.
+  if (principal.credential->issued) {
+    const std::int64_t ms = *principal.credential->issued;
+    context.set("aws:TokenIssueTime", policy::format_date(policy::Instant{ms / 1000, 0}));
+  }
+  if (!principal.credential->source_identity.empty()) {
+    context.set("aws:SourceIdentity", principal.credential->source_identity);
+  }
   if (!resource_account.empty()) context.set("aws:ResourceAccount", resource_account);
   set_query_keys(context, query.keys);
   return context;
@@ -248,7 +257,9 @@ Verdict Pipeline::authorize(const Principal& principal, const Transport& transpo
   request.context = &context;
   Verdict verdict{policy::decide(policies, request, trace), {}};
   if (!verdict.allowed()) {
-    verdict.message = policy::access_denied_message(principal.caller(), query.action, query.resource, verdict.outcome);
+    verdict.message = policy::access_denied_message(
+        principal.caller(), query.action, query.shown_resource.empty() ? query.resource : query.shown_resource,
+        verdict.outcome);
   }
   return verdict;
 }

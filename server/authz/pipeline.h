@@ -92,6 +92,9 @@ struct Query {
   const policy::CompiledPolicy* resource_policy = nullptr;
   policy::ResourcePolicyKind resource_kind = policy::ResourcePolicyKind::Function;
   std::span<const ContextKey> keys;
+  // How a denial names the resource; empty: by `resource` (IAM names users, groups and roles
+  // as `role NAME`, iam-sts-api.md 1.4).
+  std::string_view shown_resource = {};
 };
 
 // The metrics label of a call's authorization: the refusing decision's name, else "error" for a

@@ -21,9 +21,33 @@ namespace gatehouse::server::control {
 
 using Reply = policy::Result<http::HttpResponse, lambda::LambdaError>;
 
+// What a handler may read of the request: its parameters, but none of the names the request was
+// resolved from (FunctionName, Qualifier, UUID). Those reach a handler only as the resolved
+// resources that were authorized (Call::function, Call::mapping), so a handler cannot look a
+// resource up again by a name of its own making.
+struct RequestParameters {
+  lambda::Operation operation;
+  const rapidjson::Document& body;
+  const std::optional<std::string>& alias_name;    // {Name}: an alias of the resolved function
+  const std::optional<std::string>& statement_id;  // {StatementId}: of the resolved function's policy
+  const std::optional<std::string>& marker;
+  const std::optional<long long>& max_items;
+  const std::optional<std::string>& function_version;
+  const std::optional<std::string>& master_region;
+  const std::optional<std::string>& event_source_arn;
+  const std::optional<std::string>& revision_id;
+  const lambda::InvokeOptions& invoke;
+  std::string_view payload;
+
+  static RequestParameters of(const lambda::LambdaRequest& r) {
+    return {r.operation, r.body,           r.alias_name,       r.statement_id,     r.marker,      r.max_items,
+            r.function_version, r.master_region, r.event_source_arn, r.revision_id, r.invoke, r.payload};
+  }
+};
+
 // An authorized request, ready for the store.
 struct Call {
-  const lambda::LambdaRequest& request;
+  RequestParameters request;
   const std::optional<lambda::ResolvedFunction>& function;
   const std::optional<lambda::ResolvedMapping>& mapping;  // the mapping authorized, by its owner
   const authz::Principal& principal;

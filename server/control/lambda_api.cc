@@ -433,8 +433,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   }
 
   const lambda::Resolution& resolution = *step.resolution;
-  const Call call{*step.request,   resolution.function, resolution.mapping, *step.principal,
-                  options_.region, step.may_list_tags,  pipeline_};
+  const Call call{RequestParameters::of(*step.request), resolution.function, resolution.mapping, *step.principal,
+                  options_.region, step.may_list_tags, pipeline_};
   Reply reply = [&] {
     if (!options_.check_touches) return run_operation(store_, call);
     const policy::Caller& caller = step.principal->caller();
@@ -465,7 +465,8 @@ void LambdaApi::record(const http::HttpRequest& r, Operation operation, const au
   call.data_event = operation == Operation::Invoke || operation == Operation::InvokeAsync;
   if (principal) {
     call.identity = {&principal->caller(), principal->credential->principal.user_id,
-                     principal->credential->access_key_id, principal->temporary()};
+                     principal->credential->access_key_id, principal->temporary(),
+                     principal->credential->source_identity};
   }
   if (resolution) {
     const lambda::AuthorizationFacts& facts = resolution->authorization;

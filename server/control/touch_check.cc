@@ -5,6 +5,13 @@ namespace gatehouse::server::control {
 bool TouchCheck::covered(store::TouchedKind kind, std::string_view account, std::string_view region,
                          std::string_view name) const noexcept {
   const lambda::AuthorizationFacts& facts = resolution_.authorization;
+  if (kind != store::TouchedKind::Function && kind != store::TouchedKind::Mapping) {
+    // IAM entities a Lambda call reads: execution roles and their policies, of the caller's
+    // account or of the function's own (whose role runs it); AWS's managed policies.
+    const auto& f = resolution_.function;
+    return account == caller_account_ || (f && account == f->account) ||
+           (kind == store::TouchedKind::Policy && account == "aws");
+  }
   // An action on "*" is authorized for the caller's account and region as a whole.
   if (facts.resource == "*" && account == caller_account_ && region == region_) return true;
   if (kind == store::TouchedKind::Function) {

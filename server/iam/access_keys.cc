@@ -1,24 +1,38 @@
 // Access keys: CreateAccessKey, UpdateAccessKey, DeleteAccessKey, ListAccessKeys
 // (iam-sts-api.md 3.1). UserName omitted = the caller; the root's keys are the root's.
+#include <optional>
+
 #include "server/iam/operations.h"
 
 namespace gatehouse::server::iam {
 namespace {
 
-// The owner of the keys a call is about (empty name: the account's root) and the ARN to
-// authorize.
+// The owner of the keys a call is about: a user (by UserName, or the calling user), or the
+// account's root (user name empty).
 struct KeyOwner {
-  std::string user;
-  std::string arn;
+  std::optional<Target> user;
+  std::string root_arn;
+  std::string name() const { return user ? user->ref.name : std::string(); }
 };
 
 Outcome<KeyOwner> key_owner(const Call& call) {
   auto name = named_user_or_caller(call);
   if (!name) return name.error();
-  if (name.value().empty()) return KeyOwner{"", "arn:aws:iam::" + call.account() + ":root"};
-  auto arn = existing_user_arn(call, name.value());
-  if (!arn) return arn.error();
-  return KeyOwner{std::move(name).value(), std::move(arn).value()};
+  KeyOwner owner;
+  if (name.value().empty()) {
+    owner.root_arn = "arn:aws:iam::" + call.account() + ":root";
+    return owner;
+  }
+  auto found = target_named(call, store::EntityKind::User, std::move(name).value());
+  if (!found) return found.error();
+  owner.user = std::move(found).value();
+  return owner;
+}
+
+// `action` on the keys' owner: the user with its tags, or the root.
+policy::Result<void, ApiError> authorize_owner(const Call& call, std::string_view action, const KeyOwner& owner) {
+  if (owner.user) return authorize_target(call, action, *owner.user);
+  return authorize(call, action, owner.root_arn, {});
 }
 
 // AccessKeyId: 16-128 word characters.
@@ -45,10 +59,10 @@ void write_key(Xml& xml, const store::AccessKeyMetadata& key) {
 Reply create_access_key(const Call& call) {
   auto owner = key_owner(call);
   if (!owner) return owner.error();
-  if (auto ok = call.authorize("iam:CreateAccessKey", owner.value().arn); !ok) return ok.error();
+  if (auto ok = authorize_owner(call, "iam:CreateAccessKey", owner.value()); !ok) return ok.error();
   store::NewAccessKey key;
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
-    auto created = lift(m.create_access_key(call.account(), owner.value().user));
+    auto created = lift(m.create_access_key(call.account(), owner.value().name()));
     if (!created) return created.error();
     key = std::move(created).value();
     return policy::success();
@@ -80,9 +94,9 @@ Reply update_access_key(const Call& call) {
   }
   auto owner = key_owner(call);
   if (!owner) return owner.error();
-  if (auto ok = call.authorize("iam:UpdateAccessKey", owner.value().arn); !ok) return ok.error();
+  if (auto ok = authorize_owner(call, "iam:UpdateAccessKey", owner.value()); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) {
-    return lift(m.update_access_key(call.account(), owner.value().user, id.value(), key_status));
+    return lift(m.update_access_key(call.account(), owner.value().name(), id.value(), key_status));
   }));
 }
 
@@ -91,18 +105,18 @@ Reply delete_access_key(const Call& call) {
   if (!id) return id.error();
   auto owner = key_owner(call);
   if (!owner) return owner.error();
-  if (auto ok = call.authorize("iam:DeleteAccessKey", owner.value().arn); !ok) return ok.error();
+  if (auto ok = authorize_owner(call, "iam:DeleteAccessKey", owner.value()); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) {
-    return lift(m.delete_access_key(call.account(), owner.value().user, id.value()));
+    return lift(m.delete_access_key(call.account(), owner.value().name(), id.value()));
   }));
 }
 
 Reply list_access_keys(const Call& call) {
   auto owner = key_owner(call);
   if (!owner) return owner.error();
-  if (auto ok = call.authorize("iam:ListAccessKeys", owner.value().arn); !ok) return ok.error();
+  if (auto ok = authorize_owner(call, "iam:ListAccessKeys", owner.value()); !ok) return ok.error();
   auto keys =
-      fetch(call, [&](const store::Snapshot& s) { return s.list_access_keys(call.account(), owner.value().user); });
+      fetch(call, [&](const store::Snapshot& s) { return s.list_access_keys(call.account(), owner.value().name()); });
   if (!keys) return keys.error();
   return list_page(
       call, "AccessKeyMetadata", std::move(keys).value(),

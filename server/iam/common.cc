@@ -40,7 +40,10 @@ Outcome<std::string> path_prefix_parameter(const Call& call, PrefixType type) {
     case PrefixType::Prefix:
       // Any beginning of a path: "/dev" finds /dev/ and /devops/.
       if (value->front() == '/' &&
-          std::all_of(value->begin(), value->end(), [](char c) { return c >= 0x21 && c <= 0x7F; })) {
+          std::all_of(value->begin(), value->end(), [](char c) {
+            const auto u = static_cast<unsigned char>(c);
+            return u >= 0x21 && u <= 0x7F;
+          })) {
         return *value;
       }
       pattern = "\\u002F[\\u0021-\\u007F]*";
@@ -150,39 +153,14 @@ Outcome<std::optional<std::int64_t>> int_parameter(const Call& call, std::string
   return std::optional<std::int64_t>(n);
 }
 
-namespace {
-
-// aws:RequestTag/K of each tag and aws:TagKeys with the keys in `order`.
-std::vector<authz::ContextKey> tag_keys_in(const store::Tags& tags, std::vector<std::string> order) {
-  std::vector<authz::ContextKey> keys;
-  for (const auto& [k, v] : tags) keys.push_back({"aws:RequestTag/" + k, {v}, false});
-  if (!tags.empty()) keys.push_back({"aws:TagKeys", std::move(order), true});
-  return keys;
-}
-
-}  // namespace
-
-std::vector<authz::ContextKey> request_tag_keys(const store::Tags& tags) {
-  std::vector<std::string> order;
-  for (const auto& [k, v] : tags) order.push_back(k);
-  return tag_keys_in(tags, std::move(order));
-}
-
-std::vector<authz::ContextKey> request_tag_keys(const Call& call, const store::Tags& tags, std::string_view list) {
-  std::vector<std::string> order;
+Facts request_tag_facts(const Call& call, const store::Tags& tags, bool creating, std::string_view list) {
+  Facts facts;
+  facts.request_tags = tags;
+  if (creating) facts.resource_tags = tags;
   for (const std::string& prefix : call.params().member_prefixes(list)) {
-    if (const std::string* key = call.params().find(prefix + ".Key")) order.push_back(*key);
+    if (const std::string* key = call.params().find(prefix + ".Key")) facts.tag_keys.push_back(*key);
   }
-  return tag_keys_in(tags, std::move(order));
-}
-
-std::vector<authz::ContextKey> resource_tag_keys(const store::Tags& tags) {
-  std::vector<authz::ContextKey> keys;
-  for (const auto& [k, v] : tags) {
-    keys.push_back({"aws:ResourceTag/" + k, {v}, false});
-    keys.push_back({"iam:ResourceTag/" + k, {v}, false});
-  }
-  return keys;
+  return facts;
 }
 
 void Page::write_tail(Xml& xml) const {

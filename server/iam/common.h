@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "server/iam/context_keys.h"
 #include "server/query/operation.h"
 #include "store/iam_rules.h"
 #include "store/model.h"
@@ -60,13 +61,9 @@ Outcome<std::optional<bool>> bool_parameter(const Call& call, std::string_view n
 Outcome<std::optional<std::int64_t>> int_parameter(const Call& call, std::string_view name, std::string_view member,
                                                    std::int64_t min, std::int64_t max);
 
-// aws:RequestTag/K and aws:TagKeys of a request that sets tags.
-std::vector<authz::ContextKey> request_tag_keys(const store::Tags& tags);
-// The same with aws:TagKeys in the order of the request's `list` (policy-semantics.md 4.4).
-std::vector<authz::ContextKey> request_tag_keys(const Call& call, const store::Tags& tags,
-                                                std::string_view list = "Tags");
-// aws:ResourceTag/K and iam:ResourceTag/K of an IAM user, role or policy.
-std::vector<authz::ContextKey> resource_tag_keys(const store::Tags& tags);
+// The tags a request sets as Facts (aws:RequestTag/*, and aws:TagKeys in the order of the
+// request's `list`, policy-semantics 4.4); on creation they are the new resource's tags too.
+Facts request_tag_facts(const Call& call, const store::Tags& tags, bool creating, std::string_view list = "Tags");
 
 // Marker/MaxItems over a list in a stable order (keys ascending); writes IsTruncated and the
 // next Marker after the caller has written the page's members.

@@ -9,10 +9,6 @@ namespace {
 
 using store::EntityKind;
 
-// iam:PermissionsBoundary applies to the user and role policy calls (Service Authorization
-// Reference); groups have no boundary.
-constexpr bool bounded(EntityKind kind) { return kind != EntityKind::Group; }
-
 // The path of a managed policy ARN: arn:aws:iam::ACCT:policy/a/b/NAME -> /a/b/.
 std::string path_of_policy(std::string_view arn) {
   const auto start = arn.find(":policy/");
@@ -32,9 +28,11 @@ Reply change_attachment(const Call& call, EntityKind kind, std::string_view verb
   if (!found) return found.error();
   auto arn = policy_arn_parameter(call);
   if (!arn) return arn.error();
-  std::vector<authz::ContextKey> keys = target_keys(found.value(), bounded(kind));
-  keys.push_back({"iam:PolicyARN", {arn.value()}, false});
-  if (auto ok = call.authorize(entity_action(verb, kind, "Policy"), found.value().arn, keys); !ok) return ok.error();
+  Facts facts = target_facts(found.value());
+  facts.set("iam:PolicyARN", arn.value());
+  if (auto ok = authorize_target(call, entity_action(verb, kind, "Policy"), found.value(), facts); !ok) {
+    return ok.error();
+  }
   return done(write(call, [&](store::Mutation& m) { return lift((m.*change)(found.value().ref, arn.value())); }));
 }
 
@@ -49,7 +47,7 @@ Reply put_entity_policy(const Call& call) {
   auto document = document_parameter(call);
   if (!document) return document.error();
   if (auto ok =
-          call.authorize(entity_action("Put", K, "Policy"), found.value().arn, target_keys(found.value(), bounded(K)));
+          authorize_target(call, entity_action("Put", K, "Policy"), found.value());
       !ok) {
     return ok.error();
   }
@@ -64,7 +62,7 @@ Reply get_entity_policy(const Call& call) {
   if (!found) return found.error();
   auto name = policy_name_parameter(call);
   if (!name) return name.error();
-  if (auto ok = call.authorize(entity_action("Get", K, "Policy"), found.value().arn, target_keys(found.value(), false));
+  if (auto ok = authorize_target(call, entity_action("Get", K, "Policy"), found.value());
       !ok) {
     return ok.error();
   }
@@ -84,8 +82,7 @@ Reply delete_entity_policy(const Call& call) {
   if (!found) return found.error();
   auto name = policy_name_parameter(call);
   if (!name) return name.error();
-  if (auto ok = call.authorize(entity_action("Delete", K, "Policy"), found.value().arn,
-                               target_keys(found.value(), bounded(K)));
+  if (auto ok = authorize_target(call, entity_action("Delete", K, "Policy"), found.value());
       !ok) {
     return ok.error();
   }
@@ -98,7 +95,7 @@ Reply list_entity_policies(const Call& call) {
   auto found = target(call, K);
   if (!found) return found.error();
   if (auto ok =
-          call.authorize(entity_action("List", K, "Policies"), found.value().arn, target_keys(found.value(), false));
+          authorize_target(call, entity_action("List", K, "Policies"), found.value());
       !ok) {
     return ok.error();
   }
@@ -136,8 +133,7 @@ Reply list_attached_entity_policies(const Call& call) {
   if (!found) return found.error();
   auto prefix = path_prefix_parameter(call, PrefixType::PolicyPath);
   if (!prefix) return prefix.error();
-  if (auto ok = call.authorize(entity_action("ListAttached", K, "Policies"), found.value().arn,
-                               target_keys(found.value(), false));
+  if (auto ok = authorize_target(call, entity_action("ListAttached", K, "Policies"), found.value());
       !ok) {
     return ok.error();
   }

@@ -17,7 +17,7 @@ Reply membership(const Call& call, std::string_view action,
   if (!group) return group.error();
   auto user = entity_name_parameter(call, EntityKind::User);
   if (!user) return user.error();
-  if (auto ok = call.authorize(action, group.value().arn); !ok) return ok.error();
+  if (auto ok = authorize_target(call, action, group.value()); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) {
     return lift((m.*change)(call.account(), group.value().ref.name, user.value()));
   }));
@@ -30,7 +30,8 @@ Reply create_group(const Call& call) {
   if (!name) return name.error();
   auto path = path_parameter(call);
   if (!path) return path.error();
-  if (auto ok = call.authorize("iam:CreateGroup", store::iam_arn(call.account(), "group", path.value(), name.value()));
+  if (auto ok =
+          authorize(call, "iam:CreateGroup", store::iam_arn(call.account(), "group", path.value(), name.value()), {});
       !ok) {
     return ok.error();
   }
@@ -51,7 +52,7 @@ Reply create_group(const Call& call) {
 Reply get_group(const Call& call) {
   auto found = target(call, EntityKind::Group);
   if (!found) return found.error();
-  if (auto ok = call.authorize("iam:GetGroup", found.value().arn); !ok) return ok.error();
+  if (auto ok = authorize_target(call, "iam:GetGroup", found.value()); !ok) return ok.error();
   store::Group group;
   std::vector<store::User> users;
   auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
@@ -76,7 +77,7 @@ Reply get_group(const Call& call) {
 Reply delete_group(const Call& call) {
   auto found = target(call, EntityKind::Group);
   if (!found) return found.error();
-  if (auto ok = call.authorize("iam:DeleteGroup", found.value().arn); !ok) return ok.error();
+  if (auto ok = authorize_target(call, "iam:DeleteGroup", found.value()); !ok) return ok.error();
   return done(
       write(call, [&](store::Mutation& m) { return lift(m.delete_group(call.account(), found.value().ref.name)); }));
 }
@@ -84,7 +85,7 @@ Reply delete_group(const Call& call) {
 Reply list_groups(const Call& call) {
   auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
-  if (auto ok = call.authorize("iam:ListGroups", "*"); !ok) return ok.error();
+  if (auto ok = authorize(call, "iam:ListGroups", "*", {}); !ok) return ok.error();
   auto groups = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::Group>> {
     return s.list_groups(call.account(), prefix.value());
   });
@@ -95,7 +96,7 @@ Reply list_groups(const Call& call) {
 Reply list_groups_for_user(const Call& call) {
   auto user = target(call, EntityKind::User);
   if (!user) return user.error();
-  if (auto ok = call.authorize("iam:ListGroupsForUser", user.value().arn, target_keys(user.value(), false)); !ok) {
+  if (auto ok = authorize_target(call, "iam:ListGroupsForUser", user.value()); !ok) {
     return ok.error();
   }
   auto groups = fetch(

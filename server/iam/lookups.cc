@@ -52,6 +52,7 @@ Outcome<std::string> entity_name_parameter(const Call& call, store::EntityKind k
 
 Outcome<Target> target_named(const Call& call, store::EntityKind kind, std::string name) {
   Target out;
+  out.requested = name;
   out.ref = {kind, call.account(), std::move(name)};
   out.arn = store::iam_arn(call.account(), store::aws::kind_word(kind), "/", out.ref.name);
   auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
@@ -91,18 +92,44 @@ Outcome<Target> target(const Call& call, store::EntityKind kind) {
   return target_named(call, kind, std::move(name).value());
 }
 
-std::vector<authz::ContextKey> target_keys(const Target& target, bool with_boundary) {
-  std::vector<authz::ContextKey> keys = resource_tag_keys(target.tags);
-  if (with_boundary && !target.boundary.empty()) keys.push_back({"iam:PermissionsBoundary", {target.boundary}, false});
-  return keys;
+namespace {
+
+ResourceType resource_type_of(store::EntityKind kind) {
+  switch (kind) {
+    case store::EntityKind::User: return ResourceType::User;
+    case store::EntityKind::Group: return ResourceType::Group;
+    case store::EntityKind::Role: break;
+  }
+  return ResourceType::Role;
 }
 
-std::vector<authz::ContextKey> policy_keys(const Call& call, std::string_view arn) {
+}  // namespace
+
+Facts target_facts(const Target& target) {
+  Facts facts;
+  facts.resource_tags = target.tags;
+  if (!target.boundary.empty()) facts.set("iam:PermissionsBoundary", target.boundary);
+  return facts;
+}
+
+policy::Result<void, ApiError> authorize_target(const Call& call, std::string_view action, const Target& target,
+                                                const Facts& facts) {
+  return authorize(call, action, target.arn, facts, shown_entity(resource_type_of(target.ref.kind), target.requested));
+}
+
+policy::Result<void, ApiError> authorize_target(const Call& call, std::string_view action, const Target& target) {
+  return authorize_target(call, action, target, target_facts(target));
+}
+
+policy::Result<void, ApiError> authorize_policy(const Call& call, std::string_view action, std::string_view arn,
+                                                Facts facts) {
   auto policy = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::optional<store::ManagedPolicy>> {
     return s.find_policy(arn);
   });
-  if (!policy || !policy.value()) return {};
-  return resource_tag_keys(policy.value()->tags);
+  if (policy && policy.value()) facts.resource_tags = policy.value()->tags;
+  const auto parsed = policy::parse_arn(arn);
+  const std::string_view owner = parsed && parsed->account != store::kAwsAccount ? parsed->account : "";
+  return authorize(call, action, arn, facts, {}, owner);
 }
 
 std::string entity_action(std::string_view verb, store::EntityKind kind, std::string_view suffix) {

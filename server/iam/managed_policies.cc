@@ -15,14 +15,6 @@ namespace {
 
 constexpr std::size_t kMaxDescription = 1000;
 
-// `action` on the managed policy `arn`: with its tags, owned by the ARN's account (AWS's own
-// policies are readable from every account: the caller's).
-policy::Result<void, ApiError> authorize_policy(const Call& call, std::string_view action, std::string_view arn) {
-  const auto parsed = policy::parse_arn(arn);
-  const std::string_view owner = parsed && parsed->account != store::kAwsAccount ? parsed->account : "";
-  return call.authorize(action, arn, policy_keys(call, arn), owner);
-}
-
 // A policy ARN parameter, authorized for `action`.
 Outcome<std::string> authorized_policy(const Call& call, std::string_view action) {
   auto arn = policy_arn_parameter(call);
@@ -138,10 +130,10 @@ Reply create_policy(const Call& call) {
   if (!tags) return tags.error();
 
   const std::string arn = store::policy_arn(call.account(), path.value(), name.value());
-  const std::vector<authz::ContextKey> keys = request_tag_keys(call, tags.value());
-  if (auto ok = call.authorize("iam:CreatePolicy", arn, keys); !ok) return ok.error();
+  const Facts facts = request_tag_facts(call, tags.value(), true);
+  if (auto ok = authorize(call, "iam:CreatePolicy", arn, facts); !ok) return ok.error();
   if (!tags.value().empty()) {
-    if (auto ok = call.authorize("iam:TagPolicy", arn, keys); !ok) return ok.error();
+    if (auto ok = authorize(call, "iam:TagPolicy", arn, facts); !ok) return ok.error();
   }
   Xml xml;
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
@@ -185,7 +177,7 @@ Reply list_policies(const Call& call) {
   if (!prefix) return prefix.error();
   auto boundaries = usage_filter_parameter(call);
   if (!boundaries) return boundaries.error();
-  if (auto ok = call.authorize("iam:ListPolicies", "*"); !ok) return ok.error();
+  if (auto ok = authorize(call, "iam:ListPolicies", "*", {}); !ok) return ok.error();
   const bool attached = only_attached.value().value_or(false);
   auto listed = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::PolicyView>> {
     return s.list_policies(call.account(), scope.value(), attached, prefix.value());

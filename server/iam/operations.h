@@ -12,16 +12,14 @@ namespace gatehouse::server::iam {
 // a role session without UserName.
 Outcome<std::string> named_user_or_caller(const Call& call);
 std::string user_arn(const Call& call, std::string_view path, std::string_view name);
-Outcome<store::User> existing_user(const Call& call, std::string_view name);
-// The ARN to authorize for a named user: its own, or the path-less one when it does not exist.
-Outcome<std::string> existing_user_arn(const Call& call, std::string_view name);
 
 // The user, group or role a call names (UserName / GroupName / RoleName), as far as
 // authorization needs it. An entity that does not exist is authorized as the path-less ARN it
 // would have (AWS answers a caller without permission AccessDenied, not NoSuchEntity); the
 // operation's store call then answers NoSuchEntity.
 struct Target {
-  store::EntityRef ref;  // the name as stored when the entity exists (names are case-insensitive)
+  store::EntityRef ref;   // the name as stored when the entity exists (names are case-insensitive)
+  std::string requested;  // the name as the caller sent it
   std::string arn;
   std::string boundary;  // users and roles: the current permissions boundary
   store::Tags tags;      // users and roles: aws:ResourceTag/*
@@ -32,10 +30,19 @@ Outcome<Target> target_named(const Call& call, store::EntityKind kind, std::stri
 // UserName / GroupName / RoleName, checked (64 / 128 / 64 characters).
 Outcome<std::string> entity_name_parameter(const Call& call, store::EntityKind kind);
 std::string_view name_parameter_of(store::EntityKind kind) noexcept;  // UserName | GroupName | RoleName
-// aws:ResourceTag/* of the target, and iam:PermissionsBoundary (its current boundary) when asked.
-std::vector<authz::ContextKey> target_keys(const Target& target, bool with_boundary);
-// aws:ResourceTag/* of a managed policy (none when it does not exist).
-std::vector<authz::ContextKey> policy_keys(const Call& call, std::string_view arn);
+// What the target contributes to the context: its tags and its current permissions boundary
+// (iam:PermissionsBoundary); the table picks the keys the action carries.
+Facts target_facts(const Target& target);
+// Authorizes `action` on the target (its real ARN, path included) with `facts`; a denial names
+// it as IAM does, by kind and the name as requested (`role NAME`, iam-sts-api.md 1.4).
+policy::Result<void, ApiError> authorize_target(const Call& call, std::string_view action, const Target& target,
+                                                const Facts& facts);
+policy::Result<void, ApiError> authorize_target(const Call& call, std::string_view action, const Target& target);
+// `action` on the managed policy `arn`, with its tags when it exists, owned by the ARN's
+// account (AWS's own policies are readable from every account: the caller's). `facts` adds
+// what the request says.
+policy::Result<void, ApiError> authorize_policy(const Call& call, std::string_view action, std::string_view arn,
+                                                Facts facts = {});
 // "iam:" + verb + User|Group|Role + suffix, e.g. iam:PutRolePolicy.
 std::string entity_action(std::string_view verb, store::EntityKind kind, std::string_view suffix);
 

@@ -46,6 +46,12 @@ Outcome<std::optional<std::int32_t>> max_session_parameter(const Call& call) {
   return std::optional<std::int32_t>(static_cast<std::int32_t>(*seconds.value()));
 }
 
+// The role as IAM shows it: principals of its trust policy that are gone read as their ids.
+store::Result<store::Role> shown(const store::Snapshot& s, store::Result<store::Role> role) {
+  if (role) role.value().trust.document = s.shown_trust(role.value());
+  return role;
+}
+
 // <Role> with everything GetRole shows; audited for a change.
 Reply answer_role(const Outcome<store::Role>& role, bool changed) {
   if (!role) return role.error();
@@ -77,12 +83,11 @@ Reply create_role(const Call& call) {
 
   const std::string arn = store::iam_arn(call.account(), "role", path.value(), name.value());
   // On creation the request's tags are the resource's too (policy-semantics.md 4.4).
-  std::vector<authz::ContextKey> keys = request_tag_keys(call, tags.value());
-  for (auto& key : resource_tag_keys(tags.value())) keys.push_back(std::move(key));
-  if (!boundary.empty()) keys.push_back({"iam:PermissionsBoundary", {boundary}, false});
-  if (auto ok = call.authorize("iam:CreateRole", arn, keys); !ok) return ok.error();
+  Facts facts = request_tag_facts(call, tags.value(), true);
+  if (!boundary.empty()) facts.set("iam:PermissionsBoundary", boundary);
+  if (auto ok = authorize(call, "iam:CreateRole", arn, facts); !ok) return ok.error();
   if (!tags.value().empty()) {
-    if (auto ok = call.authorize("iam:TagRole", arn, keys); !ok) return ok.error();
+    if (auto ok = authorize(call, "iam:TagRole", arn, facts); !ok) return ok.error();
   }
 
   store::CreateRoleInput input{.account = call.account(),
@@ -113,17 +118,18 @@ Reply create_role(const Call& call) {
 Reply get_role(const Call& call) {
   auto found = target(call, EntityKind::Role);
   if (!found) return found.error();
-  if (auto ok = call.authorize("iam:GetRole", found.value().arn, target_keys(found.value(), false)); !ok) {
+  if (auto ok = authorize_target(call, "iam:GetRole", found.value()); !ok) {
     return ok.error();
   }
-  auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.value().ref.name); });
+  auto role = fetch(
+      call, [&](const store::Snapshot& s) { return shown(s, s.get_role(call.account(), found.value().ref.name)); });
   return answer_role(role, false);
 }
 
 Reply delete_role(const Call& call) {
   auto found = target(call, EntityKind::Role);
   if (!found) return found.error();
-  if (auto ok = call.authorize("iam:DeleteRole", found.value().arn, target_keys(found.value(), true)); !ok) {
+  if (auto ok = authorize_target(call, "iam:DeleteRole", found.value()); !ok) {
     return ok.error();
   }
   return done(
@@ -143,11 +149,11 @@ Outcome<store::Role> change_role(const Call& call, std::string_view action, bool
   Outcome<std::optional<std::int32_t>> max_session = std::optional<std::int32_t>();
   if (!description_only) max_session = max_session_parameter(call);
   if (!max_session) return max_session.error();
-  if (auto ok = call.authorize(action, found.value().arn, target_keys(found.value(), false)); !ok) return ok.error();
+  if (auto ok = authorize_target(call, action, found.value()); !ok) return ok.error();
   const store::UpdateRoleInput input{description.value(), max_session.value()};
   Outcome<store::Role> out = ApiError{};
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
-    out = lift(m.update_role(call.account(), found.value().ref.name, input));
+    out = lift(shown(m, m.update_role(call.account(), found.value().ref.name, input)));
     if (!out) return out.error();
     return policy::success();
   });
@@ -174,7 +180,7 @@ Reply update_assume_role_policy(const Call& call) {
   if (!found) return found.error();
   auto document = document_parameter(call);
   if (!document) return document.error();
-  if (auto ok = call.authorize("iam:UpdateAssumeRolePolicy", found.value().arn, target_keys(found.value(), false));
+  if (auto ok = authorize_target(call, "iam:UpdateAssumeRolePolicy", found.value());
       !ok) {
     return ok.error();
   }
@@ -186,9 +192,11 @@ Reply update_assume_role_policy(const Call& call) {
 Reply list_roles(const Call& call) {
   auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
-  if (auto ok = call.authorize("iam:ListRoles", "*"); !ok) return ok.error();
+  if (auto ok = authorize(call, "iam:ListRoles", "*", {}); !ok) return ok.error();
   auto roles = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::Role>> {
-    return s.list_roles(call.account(), prefix.value());
+    std::vector<store::Role> roles = s.list_roles(call.account(), prefix.value());
+    for (store::Role& role : roles) role.trust.document = s.shown_trust(role);
+    return roles;
   });
   if (!roles) return roles.error();
   return list_page(
@@ -201,7 +209,7 @@ Reply list_instance_profiles_for_role(const Call& call) {
   // such as Terraform, ask for it first).
   auto found = target(call, EntityKind::Role);
   if (!found) return found.error();
-  if (auto ok = call.authorize("iam:ListInstanceProfilesForRole", found.value().arn, target_keys(found.value(), false));
+  if (auto ok = authorize_target(call, "iam:ListInstanceProfilesForRole", found.value());
       !ok) {
     return ok.error();
   }

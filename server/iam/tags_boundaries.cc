@@ -14,9 +14,9 @@ Reply tag_entity(const Call& call) {
   if (!call.params().has_list("Tags")) return query::missing("tags");
   auto tags = tags_parameter(call);
   if (!tags) return tags.error();
-  std::vector<authz::ContextKey> keys = target_keys(found.value(), false);
-  for (auto& key : request_tag_keys(call, tags.value())) keys.push_back(std::move(key));
-  if (auto ok = call.authorize(entity_action("Tag", K, ""), found.value().arn, keys); !ok) return ok.error();
+  Facts facts = request_tag_facts(call, tags.value(), false);
+  facts.resource_tags = found.value().tags;
+  if (auto ok = authorize_target(call, entity_action("Tag", K, ""), found.value(), facts); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) { return lift(m.tag_entity(found.value().ref, tags.value())); }));
 }
 
@@ -29,9 +29,9 @@ Reply untag_entity(const Call& call) {
   if (tag_keys.size() > store::kMaxTags) {
     return query::invalid("[...]", "tagKeys", "Member must have length less than or equal to 50");
   }
-  std::vector<authz::ContextKey> keys = target_keys(found.value(), false);
-  keys.push_back({"aws:TagKeys", tag_keys, true});
-  if (auto ok = call.authorize(entity_action("Untag", K, ""), found.value().arn, keys); !ok) return ok.error();
+  Facts facts = target_facts(found.value());
+  facts.tag_keys = tag_keys;
+  if (auto ok = authorize_target(call, entity_action("Untag", K, ""), found.value(), facts); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) { return lift(m.untag_entity(found.value().ref, tag_keys)); }));
 }
 
@@ -39,7 +39,7 @@ template <EntityKind K>
 Reply list_entity_tags(const Call& call) {
   auto found = target(call, K);
   if (!found) return found.error();
-  if (auto ok = call.authorize(entity_action("List", K, "Tags"), found.value().arn, target_keys(found.value(), false));
+  if (auto ok = authorize_target(call, entity_action("List", K, "Tags"), found.value());
       !ok) {
     return ok.error();
   }
@@ -68,9 +68,11 @@ Reply put_permissions_boundary(const Call& call) {
   if (!found) return found.error();
   auto boundary = policy_arn_parameter(call, "PermissionsBoundary", "permissionsBoundary");
   if (!boundary) return boundary.error();
-  std::vector<authz::ContextKey> keys = target_keys(found.value(), false);
-  keys.push_back({"iam:PermissionsBoundary", {boundary.value()}, false});
-  if (auto ok = call.authorize(entity_action("Put", K, "PermissionsBoundary"), found.value().arn, keys); !ok) {
+  // iam:PermissionsBoundary is the boundary being set.
+  Facts facts;
+  facts.resource_tags = found.value().tags;
+  facts.set("iam:PermissionsBoundary", boundary.value());
+  if (auto ok = authorize_target(call, entity_action("Put", K, "PermissionsBoundary"), found.value(), facts); !ok) {
     return ok.error();
   }
   return done(write(
@@ -81,8 +83,7 @@ template <EntityKind K>
 Reply delete_permissions_boundary(const Call& call) {
   auto found = target(call, K);
   if (!found) return found.error();
-  if (auto ok = call.authorize(entity_action("Delete", K, "PermissionsBoundary"), found.value().arn,
-                               target_keys(found.value(), true));
+  if (auto ok = authorize_target(call, entity_action("Delete", K, "PermissionsBoundary"), found.value());
       !ok) {
     return ok.error();
   }

@@ -28,16 +28,6 @@ std::string user_arn(const Call& call, std::string_view path, std::string_view n
   return store::iam_arn(call.account(), "user", path, name);
 }
 
-Outcome<store::User> existing_user(const Call& call, std::string_view name) {
-  return fetch(call, [&](const store::Snapshot& s) { return s.get_user(call.account(), name); });
-}
-
-Outcome<std::string> existing_user_arn(const Call& call, std::string_view name) {
-  auto found = target_named(call, store::EntityKind::User, std::string(name));
-  if (!found) return found.error();
-  return found.value().arn;
-}
-
 Reply create_user(const Call& call) {
   auto name = name_parameter(call, "UserName", "userName", kMaxUserName);
   if (!name) return name.error();
@@ -51,12 +41,11 @@ Reply create_user(const Call& call) {
 
   const std::string arn = user_arn(call, path.value(), name.value());
   // On creation the request's tags are the resource's too (policy-semantics.md 4.4).
-  std::vector<authz::ContextKey> keys = request_tag_keys(call, tags.value());
-  for (auto& key : resource_tag_keys(tags.value())) keys.push_back(std::move(key));
-  if (!boundary.empty()) keys.push_back({"iam:PermissionsBoundary", {boundary}, false});
-  if (auto ok = call.authorize("iam:CreateUser", arn, keys); !ok) return ok.error();
+  Facts facts = request_tag_facts(call, tags.value(), true);
+  if (!boundary.empty()) facts.set("iam:PermissionsBoundary", boundary);
+  if (auto ok = authorize(call, "iam:CreateUser", arn, facts); !ok) return ok.error();
   if (!tags.value().empty()) {
-    if (auto ok = call.authorize("iam:TagUser", arn, keys); !ok) return ok.error();
+    if (auto ok = authorize(call, "iam:TagUser", arn, facts); !ok) return ok.error();
   }
 
   Xml xml;
@@ -80,7 +69,7 @@ Reply get_user(const Call& call) {
   if (name.value().empty()) {
     // The root of the account: AWS answers with the account as the user id and no name.
     const std::string arn = "arn:aws:iam::" + call.account() + ":root";
-    if (auto ok = call.authorize("iam:GetUser", arn); !ok) return ok.error();
+    if (auto ok = authorize(call, "iam:GetUser", arn, {}); !ok) return ok.error();
     auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
       const auto account = s.find_account(call.account());
       xml.open("User")
@@ -93,10 +82,11 @@ Reply get_user(const Call& call) {
     if (!status) return status.error();
     return query::answer(std::move(xml));
   }
-  auto arn = existing_user_arn(call, name.value());
-  if (!arn) return arn.error();
-  if (auto ok = call.authorize("iam:GetUser", arn.value()); !ok) return ok.error();
-  auto user = existing_user(call, name.value());
+  auto found = target_named(call, store::EntityKind::User, std::move(name).value());
+  if (!found) return found.error();
+  if (auto ok = authorize_target(call, "iam:GetUser", found.value()); !ok) return ok.error();
+  auto user =
+      fetch(call, [&](const store::Snapshot& s) { return s.get_user(call.account(), found.value().ref.name); });
   if (!user) return user.error();
   xml.open("User");
   write_user(xml, user.value(), true);
@@ -105,12 +95,11 @@ Reply get_user(const Call& call) {
 }
 
 Reply delete_user(const Call& call) {
-  auto name = name_parameter(call, "UserName", "userName", kMaxUserName);
-  if (!name) return name.error();
-  auto arn = existing_user_arn(call, name.value());
-  if (!arn) return arn.error();
-  if (auto ok = call.authorize("iam:DeleteUser", arn.value()); !ok) return ok.error();
-  auto status = write(call, [&](store::Mutation& m) { return lift(m.delete_user(call.account(), name.value())); });
+  auto found = target(call, store::EntityKind::User);
+  if (!found) return found.error();
+  if (auto ok = authorize_target(call, "iam:DeleteUser", found.value()); !ok) return ok.error();
+  auto status =
+      write(call, [&](store::Mutation& m) { return lift(m.delete_user(call.account(), found.value().ref.name)); });
   if (!status) return status.error();
   return query::no_output();
 }
@@ -118,7 +107,7 @@ Reply delete_user(const Call& call) {
 Reply list_users(const Call& call) {
   auto prefix = path_prefix_parameter(call);
   if (!prefix) return prefix.error();
-  if (auto ok = call.authorize("iam:ListUsers", "*"); !ok) return ok.error();
+  if (auto ok = authorize(call, "iam:ListUsers", "*", {}); !ok) return ok.error();
   auto users = fetch(call, [&](const store::Snapshot& s) -> store::Result<std::vector<store::User>> {
     return s.list_users(call.account(), prefix.value());
   });

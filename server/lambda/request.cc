@@ -457,12 +457,16 @@ policy::Result<LambdaRequest, LambdaError> parse_request(const RequestView& requ
     }
   }
   if (!violations.empty()) return violations.error();
-  if (out.operation == Operation::CreateFunction && out.function_name && out.function_name->name.size() > kBareNameMax) {
-    // AWS answers a too-long new function name as InvalidParameterValueException (lambda-api 3.1).
+  if (out.function_name && out.function_name->name.size() > kBareNameMax &&
+      (out.operation == Operation::CreateFunction || (!out.function_name->arn && !out.function_name->account))) {
+    // "If you specify only the function name, it is limited to 64 characters in length" (the API
+    // reference of every FunctionName): refused before any lookup. CreateFunction answers it as
+    // InvalidParameterValueException, whatever the form (lambda-api 3.1).
     Violations too_long;
     too_long.add("functionName", *out.function_name_text,
                  "Member must have length less than or equal to " + std::to_string(kBareNameMax));
-    return too_long.error(error_type::kInvalidParameterValue);
+    return too_long.error(out.operation == Operation::CreateFunction ? error_type::kInvalidParameterValue
+                                                                     : error_type::kValidation);
   }
   if (out.operation == Operation::CreateFunction || out.operation == Operation::UpdateFunctionConfiguration) {
     if (auto runtime = out.body_string("Runtime")) {

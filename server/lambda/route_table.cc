@@ -3,6 +3,8 @@
 #include <rapidjson/document.h>
 
 #include <cstdlib>
+#include <optional>
+#include <span>
 
 #include "policy/action_catalog.h"
 
@@ -153,6 +155,77 @@ LambdaError unknown_operation() {
   return make_error(error_type::kUnknownOperation, 404, "Unknown operation");
 }
 
+// Lambda operations this service does not serve, by method and path (botocore's lambda
+// 2015-03-31 model, and the later InvokeWithResponseStream, runtime-management and recursion
+// routes), so that a client calling one learns which and why instead of "Unknown operation".
+struct UnservedRoute {
+  std::string_view method, path, operation;
+};
+constexpr UnservedRoute kUnserved[] = {
+    {"POST", "/2018-10-31/layers/{}/versions/{}/policy", "AddLayerVersionPermission"},
+    {"POST", "/2020-04-22/code-signing-configs", "CreateCodeSigningConfig"},
+    {"POST", "/2021-10-31/functions/{}/url", "CreateFunctionUrlConfig"},
+    {"DELETE", "/2020-04-22/code-signing-configs/{}", "DeleteCodeSigningConfig"},
+    {"DELETE", "/2020-06-30/functions/{}/code-signing-config", "DeleteFunctionCodeSigningConfig"},
+    {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency"},
+    {"DELETE", "/2019-09-25/functions/{}/event-invoke-config", "DeleteFunctionEventInvokeConfig"},
+    {"DELETE", "/2021-10-31/functions/{}/url", "DeleteFunctionUrlConfig"},
+    {"DELETE", "/2018-10-31/layers/{}/versions/{}", "DeleteLayerVersion"},
+    {"DELETE", "/2019-09-30/functions/{}/provisioned-concurrency", "DeleteProvisionedConcurrencyConfig"},
+    {"GET", "/2020-04-22/code-signing-configs/{}", "GetCodeSigningConfig"},
+    {"GET", "/2020-06-30/functions/{}/code-signing-config", "GetFunctionCodeSigningConfig"},
+    {"GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency"},
+    {"GET", "/2019-09-25/functions/{}/event-invoke-config", "GetFunctionEventInvokeConfig"},
+    {"GET", "/2024-08-31/functions/{}/recursion-config", "GetFunctionRecursionConfig"},
+    {"GET", "/2021-10-31/functions/{}/url", "GetFunctionUrlConfig"},
+    {"GET", "/2018-10-31/layers/{}/versions/{}", "GetLayerVersion"},
+    {"GET", "/2018-10-31/layers/{}/versions/{}/policy", "GetLayerVersionPolicy"},
+    {"GET", "/2019-09-30/functions/{}/provisioned-concurrency", "GetProvisionedConcurrencyConfig"},
+    {"GET", "/2021-07-20/functions/{}/runtime-management-config", "GetRuntimeManagementConfig"},
+    {"POST", "/2021-11-15/functions/{}/response-streaming-invocations", "InvokeWithResponseStream"},
+    {"GET", "/2020-04-22/code-signing-configs", "ListCodeSigningConfigs"},
+    {"GET", "/2019-09-25/functions/{}/event-invoke-config/list", "ListFunctionEventInvokeConfigs"},
+    {"GET", "/2021-10-31/functions/{}/urls", "ListFunctionUrlConfigs"},
+    {"GET", "/2020-04-22/code-signing-configs/{}/functions", "ListFunctionsByCodeSigningConfig"},
+    {"GET", "/2018-10-31/layers/{}/versions", "ListLayerVersions"},
+    {"GET", "/2018-10-31/layers", "ListLayers"},  // also GetLayerVersionByArn (?find=LayerVersion)
+    {"GET", "/2017-03-31/tags/{}", "ListTags"},
+    {"POST", "/2018-10-31/layers/{}/versions", "PublishLayerVersion"},
+    {"PUT", "/2020-06-30/functions/{}/code-signing-config", "PutFunctionCodeSigningConfig"},
+    {"PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency"},
+    {"PUT", "/2019-09-25/functions/{}/event-invoke-config", "PutFunctionEventInvokeConfig"},
+    {"PUT", "/2024-08-31/functions/{}/recursion-config", "PutFunctionRecursionConfig"},
+    {"PUT", "/2019-09-30/functions/{}/provisioned-concurrency", "PutProvisionedConcurrencyConfig"},
+    {"PUT", "/2021-07-20/functions/{}/runtime-management-config", "PutRuntimeManagementConfig"},
+    {"DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission"},
+    {"POST", "/2017-03-31/tags/{}", "TagResource"},
+    {"DELETE", "/2017-03-31/tags/{}", "UntagResource"},
+    {"PUT", "/2020-04-22/code-signing-configs/{}", "UpdateCodeSigningConfig"},
+    {"POST", "/2019-09-25/functions/{}/event-invoke-config", "UpdateFunctionEventInvokeConfig"},
+    {"PUT", "/2021-10-31/functions/{}/url", "UpdateFunctionUrlConfig"},
+};
+
+// The unserved operation at (method, path segments), if any; "{}" matches any non-empty segment
+// and a trailing empty segment (a path ending in '/') is ignored.
+std::optional<std::string_view> unserved_operation(std::string_view method, std::span<const std::string_view> parts) {
+  if (!parts.empty() && parts.back().empty()) parts = parts.first(parts.size() - 1);
+  for (const UnservedRoute& route : kUnserved) {
+    if (route.method != method) continue;
+    std::size_t i = 0;
+    bool matches = true;
+    for (std::size_t start = 1; matches;) {
+      const std::size_t slash = route.path.find('/', start);
+      const std::string_view segment = route.path.substr(start, slash == std::string_view::npos ? route.path.npos : slash - start);
+      matches = i < parts.size() && (segment == "{}" ? !parts[i].empty() : segment == parts[i]);
+      ++i;
+      if (slash == std::string_view::npos) break;
+      start = slash + 1;
+    }
+    if (matches && i == parts.size()) return route.operation;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::span<const OperationInfo> operations() { return table().infos; }
@@ -256,6 +329,10 @@ policy::Result<RouteMatch, LambdaError> match_route(std::string_view method, std
       match.labels[static_cast<std::size_t>(*segment.label)] = std::move(*decoded);
     }
     return match;
+  }
+  if (auto operation = unserved_operation(method, std::span<const std::string_view>(parts.data(), count))) {
+    return make_error(error_type::kUnknownOperation, 404,
+                      std::string(*operation) + " is a Lambda operation that gatehouse does not serve");
   }
   return unknown_operation();
 }

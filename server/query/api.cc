@@ -1,4 +1,5 @@
 #include "server/query/api.h"
+#include "server/query/touch_check.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -158,11 +159,12 @@ policy::Result<void, ApiError> Call::authorize(std::string_view action, std::str
                                                std::span<const authz::ContextKey> keys,
                                                std::string_view resource_account,
                                                const policy::CompiledPolicy* resource_policy,
-                                               policy::ResourcePolicyKind kind) const {
-  const authz::Query query{action, resource, resource_account.empty() ? std::string_view(account()) : resource_account,
-                           region_, resource_policy, kind, keys};
+                                               policy::ResourcePolicyKind kind, std::string_view shown_resource) const {
+  const std::string_view owner = resource_account.empty() ? std::string_view(account()) : resource_account;
+  const authz::Query query{action, resource, owner, region_, resource_policy, kind, keys, shown_resource};
   const authz::Verdict verdict = pipeline_.authorize(principal_, transport_, query);
   decided_ = true;
+  authorized_.emplace_back(resource);
   if (verdict.allowed()) return policy::success();
   denial_ = verdict.outcome.decision;
   return access_denied(verdict.message);
@@ -240,7 +242,12 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
         (kind == store::CredentialKind::UserSession || kind == store::CredentialKind::RootSession)) {
       return ApiError{403, "InvalidClientTokenId", "The security token included in the request is invalid."};
     }
-    return operation->run(call);
+    if (!options_.check_touches) return operation->run(call);
+    IamTouchCheck check(call.account(), call.authorized());
+    const store::ScopedTouchObserver observing(check);
+    Reply checked = operation->run(call);
+    if (auto violation = check.violation()) return ApiError{500, "ServiceFailure", "The store was asked for " + *violation};
+    return checked;
   }();
 
   http::HttpResponse response;
@@ -286,7 +293,8 @@ void QueryApi::record(const http::HttpRequest& r, http::QueryService service, st
   call.read_only = operation.read_only;
   if (principal) {
     call.identity = {&principal->caller(), principal->credential->principal.user_id,
-                     principal->credential->access_key_id, principal->temporary()};
+                     principal->credential->access_key_id, principal->temporary(),
+                     principal->credential->source_identity};
   }
   call.request_parameters = audit_request_parameters(params);
   if (response.status < 300) {

@@ -22,6 +22,9 @@ namespace gatehouse::server::query {
 struct Options {
   audit::AuditLog* audit_log = nullptr;
   metrics::ServiceMetrics* metrics = nullptr;
+  // When set, an operation that made the store touch another account's user, role, group or
+  // policy without being authorized on it fails with ServiceFailure (touch_check.h): on in tests.
+  bool check_touches = false;
 };
 
 class QueryApi {

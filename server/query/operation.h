@@ -78,15 +78,19 @@ class Call {
   // The caller may perform `action` on `resource` (identity policies, boundary, session
   // policies, and the resource policy when given); AccessDenied in AWS's words otherwise.
   // The resource's account is the caller's unless given (IAM resources all live there;
-  // AWS managed policies are readable from every account).
+  // AWS managed policies are readable from every account). `shown_resource`, when given, is how
+  // the denial names the resource.
   policy::Result<void, ApiError> authorize(std::string_view action, std::string_view resource,
                                            std::span<const authz::ContextKey> keys = {},
                                            std::string_view resource_account = {},
                                            const policy::CompiledPolicy* resource_policy = nullptr,
-                                           policy::ResourcePolicyKind kind = policy::ResourcePolicyKind::Function) const;
+                                           policy::ResourcePolicyKind kind = policy::ResourcePolicyKind::Function,
+                                           std::string_view shown_resource = {}) const;
 
   // The decision of the last authorize() that was not Allowed (audit, metrics).
   std::optional<policy::Decision> denial() const noexcept { return denial_; }
+  // Every resource this request's authorize() calls named, allowed or not (the touch check).
+  const std::vector<std::string>& authorized() const noexcept { return authorized_; }
   bool decided() const noexcept { return decided_; }
 
  private:
@@ -99,6 +103,7 @@ class Call {
   std::string_view region_;
   mutable std::optional<policy::Decision> denial_;
   mutable bool decided_ = false;
+  mutable std::vector<std::string> authorized_;
 };
 
 struct Operation {

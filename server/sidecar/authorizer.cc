@@ -157,7 +157,8 @@ grpc::Status Authorizer::authorize(const native::AuthorizeRequest& request, nati
     call.event_source = "gatehouse";
     call.event_name = "Authorize";
     call.read_only = true;
-    call.identity = {&principal.caller(), credential.value()->principal.user_id, request.access_key_id(), false};
+    call.identity = {&principal.caller(), credential.value()->principal.user_id, request.access_key_id(),
+                     principal.temporary(), credential.value()->source_identity};
     if (!verdict.allowed()) call.error = audit::Failure{"AccessDenied", verdict.message};
     call.resources.push_back({principal.caller().account, "", resource});
     audit_log_->append(audit::render(call), audit::Durability::Written);

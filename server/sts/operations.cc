@@ -9,6 +9,7 @@
 #include <array>
 
 #include "policy/arn.h"
+#include "server/iam/context_keys.h"
 #include "server/iam/common.h"
 #include "server/iam/operations.h"
 
@@ -158,11 +159,38 @@ Reply assume_role(const Call& call) {
   // the caller is refused as for any other role it may not assume.
   const bool exists = trust.value() && trust.value()->arn == role_arn && trust.value()->trust;
 
-  std::vector<authz::ContextKey> keys = iam::request_tag_keys(tags.value());
-  keys.push_back({"sts:RoleSessionName", {*session.value()}, false});
-  if (external_id.value()) keys.push_back({"sts:ExternalId", {*external_id.value()}, false});
-  if (source_identity.value()) keys.push_back({"sts:SourceIdentity", {*source_identity.value()}, false});
-  if (!transitive.empty()) keys.push_back({"sts:TransitiveTagKeys", transitive, true});
+  // A role session assuming another role is role chaining (a GetSessionToken session is not: AWS
+  // chains roles to roles only). The calling session's source identity and transitive tags go
+  // along.
+  const store::ResolvedCredential& caller_credential = *call.principal().credential;
+  const bool chained = kind == store::CredentialKind::RoleSession;
+  const std::string& inherited_identity = caller_credential.source_identity;
+  // Once set, a source identity cannot be changed for the rest of the chain.
+  if (!inherited_identity.empty() && source_identity.value() && *source_identity.value() != inherited_identity) {
+    return query::access_denied("User: " + call.caller().arn +
+                                " is not authorized to perform: sts:SetSourceIdentity on resource: " + role_arn +
+                                " because the source identity of the session cannot be changed");
+  }
+  const std::string effective_identity = source_identity.value().value_or(inherited_identity);
+
+  // Inherited transitive tags are session tags of the new session: they are request tags of the
+  // call (aws:RequestTag/*, aws:TagKeys, sts:TransitiveTagKeys) and need sts:TagSession, as tags
+  // given in the request do (docs/compatibility.md). Giving one again fails in the store.
+  iam::Facts facts = iam::request_tag_facts(call, tags.value(), false);
+  std::vector<std::string> transitive_keys = transitive;
+  if (chained) {
+    for (const auto& [k, v] : caller_credential.transitive_tags) {
+      if (!facts.request_tags.contains(k)) {
+        facts.request_tags.emplace(k, v);
+        facts.tag_keys.push_back(k);
+      }
+      transitive_keys.push_back(k);
+    }
+  }
+  facts.set("sts:RoleSessionName", *session.value());
+  if (external_id.value()) facts.set("sts:ExternalId", *external_id.value());
+  if (!effective_identity.empty()) facts.set("sts:SourceIdentity", effective_identity);
+  if (!transitive_keys.empty()) facts.set_list("sts:TransitiveTagKeys", transitive_keys);
   // A role that does not exist is refused as one whose trust policy allows nothing: AWS does
   // not reveal which roles exist (policy-semantics 6.3).
   if (!exists) {
@@ -170,16 +198,18 @@ Reply assume_role(const Call& call) {
                                 " is not authorized to perform: sts:AssumeRole on resource: " + role_arn +
                                 " because no role trust policy allows the sts:AssumeRole action");
   }
+  facts.resource_tags = trust.value()->tags;
   const auto authorize = [&](std::string_view action) {
-    return call.authorize(action, role_arn, keys, role_account, trust.value()->trust.get(),
+    return iam::authorize(call, action, role_arn, facts, {}, role_account, trust.value()->trust.get(),
                           policy::ResourcePolicyKind::Trust);
   };
   if (auto ok = authorize("sts:AssumeRole"); !ok) return ok.error();
-  // Session tags and a source identity need their own trust permissions (iam-sts-api.md 4.2).
-  if (!tags.value().empty()) {
+  // Session tags and a source identity need their own trust permissions (iam-sts-api.md 4.2),
+  // inherited ones along a chain too.
+  if (!facts.request_tags.empty()) {
     if (auto ok = authorize("sts:TagSession"); !ok) return ok.error();
   }
-  if (source_identity.value()) {
+  if (!effective_identity.empty()) {
     if (auto ok = authorize("sts:SetSourceIdentity"); !ok) return ok.error();
   }
 
@@ -192,10 +222,9 @@ Reply assume_role(const Call& call) {
   input.session_policy_arns = std::move(policy_arns);
   input.session_tags = tags.value();
   input.transitive_tag_keys = transitive;
-  input.source_identity = source_identity.value().value_or("");
-  // Role chaining: a role session, or a GetSessionToken session, assuming a role.
-  input.chained = call.principal().temporary();
-  if (input.chained) input.caller_access_key_id = call.principal().credential->access_key_id;
+  input.source_identity = effective_identity;
+  input.chained = chained;
+  if (chained) input.caller_access_key_id = caller_credential.access_key_id;
   auto issued = call.store().write([&](store::Mutation& m) { return m.assume_role(input); });
   if (!issued) return query::from_store(issued.error());
   const store::TemporaryCredentials& credentials = issued.value();
@@ -209,7 +238,7 @@ Reply assume_role(const Call& call) {
   if (credentials.packed_policy_size > 0) {
     xml.element("PackedPolicySize", static_cast<std::int64_t>(credentials.packed_policy_size));
   }
-  if (source_identity.value()) xml.element("SourceIdentity", *source_identity.value());
+  if (!effective_identity.empty()) xml.element("SourceIdentity", effective_identity);
   query::Output output = query::answer(std::move(xml));
   output.audit_response = audit_credentials(credentials);
   output.audit_resource_arn = role_arn;

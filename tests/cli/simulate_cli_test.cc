@@ -1,8 +1,13 @@
 // `gatehouse simulate`: the aws iam simulate-custom-policy contract.
 #include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "cli/commands.h"
 #include "golden.h"
@@ -278,4 +283,112 @@ TEST_CASE("simulate: PolicyInputList is required but may be empty", "[cli][simul
   const Run empty = simulate({"--cli-input-json", "-", "--explain"}, R"({"PolicyInputList":[],"ActionNames":["s3:GetObject"]})");
   CHECK(empty.status == 0);
   CHECK(first_line(empty.out) == "s3:GetObject on *: implicitDeny because no identity-based policy allows the s3:GetObject action");
+}
+
+// `simulate --requests` parses each line once, in place, and leaves the encoding check of the
+// policy documents to their own parse; lines with anything else to check (bytes outside ASCII
+// beyond the policies, errors) go through the complete path. Either way a line's answer must be
+// exactly that of the same input given to --cli-input-json (the complete path), byte for byte.
+namespace {
+
+std::string compact(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  doc.Accept(writer);
+  return buffer.GetString();
+}
+
+// The answer --requests gives for `line` must be --cli-input-json's for the same text.
+void check_same_as_single_input(const std::string& line) {
+  INFO("line: " << line);
+  const Run single = simulate({"--cli-input-json", "-"}, line);
+  const Run streamed = simulate({"--requests", "-"}, line + "\n");
+  CHECK(streamed.status == single.status);
+  if (single.status == 0) {
+    CHECK(streamed.out == compact(single.out) + "\n");
+    CHECK(streamed.err.empty());
+  } else {
+    CHECK(streamed.err == "line 1: " + single.err);
+    const std::string prefix = "An error occurred (";
+    REQUIRE(single.err.starts_with(prefix));
+    const std::size_t code_end = single.err.find(')');
+    const std::string code = single.err.substr(prefix.size(), code_end - prefix.size());
+    const std::string message = single.err.substr(single.err.find(": ", code_end) + 2);
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.StartObject();
+    writer.Key("Error");
+    writer.StartObject();
+    writer.Key("Code");
+    writer.String(code.c_str());
+    writer.Key("Message");
+    writer.String(message.substr(0, message.size() - 1).c_str());
+    writer.EndObject();
+    writer.EndObject();
+    CHECK(streamed.out == std::string(buffer.GetString()) + "\n");
+  }
+}
+
+// A request whose identity policy's Sid is `sid` (raw bytes, inside the JSON string of the policy).
+std::string with_sid(const std::string& sid, const std::string& rest = "") {
+  return R"({"PolicyInputList":["{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\")" + sid +
+         R"(\",\"Effect\":\"Allow\",\"Action\":\"lambda:Get*\",\"Resource\":\"*\"}]}"],)"
+         R"("ActionNames":["lambda:GetFunction"],"CallerArn":"arn:aws:iam::111111111111:user/alice")" +
+         rest + "}";
+}
+
+}  // namespace
+
+TEST_CASE("simulate --requests answers every line as --cli-input-json does", "[cli][simulate]") {
+  const std::vector<std::string> lines = {
+      with_sid("plain"),
+      with_sid("caf\xC3\xA9"),                 // valid UTF-8 in a policy
+      with_sid("caf\\\\u00e9"),                // an escape in the policy's JSON
+      with_sid("bad\xFF"),                     // not UTF-8, inside a policy
+      with_sid("overlong\xC0\xAF"),            // an overlong encoding
+      with_sid("surrogate\xED\xA0\x80"),       // an encoded surrogate
+      with_sid("truncated\xE2\x82"),           // a truncated sequence
+      with_sid("bad\xFF", R"(,"Unknown":1)"),  // two errors: the encoding one is reported
+      with_sid("ok", R"(,"Unknown":1)"),
+      with_sid("ok", ",\"Unkn\xFF\":1"),                                  // a bad byte in a member name
+      with_sid("ok", ",\"MaxItems\":\"\xFF\""),                           // in a value that is skipped
+      with_sid("ok", ",\"Marker\":{\"a\":[[[[[[\"\xC3\xA9\"]]]]]]}"),     // deep in a skipped value
+      with_sid("ok", ",\"ResourceArns\":[\"arn:aws:lambda:us-east-1:111111111111:function:f\xC3\xA9\"]"),
+      with_sid("ok", ",\"ResourceArns\":[\"arn:aws:lambda:us-east-1:111111111111:function:f\xFF\"]"),
+      with_sid("ok", R"(,"ContextEntries":[{"ContextKeyName":"aws:PrincipalTag/t","ContextKeyValues":[")"
+                     "\xC3\xA9" R"("],"ContextKeyType":"string"}])"),
+      with_sid("ok", R"(,"ContextEntries":[{"ContextKeyName":"aws:PrincipalTag/t","ContextKeyValues":[")"
+                     "\xFF" R"("],"ContextKeyType":"string"}])"),
+      with_sid("ok") + " trailing",
+      with_sid("ok").substr(0, 80),
+      with_sid("nul\\\\u0000"),
+      R"({"PolicyInputList":["{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",)"
+      "\xC3" R"(\"Action\":\"s3:*\",\"Resource\":\"*\"}]}"],"ActionNames":["s3:GetObject"]})",  // bad byte between tokens
+      R"({"PolicyInputList":[],"ActionNames":["lambda:GetFunction"],"ResourcePolicy":"{\"Version\":\"2012-10-17\",)"
+      R"(\"Statement\":[{\"Sid\":\"s\xFF\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},)"
+      R"(\"Action\":\"lambda:GetFunction\",\"Resource\":\"*\"}]}","CallerArn":"s3.amazonaws.com"})",
+      R"({"PolicyInputList":"not a list","ActionNames":["lambda:GetFunction"]})",
+      R"({"PolicyInputList":[1],"ActionNames":["lambda:GetFunction"]})",
+      R"([1,2])",
+  };
+  for (const auto& line : lines) check_same_as_single_input(line);
+}
+
+TEST_CASE("simulate --requests keeps nothing of one line for the next", "[cli][simulate]") {
+  // Each line alone and all lines in one stream give the same answers in the same order.
+  const std::vector<std::string> lines = {
+      with_sid("one"), with_sid("bad\xFF"), with_sid("two", R"(,"ResourceArns":["arn:aws:s3:::b"])"), "{",
+      with_sid("caf\xC3\xA9"), with_sid("three")};
+  std::string all;
+  std::string expected;
+  for (const auto& line : lines) {
+    all += line + "\n";
+    expected += simulate({"--requests", "-"}, line + "\n").out;
+  }
+  const Run streamed = simulate({"--requests", "-"}, all);
+  CHECK(streamed.status == 1);
+  CHECK(streamed.out == expected);
 }

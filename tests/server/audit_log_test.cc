@@ -204,4 +204,34 @@ TEST_CASE("user agent and client text are bounded and valid UTF-8", "[server][au
   CHECK(std::string(doc["userIdentity"]["type"].GetString()) == "Unknown");
 }
 
+TEST_CASE("a Lambda call of a session with a source identity records it in sessionContext", "[server][audit]") {
+  Audited a;
+  a.world.seed_function("hello");
+  store::TemporaryCredentials issued;
+  require_ok(a.world.store().write([&](store::Mutation& m) -> store::Result<void> {
+    store::AssumeRoleInput input;
+    input.account = std::string(kA);
+    input.role_name = "R";
+    input.session_name = "s1";
+    input.source_identity = "alice";
+    auto session = m.assume_role(input);
+    if (!session) return session.error();
+    issued = session.value();
+    return store::success();
+  }));
+  auto request = World::signed_request("GET", kFunctionsPath + "/hello", "", issued.access_key_id,
+                                       issued.secret_access_key, a.clock.now(),
+                                       {}, issued.session_token);
+  const Response response = World::call_api(a.api, request);
+  INFO(response.body);
+  REQUIRE(response.error_type == "AccessDeniedException");  // R has no Lambda permissions
+  const auto lines = lines_of(a.path);
+  REQUIRE(lines.size() == 1);
+  const auto doc = parse(lines[0]);
+  const auto& context = doc["userIdentity"]["sessionContext"];
+  REQUIRE(context.IsObject());
+  REQUIRE(context.HasMember("sourceIdentity"));
+  CHECK(std::string(context["sourceIdentity"].GetString()) == "alice");
+}
+
 }  // namespace gatehouse

@@ -137,7 +137,8 @@ class World {
   static server::http::HttpRequest signed_request(std::string_view method, const std::string& target,
                                                   const std::string& body, std::string_view key,
                                                   std::string_view secret, sigv4::TimePoint now,
-                                                  std::vector<std::pair<std::string, std::string>> extra_headers = {}) {
+                                                  std::vector<std::pair<std::string, std::string>> extra_headers = {},
+                                                  std::optional<std::string_view> session_token = std::nullopt) {
     std::vector<std::pair<std::string, std::string>> owned = {{"Host", "127.0.0.1:9000"}};
     if (!body.empty()) owned.emplace_back("Content-Type", "application/json");
     owned.insert(owned.end(), extra_headers.begin(), extra_headers.end());
@@ -145,7 +146,7 @@ class World {
     for (const auto& [n, v] : owned) headers.push_back({n, v});
     sigv4::SignInput input{method, target, headers, sigv4::PayloadHash::of_body(body)};
     sigv4::SignOptions options{"us-east-1", "lambda", now, std::nullopt, false};
-    auto signed_request = sigv4::sign_request(input, {key, secret, std::nullopt}, options);
+    auto signed_request = sigv4::sign_request(input, {key, secret, session_token}, options);
     if (!signed_request) FAIL(signed_request.error());
     server::http::HttpRequest request;
     request.method = std::string(method);

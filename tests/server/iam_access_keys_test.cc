@@ -38,7 +38,7 @@ TEST_CASE("CreateAccessKey answers the key with its secret, and the audit record
 
 TEST_CASE("CreateAccessKey without UserName is for the caller; the root creates root keys", "[iam][keys]") {
   World w;
-  w.require_denied("CreateAccessKey", {}, "arn:aws:iam::111111111111:user/alice");
+  w.require_denied("CreateAccessKey", {}, "user alice");
   w.alice_policy(allow("iam:CreateAccessKey", "arn:aws:iam::111111111111:user/${aws:username}"));
   const Response mine = w.alice("CreateAccessKey");
   require_success(mine, "CreateAccessKey", true);
@@ -46,7 +46,7 @@ TEST_CASE("CreateAccessKey without UserName is for the caller; the root creates 
   // Alice already had one key: this was her second, a third exceeds the quota.
   require_error(w.alice("CreateAccessKey"), 409, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2");
   // Another user is not hers to give keys to.
-  w.require_denied("CreateAccessKey", {{"UserName", "admin"}}, "arn:aws:iam::111111111111:user/admin");
+  w.require_denied("CreateAccessKey", {{"UserName", "admin"}}, "user admin");
 
   const Response root = w.root("CreateAccessKey");
   require_success(root, "CreateAccessKey", true);
@@ -66,7 +66,7 @@ TEST_CASE("CreateAccessKey errors: unknown user, third key, bad user name", "[ia
                 "Cannot exceed quota for AccessKeysPerUser: 2");
   require_error(w.admin("CreateAccessKey", {{"UserName", "a b"}}), 400, "ValidationError");
   // Unknown users are still authorized first: no existence oracle for the unauthorized.
-  w.require_denied("CreateAccessKey", {{"UserName", "nobody"}}, "arn:aws:iam::111111111111:user/nobody");
+  w.require_denied("CreateAccessKey", {{"UserName", "nobody"}}, "user nobody");
 }
 
 TEST_CASE("ListAccessKeys lists metadata without secrets, in pages", "[iam][keys]") {
@@ -90,7 +90,7 @@ TEST_CASE("ListAccessKeys lists metadata without secrets, in pages", "[iam][keys
   REQUIRE(page1.text("AccessKeyId") != page2.text("AccessKeyId"));
 
   require_error(w.admin("ListAccessKeys", {{"UserName", "nobody"}}), 404, "NoSuchEntity");
-  w.require_denied("ListAccessKeys", {{"UserName", "admin"}}, "arn:aws:iam::111111111111:user/admin");
+  w.require_denied("ListAccessKeys", {{"UserName", "admin"}}, "user admin");
   // A user with no keys: an empty list element.
   require_success(w.admin("CreateUser", {{"UserName", "carol"}}), "CreateUser", true);
   const Response empty = w.admin("ListAccessKeys", {{"UserName", "carol"}});
@@ -109,7 +109,7 @@ TEST_CASE("UpdateAccessKey deactivates a key; the key then fails to sign", "[iam
                 "1 validation error detected: Value null at 'status' failed to satisfy constraint: Member must not be "
                 "null");
   w.require_denied("UpdateAccessKey", {{"AccessKeyId", id}, {"Status", "Inactive"}},
-                   "arn:aws:iam::111111111111:user/alice");
+                   "user alice");
   const Response r = w.admin("UpdateAccessKey", {{"UserName", "alice"}, {"AccessKeyId", id}, {"Status", "Inactive"}});
   require_success(r, "UpdateAccessKey", false);
   const Response listed = w.admin("ListAccessKeys", {{"UserName", "alice"}});
@@ -127,7 +127,7 @@ TEST_CASE("DeleteAccessKey removes a key; DeleteUser needs its keys gone first",
   require_error(w.admin("DeleteAccessKey", {{"UserName", "alice"}, {"AccessKeyId", "AKIANOSUCHKEY0000000"}}), 404,
                 "NoSuchEntity", "The Access Key with id AKIANOSUCHKEY0000000 cannot be found.");
   w.require_denied("DeleteAccessKey", {{"AccessKeyId", std::string(kAliceKey)}},
-                   "arn:aws:iam::111111111111:user/alice");
+                   "user alice");
   require_error(w.admin("DeleteUser", {{"UserName", "alice"}}), 409, "DeleteConflict",
                 "Cannot delete entity, must delete access keys first.");
   const Response r = w.admin("DeleteAccessKey", {{"UserName", "alice"}, {"AccessKeyId", std::string(kAliceKey)}});

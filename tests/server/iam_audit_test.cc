@@ -70,3 +70,32 @@ TEST_CASE("A call that fails authentication is recorded with userIdentity Unknow
   REQUIRE(std::string(record["userIdentity"]["type"].GetString()) == "Unknown");
   REQUIRE(std::string(record["errorCode"].GetString()) == "SignatureDoesNotMatch");
 }
+
+TEST_CASE("A session's source identity is in its records' sessionContext (issue 10 finding 9)", "[iam][audit]") {
+  World w;
+  w.enable_audit();
+  gatehouse::store::TemporaryCredentials issued;
+  require_ok(w.store().write([&](gatehouse::store::Mutation& m) -> gatehouse::store::Result<void> {
+    gatehouse::store::CreateRoleInput role;
+    role.account = "111111111111";
+    role.name = "r1";
+    role.assume_role_policy = kTrust;
+    if (auto r = m.create_role(role); !r) return r.error();
+    gatehouse::store::AssumeRoleInput input;
+    input.account = "111111111111";
+    input.role_name = "r1";
+    input.session_name = "s1";
+    input.source_identity = "alice";
+    auto session = m.assume_role(input);
+    if (!session) return session.error();
+    issued = session.value();
+    return gatehouse::store::success();
+  }));
+  const gatehouse::query_test::Keys keys{issued.access_key_id, issued.secret_access_key, issued.session_token};
+  require_error(w.call("GetUser", {{"UserName", "alice"}}, keys), 403, "AccessDenied");
+  const auto record = record_of(w, "GetUser");
+  const auto& context = record["userIdentity"]["sessionContext"];
+  REQUIRE(context.IsObject());
+  REQUIRE(context.HasMember("sourceIdentity"));
+  REQUIRE(std::string(context["sourceIdentity"].GetString()) == "alice");
+}

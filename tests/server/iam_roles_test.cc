@@ -119,8 +119,8 @@ TEST_CASE("GetRole, UpdateRole, UpdateAssumeRolePolicy", "[iam][roles]") {
                   "CreateRole", true);
   require_error(w.admin("GetRole", {{"RoleName", "nope"}}), 404, "NoSuchEntity",
                 "The role with name nope cannot be found.");
-  w.require_denied("GetRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/app/r1");
-  w.require_denied("GetRole", {{"RoleName", "nope"}}, "arn:aws:iam::111111111111:role/nope");
+  w.require_denied("GetRole", {{"RoleName", "r1"}}, "role r1");
+  w.require_denied("GetRole", {{"RoleName", "nope"}}, "role nope");
 
   const Response updated =
       w.admin("UpdateRole", {{"RoleName", "r1"}, {"Description", "new"}, {"MaxSessionDuration", "43200"}});
@@ -129,7 +129,7 @@ TEST_CASE("GetRole, UpdateRole, UpdateAssumeRolePolicy", "[iam][roles]") {
   REQUIRE(got.text("Description") == "new");
   REQUIRE(got.text("MaxSessionDuration") == "43200");
   require_error(w.admin("UpdateRole", {{"RoleName", "r1"}, {"MaxSessionDuration", "43201"}}), 400, "ValidationError");
-  w.require_denied("UpdateRole", {{"RoleName", "r1"}, {"Description", "x"}}, "arn:aws:iam::111111111111:role/app/r1");
+  w.require_denied("UpdateRole", {{"RoleName", "r1"}, {"Description", "x"}}, "role r1");
 
   const std::string ec2 =
       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
@@ -149,7 +149,7 @@ TEST_CASE("GetRole, UpdateRole, UpdateAssumeRolePolicy", "[iam][roles]") {
                 "1 validation error detected: Value null at 'policyDocument' failed to satisfy constraint: Member must "
                 "not be null");
   w.require_denied("UpdateAssumeRolePolicy", {{"RoleName", "r1"}, {"PolicyDocument", ec2}},
-                   "arn:aws:iam::111111111111:role/app/r1");
+                   "role r1");
 }
 
 TEST_CASE("DeleteRole with dependents is a DeleteConflict", "[iam][roles]") {
@@ -168,7 +168,7 @@ TEST_CASE("DeleteRole with dependents is a DeleteConflict", "[iam][roles]") {
                 "Cannot delete entity, must detach all policies first.");
   require_success(w.admin("DetachRolePolicy", {{"RoleName", "r1"}, {"PolicyArn", kBasicExecution}}), "DetachRolePolicy",
                   false);
-  w.require_denied("DeleteRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/r1");
+  w.require_denied("DeleteRole", {{"RoleName", "r1"}}, "role r1");
   require_success(w.admin("DeleteRole", {{"RoleName", "r1"}}), "DeleteRole", false);
   require_error(w.admin("DeleteRole", {{"RoleName", "r1"}}), 404, "NoSuchEntity",
                 "The role with name r1 cannot be found.");
@@ -239,7 +239,7 @@ TEST_CASE("UpdateRoleDescription answers the role; Description is required", "[i
                 "not be null");
   require_error(w.admin("UpdateRoleDescription", {{"RoleName", "nope"}, {"Description", "x"}}), 404, "NoSuchEntity");
   w.require_denied("UpdateRoleDescription", {{"RoleName", "r1"}, {"Description", "x"}},
-                   "arn:aws:iam::111111111111:role/r1");
+                   "role r1");
 }
 
 TEST_CASE("An explicit deny names its reason", "[iam][roles]") {
@@ -250,7 +250,7 @@ TEST_CASE("An explicit deny names its reason", "[iam][roles]") {
   require_success(w.alice("GetRole", {{"RoleName", "r1"}}), "GetRole", true);
   require_error(w.alice("DeleteRole", {{"RoleName", "r1"}}), 403, "AccessDenied",
                 "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:DeleteRole on resource: "
-                "arn:aws:iam::111111111111:role/r1 with an explicit deny in an identity-based policy");
+                "role r1 with an explicit deny in an identity-based policy");
   // CreateUser checks its boundary parameter like CreateRole does.
   require_error(
       w.alice("CreateUser", {{"UserName", "u"}, {"PermissionsBoundary", "arn:aws:iam::111111111111:user/alice"}}), 400,
@@ -265,7 +265,7 @@ TEST_CASE("ListInstanceProfilesForRole: the service keeps none", "[iam][roles]")
   require_success(r, "ListInstanceProfilesForRole", true);
   REQUIRE(r.body.find("<InstanceProfiles/><IsTruncated>false</IsTruncated>") != std::string::npos);
   require_error(w.admin("ListInstanceProfilesForRole", {{"RoleName", "nope"}}), 404, "NoSuchEntity");
-  w.require_denied("ListInstanceProfilesForRole", {{"RoleName", "r1"}}, "arn:aws:iam::111111111111:role/r1");
+  w.require_denied("ListInstanceProfilesForRole", {{"RoleName", "r1"}}, "role r1");
 }
 
 TEST_CASE("CreateRole with tags sees them as aws:ResourceTag too", "[iam][roles]") {

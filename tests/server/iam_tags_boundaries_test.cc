@@ -52,10 +52,10 @@ TEST_CASE("TagUser, ListUserTags and UntagUser", "[iam][tags]") {
                 "The user with name nobody cannot be found.");
   require_error(w.admin("ListUserTags", {{"UserName", "nobody"}}), 404, "NoSuchEntity");
   w.require_denied("TagUser", with({{"UserName", "admin"}}, tags({{"a", "b"}})),
-                   "arn:aws:iam::111111111111:user/admin");
+                   "user admin");
   w.require_denied("UntagUser", {{"UserName", "admin"}, {"TagKeys.member.1", "a"}},
-                   "arn:aws:iam::111111111111:user/admin");
-  w.require_denied("ListUserTags", {{"UserName", "admin"}}, "arn:aws:iam::111111111111:user/admin");
+                   "user admin");
+  w.require_denied("ListUserTags", {{"UserName", "admin"}}, "user admin");
 }
 
 TEST_CASE("TagUser beyond 50 tags is LimitExceeded", "[iam][tags]") {
@@ -124,7 +124,7 @@ TEST_CASE("TagRole, ListRoleTags and UntagRole", "[iam][tags]") {
   require_error(w.admin("TagRole", with({{"RoleName", "nope"}}, tags({{"a", "b"}}))), 404, "NoSuchEntity",
                 "The role with name nope cannot be found.");
   // The role's path is part of the ARN alice is refused on.
-  w.require_denied("TagRole", with({{"RoleName", "r1"}}, tags({{"a", "b"}})), "arn:aws:iam::111111111111:role/app/r1");
+  w.require_denied("TagRole", with({{"RoleName", "r1"}}, tags({{"a", "b"}})), "role r1");
 }
 
 TEST_CASE("PutUserPermissionsBoundary and DeleteUserPermissionsBoundary", "[iam][boundary]") {
@@ -159,7 +159,7 @@ TEST_CASE("PutUserPermissionsBoundary and DeleteUserPermissionsBoundary", "[iam]
                 "1 validation error detected: Value null at 'permissionsBoundary' failed to satisfy constraint: Member "
                 "must not be null");
   w.require_denied("PutUserPermissionsBoundary", {{"UserName", "admin"}, {"PermissionsBoundary", kBasicExecution}},
-                   "arn:aws:iam::111111111111:user/admin");
+                   "user admin");
 }
 
 TEST_CASE("Put*PermissionsBoundary is authorized with iam:PermissionsBoundary", "[iam][boundary]") {

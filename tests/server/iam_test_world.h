@@ -164,11 +164,14 @@ class World {
 
   // One IAM call by `key`; `form` without Action and Version.
   Response call(std::string_view action, const Form& form, std::string_view key, std::string_view secret) {
+    return call(action, form, query_test::Keys{std::string(key), std::string(secret), std::nullopt});
+  }
+  // The same with any credentials, temporary ones (with their session token) included.
+  Response call(std::string_view action, const Form& form, const query_test::Keys& keys) {
     std::string body = "Action=" + std::string(action) + "&Version=2010-05-08";
     for (const auto& [n, v] : form) body += "&" + form_encode(n) + "=" + form_encode(v);
-    const server::http::HttpRequest request =
-        query_test::signed_query_request(body, "iam", "us-east-1", {std::string(key), std::string(secret), {}},
-                                         clock_.now(), "req-" + std::to_string(++requests_));
+    const server::http::HttpRequest request = query_test::signed_query_request(
+        body, "iam", "us-east-1", keys, clock_.now(), "req-" + std::to_string(++requests_));
     const server::http::HttpResponse response = api_->handle(request);
     return Response{response.status, response.body};
   }
@@ -193,7 +196,7 @@ class World {
   void make_api(server::audit::AuditLog* log) {
     api_ = std::make_unique<server::query::QueryApi>(*store_, pipeline_, clock_, server::iam::operations(),
                                                      std::span<const server::query::Operation>(),
-                                                     server::query::Options{log, nullptr});
+                                                     server::query::Options{log, nullptr, /*check_touches=*/true});
   }
   static std::filesystem::path make_dir() { return test_support::scratch_dir("gatehouse-iam-"); }
   static std::unique_ptr<store::Store> open(const std::filesystem::path& dir) {

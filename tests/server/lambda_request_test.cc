@@ -188,10 +188,25 @@ TEST_CASE("request: validation failures with AWS's messages", "[server][lambda]"
   }
 }
 
-TEST_CASE("request: a bare name over 64 characters is not a validation error outside CreateFunction",
-          "[server][lambda]") {
-  // For Get*/Invoke a too-long name is simply not found (lambda-api 3.1).
-  auto r = parse("GET", "/2015-03-31/functions/" + std::string(65, 'a'));
-  REQUIRE(r);
-  CHECK(r.value().function_name->name.size() == 65);
+TEST_CASE("request: a bare name over 64 characters is a validation error before any lookup", "[server][lambda]") {
+  // AWS's API reference: "If you specify only the function name, it is limited to 64 characters
+  // in length" (the spec's lambda-api 3.1 had Get*/Invoke answer 404; AWS's documentation wins).
+  const std::string name(65, 'a');
+  const std::string message = "1 validation error detected: Value '" + name +
+                              "' at 'functionName' failed to satisfy constraint: Member must have length less than "
+                              "or equal to 64";
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/2015-03-31/functions/" + name},
+           {"POST", "/2015-03-31/functions/" + name + "/invocations"},
+           {"DELETE", "/2015-03-31/functions/" + name}}) {
+    INFO(method << " " << path);
+    auto r = parse(method, path);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == gatehouse::server::lambda::LambdaError{"ValidationException", 400, message});
+  }
+  // With the qualifier the name is still the bare part; 64 characters are fine.
+  CHECK_FALSE(parse("GET", "/2015-03-31/functions/" + name + ":1"));
+  CHECK(parse("GET", "/2015-03-31/functions/" + std::string(64, 'a')));
+  // In an ARN only the whole ARN's length counts: a 65-character name there is simply not found.
+  CHECK(parse("GET", "/2015-03-31/functions/arn:aws:lambda:us-east-1:111111111111:function:" + name));
 }

@@ -164,3 +164,21 @@ TEST_CASE("route table: resource templates expand", "[server][lambda]") {
         "arn:aws:lambda:eu-west-1:222222222222:event-source-mapping:u");
   CHECK(lambda::expand_template("*", {}) == "*");
 }
+
+TEST_CASE("route: a Lambda operation that is not served is named in the answer", "[server][lambda]") {
+  using namespace gatehouse::server::lambda;
+  const auto tag = match_route("POST", "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A111111111111%3Afunction%3Af");
+  REQUIRE_FALSE(tag);
+  CHECK(tag.error() == LambdaError{"UnknownOperationException", 404,
+                                   "TagResource is a Lambda operation that gatehouse does not serve"});
+  CHECK(match_route("GET", "/2021-10-31/functions/f/url").error().message ==
+        "GetFunctionUrlConfig is a Lambda operation that gatehouse does not serve");
+  CHECK(match_route("GET", "/2018-10-31/layers").error().message ==
+        "ListLayers is a Lambda operation that gatehouse does not serve");
+  CHECK(match_route("GET", "/2020-04-22/code-signing-configs/").error().message ==
+        "ListCodeSigningConfigs is a Lambda operation that gatehouse does not serve");
+  // Neither served nor a Lambda operation: the plain answer.
+  CHECK(match_route("GET", "/2017-03-31/tags").error() == LambdaError{"UnknownOperationException", 404, "Unknown operation"});
+  CHECK(match_route("PATCH", "/2021-10-31/functions/f/url").error().message == "Unknown operation");
+  CHECK(match_route("GET", "/2021-10-31/functions//url").error().message == "Unknown operation");
+}

@@ -112,7 +112,8 @@ class World {
  public:
   World()
       : dir_(make_dir()), store_(open(dir_)), clock_(std::chrono::system_clock::now()), pipeline_(*store_, clock_),
-        api_(*store_, pipeline_, clock_, server::iam::operations(), server::sts::operations(), {}) {
+        api_(*store_, pipeline_, clock_, server::iam::operations(), server::sts::operations(),
+             {.check_touches = true}) {
     require_ok(store_->write([](store::Mutation& m) -> store::Result<void> {
       for (auto account : {kA, kB}) {
         if (auto r = m.create_account(account); !r) return r.error();

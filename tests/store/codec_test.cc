@@ -73,3 +73,24 @@ TEST_CASE("A trailing field decodes from records written before it existed", "[c
   CHECK(decoded.session_tags == record.session_tags);
   CHECK(decoded.transitive_tag_keys.empty());
 }
+
+TEST_CASE("Roles and function policies written before principal binding decode without it", "[codec]") {
+  Role role;
+  role.name = "break-glass";
+  role.trust_principal_ids = {{"arn:aws:iam::111111111111:user/carol", "AIDAEXAMPLEEXAMPLE001"}};
+  CHECK(decode<Role>(encode(role)).trust_principal_ids == role.trust_principal_ids);
+  Role older = role;
+  older.trust_principal_ids.clear();
+  std::string old_bytes = encode(older);
+  REQUIRE(old_bytes.back() == '\0');  // the empty map's count, the last field
+  old_bytes.pop_back();
+  CHECK(decode<Role>(old_bytes).name == "break-glass");
+  CHECK(decode<Role>(old_bytes).trust_principal_ids.empty());
+
+  FunctionPolicy policy;
+  policy.revision_id = "r1";
+  std::string old_policy = encode(policy);
+  REQUIRE(old_policy.back() == '\0');
+  old_policy.pop_back();
+  CHECK(decode<FunctionPolicy>(old_policy).revision_id == "r1");
+}

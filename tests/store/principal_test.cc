@@ -246,3 +246,69 @@ TEST_CASE("fast path: trust policies and function policies by qualifier", "[stor
   REQUIRE(store->write([&](Mutation& m) { return m.remove_permission(fn, "PROD", "other-account"); }));
   CHECK(store->find_function_policy(fn, "PROD").value() == nullptr);
 }
+
+TEST_CASE("function policies bind user principals to the user's unique id (issue 10 finding 7)",
+          "[store][principal]") {
+  TempDir dir;
+  auto store = open_with_accounts(test_options(dir.path()));
+  const FunctionRef fn{kAccount, "us-east-1", "hello"};
+  const std::string carol_arn = "arn:aws:iam::111111111111:user/carol";
+  REQUIRE(store->write([&](Mutation& m) -> Result<void> {
+    if (auto r = m.create_user({kAccount, "carol", "/", "", {}}); !r) return r.error();
+    CreateFunctionInput in;
+    in.function = fn;
+    in.config.runtime = "python3.11";
+    in.zip = "zip";
+    if (auto r = m.create_function(in); !r) return r.error();
+    PermissionInput p;
+    p.statement_id = "carol";
+    p.action = "lambda:InvokeFunction";
+    p.principal = carol_arn;
+    if (auto r = m.add_permission(fn, "", p); !r) return r.error();
+    return success();
+  }));
+  const auto carol_may_invoke = [&]() {
+    auto principal = store->resolve_user(kAccount, "carol");
+    REQUIRE(principal);
+    REQUIRE(principal.value());
+    auto policy = store->find_function_policy(fn, "").value();
+    REQUIRE(policy);
+    gp::PolicySet set;
+    set.resource = policy.get();
+    gp::RequestContext context;
+    gp::Request request{"lambda:InvokeFunction", kFunction, {}, &principal.value()->caller, &context};
+    return gp::decide(set, request).decision == gp::Decision::Allowed;
+  };
+  CHECK(carol_may_invoke());
+  std::string old_id;
+  REQUIRE(store->write([&](Mutation& m) -> Result<void> {
+    old_id = m.find_user(kAccount, "carol")->id;
+    if (auto r = m.delete_user(kAccount, "carol"); !r) return r;
+    if (auto r = m.create_user({kAccount, "carol", "/", "", {}}); !r) return r.error();
+    return success();
+  }));
+  // The carol of today is not the carol the grant named; GetPolicy shows the old one's id.
+  CHECK_FALSE(carol_may_invoke());
+  auto shown = store->read([&](const Snapshot& s) { return s.get_function_policy(fn, ""); });
+  REQUIRE(shown);
+  CHECK(shown.value().document().find(old_id) != std::string::npos);
+  CHECK(shown.value().document().find(carol_arn) == std::string::npos);
+
+  // A new grant to the carol of today is hers alone; the old one still names the carol gone.
+  REQUIRE(store->write([&](Mutation& m) -> Result<void> {
+    PermissionInput p;
+    p.statement_id = "carol-again";
+    p.action = "lambda:InvokeFunction";
+    p.principal = carol_arn;
+    if (auto r = m.add_permission(fn, "", p); !r) return r.error();
+    return success();
+  }));
+  CHECK(carol_may_invoke());
+  auto both = store->read([&](const Snapshot& s) { return s.get_function_policy(fn, ""); });
+  REQUIRE(both);
+  REQUIRE(both.value().statements.size() == 2);
+  CHECK(both.value().statements[0].json.find(old_id) != std::string::npos);
+  CHECK(both.value().statements[1].json.find(carol_arn) != std::string::npos);
+  REQUIRE(store->write([&](Mutation& m) { return m.remove_permission(fn, "", "carol-again"); }));
+  CHECK_FALSE(carol_may_invoke());
+}
