@@ -49,16 +49,22 @@ const std::string kSecret(40, 'b');
   std::exit(1);
 }
 
-// Check with evaluation, or allow-all (the baseline: the same server, no decision).
-class BenchAuthorization final : public ext_authz::Authorization::Service {
+// Check with evaluation, or allow-all (the baseline: the same server, no decision); the callback
+// API, as the real gRPC port (server/sidecar/grpc_server.cc) serves Check.
+class BenchAuthorization final : public ext_authz::Authorization::CallbackService {
  public:
   explicit BenchAuthorization(const server::sidecar::CheckService& check) : check_(check) {}
-  grpc::Status Check(grpc::ServerContext*, const ext_authz::CheckRequest* request,
-                     ext_authz::CheckResponse* response) override {
-    if (evaluate.load(std::memory_order_relaxed)) return check_.check(*request, *response);
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context, const ext_authz::CheckRequest* request,
+                                  ext_authz::CheckResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (evaluate.load(std::memory_order_relaxed)) {
+      reactor->Finish(check_.check(*request, *response));
+      return reactor;
+    }
     response->mutable_status()->set_code(0);
     response->mutable_ok_response();
-    return grpc::Status::OK;
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
   std::atomic<bool> evaluate{false};
 

@@ -14,13 +14,17 @@
 
 namespace gatehouse::server::sidecar {
 
-class GrpcServer::AuthorizationService final : public ext_authz::Authorization::Service {
+// The callback API: Check runs on the thread that read the call, with no hand-off to a pool
+// (a check is short and never waits on the network).
+class GrpcServer::AuthorizationService final : public ext_authz::Authorization::CallbackService {
  public:
   explicit AuthorizationService(const CheckService& check) : check_(check) {}
 
-  grpc::Status Check(grpc::ServerContext*, const ext_authz::CheckRequest* request,
-                     ext_authz::CheckResponse* response) override {
-    return check_.check(*request, *response);
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context, const ext_authz::CheckRequest* request,
+                                  ext_authz::CheckResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(check_.check(*request, *response));
+    return reactor;
   }
 
  private:
