@@ -244,7 +244,13 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
 }
 
 grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response) const try {
-  const Decision decision = decide(forwarded_request(check));
+  return respond(decide(forwarded_request(check)), response);
+} catch (const std::exception& e) {
+  response.Clear();
+  return {grpc::StatusCode::INTERNAL, std::string("gatehouse could not decide: ") + e.what()};
+}
+
+grpc::Status respond(const Decision& decision, ext_authz::CheckResponse& response) {
   switch (decision.kind) {
     case Decision::Kind::Allowed: {
       response.mutable_status()->set_code(grpc::StatusCode::OK);
@@ -275,9 +281,6 @@ grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz
       break;
   }
   return grpc::Status::OK;
-} catch (const std::exception& e) {
-  response.Clear();
-  return {grpc::StatusCode::INTERNAL, std::string("gatehouse could not decide: ") + e.what()};
 }
 
 namespace {

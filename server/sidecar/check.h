@@ -75,6 +75,10 @@ struct Decision {
   std::string operation;  // e.g. GetFunction; empty when no route matched
 };
 
+// A decision as Check's answer (the table of CheckService::check); a Failed decision is a failed
+// RPC (INTERNAL) and leaves `response` untouched.
+grpc::Status respond(const Decision& decision, ext_authz::CheckResponse& response);
+
 // The HTTP forms' paths on the HTTP port (docs/sidecar.md).
 inline constexpr std::string_view kEnvoyHttpPrefix = "/ext-authz";  // Envoy's http_service path_prefix
 inline constexpr std::string_view kNginxPath = "/nginx-auth";       // nginx auth_request target

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "server/http/errors.h"
 #include "server/lambda/route_table.h"
 #include "tests/server/sidecar_test_support.h"
 
@@ -336,4 +337,30 @@ TEST_CASE("sidecar: an expired session answers as the front end, UNAUTHENTICATED
   CHECK(answer.response.status().code() == grpc::StatusCode::UNAUTHENTICATED);
   CHECK(header_of(answer.response.denied_response().headers(), "x-amzn-errortype") == http.error_type);
   CHECK(answer.response.denied_response().body() == http.body);
+}
+
+TEST_CASE("sidecar: gatehouse's own failure is a failed RPC, never an allowing answer", "[sidecar]") {
+  server::sidecar::Decision failed;
+  failed.kind = server::sidecar::Decision::Kind::Failed;
+  failed.answer = server::http::lambda_error(500, "ServiceException", "The store could not be read.");
+  failed.decision_id = "00000000-0000-4000-8000-000000000000";
+  ext_authz::CheckResponse response;
+  const grpc::Status status = server::sidecar::respond(failed, response);
+  CHECK(status.error_code() == grpc::StatusCode::INTERNAL);
+  CHECK_THAT(status.error_message(), Catch::Contains("ServiceException"));
+  CHECK_FALSE(response.has_status());
+  CHECK(response.http_response_case() == ext_authz::CheckResponse::HTTP_RESPONSE_NOT_SET);
+
+  // Every other kind sets a status; only Allowed sets code 0.
+  for (const auto kind : {server::sidecar::Decision::Kind::Denied, server::sidecar::Decision::Kind::Unauthenticated,
+                          server::sidecar::Decision::Kind::Invalid}) {
+    server::sidecar::Decision refused = failed;
+    refused.kind = kind;
+    refused.answer = server::http::lambda_error(403, "AccessDeniedException", "no");
+    ext_authz::CheckResponse denied;
+    REQUIRE(server::sidecar::respond(refused, denied).ok());
+    CHECK(denied.has_status());
+    CHECK(denied.status().code() != 0);
+    CHECK(denied.has_denied_response());
+  }
 }
