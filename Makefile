@@ -12,7 +12,9 @@ DEB_PACKAGES := g++ cmake ninja-build pkg-config libboost-dev libboost-program-o
   protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli \
   python3-grpcio python3-grpc-tools nginx
 
-.PHONY: all deps js-deps build test check bench fuzz demo clean
+PREFIX ?= /usr/local
+
+.PHONY: all deps js-deps build test check bench fuzz demo clean install package
 
 all: build
 
@@ -74,3 +76,12 @@ demo: deps $(BUILD)/build.ninja
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# The binary, its bash completion, the docs and the demo world under PREFIX (default /usr/local):
+# `make install PREFIX=$$HOME/.local`. DESTDIR is honoured for staged installs.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A Debian package of the same (CPack): $(BUILD)/gatehouse_VERSION_ARCH.deb.
+package: build
+	cd $(BUILD) && cpack -G DEB

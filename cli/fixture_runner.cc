@@ -1,6 +1,7 @@
 #include "cli/fixture_runner.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <set>
@@ -12,6 +13,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "policy/action_catalog.h"
+#include "policy/arn.h"
 #include "policy/context.h"
 #include "policy/text.h"
 
@@ -62,6 +65,127 @@ std::optional<policy::ResourcePolicyKind> resource_kind_from_name(std::string_vi
 std::optional<policy::Decision> decision_from_name(std::string_view name) {
   for (auto d : {policy::Decision::Allowed, policy::Decision::ExplicitDeny, policy::Decision::ImplicitDeny}) {
     if (policy::decision_name(d) == name) return d;
+  }
+  return std::nullopt;
+}
+
+// The resource templates lambda-actions.json gives each Lambda action (unqualified, and
+// qualified where the action takes a qualifier), keyed by the action in lower case.
+const std::map<std::string, std::vector<std::string>>& lambda_resource_templates() {
+  static const auto templates = [] {
+    std::map<std::string, std::vector<std::string>> out;
+    rapidjson::Document doc;
+    const std::string_view text = policy::embedded_lambda_actions_json();
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError() || !doc.IsArray()) return out;
+    for (const auto& row : doc.GetArray()) {
+      const auto action = row.FindMember("iamAction");
+      if (action == row.MemberEnd() || !action->value.IsString()) continue;
+      std::string key = action->value.GetString();
+      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+      for (const char* field : {"resource", "resourceWhenQualified"}) {
+        const auto t = row.FindMember(field);
+        if (t != row.MemberEnd() && t->value.IsString()) out[key].emplace_back(t->value.GetString());
+      }
+    }
+    return out;
+  }();
+  return templates;
+}
+
+std::vector<std::string_view> split_colons(std::string_view text) {
+  std::vector<std::string_view> parts;
+  for (std::size_t from = 0;;) {
+    const auto colon = text.find(':', from);
+    parts.push_back(text.substr(from, colon == std::string_view::npos ? std::string_view::npos : colon - from));
+    if (colon == std::string_view::npos) return parts;
+    from = colon + 1;
+  }
+}
+
+// arn:aws:lambda:{region}:{account}:function:{function}: literal parts equal, {account} twelve
+// digits, any other {placeholder} a non-empty part, partition aws or aws-*.
+bool matches_template(std::string_view resource, std::string_view pattern) {
+  const auto parts = split_colons(resource);
+  const auto want = split_colons(pattern);
+  if (parts.size() != want.size()) return false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string_view part = parts[i], w = want[i];
+    if (i == 1 && w == "aws") {
+      if (part != "aws" && !part.starts_with("aws-")) return false;
+    } else if (w == "{account}") {
+      if (part.size() != 12 || !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+      }
+    } else if (w.starts_with('{')) {
+      if (part.empty()) return false;
+    } else if (part != w) {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct RequestProblem {
+  std::string_view member;  // "action" or "resource"
+  std::string message;
+};
+
+// A case's request is checked as a policy naming it would be: an action outside the action
+// catalog (or of no AWS service) or a resource that can never be that action's request resource
+// makes the fixture wrong, with the validator's message and did-you-mean, instead of a case
+// that passes as a deny while testing nothing.
+// `outside_catalog`: the case says its action is deliberately not a real one (pattern tests).
+std::optional<RequestProblem> request_problem(std::string_view action, std::string_view resource,
+                                              bool outside_catalog) {
+  const auto json = [](std::string_view text) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    return std::string(buffer.GetString(), buffer.GetSize());
+  };
+  const std::string document = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":)" + json(action) +
+                               R"(,"Resource":)" + json(resource) + "}]}";
+  for (const policy::Finding& f : policy::validate_policy(document, policy::PolicyType::Identity)) {
+    const bool on_action = f.path.find("Action") != std::string::npos;
+    const bool unknown_action = f.code == "W12" || f.code == "W14";
+    const bool relevant = f.severity == policy::Finding::Severity::Error || f.code == "W1" || f.code == "W11" ||
+                          (unknown_action && !outside_catalog);
+    if (!relevant) continue;
+    std::string message = f.message;
+    if (!f.detail.empty()) message += " (" + f.detail + ")";
+    return RequestProblem{on_action ? "action" : "resource", std::move(message)};
+  }
+  if (action.find_first_of("*?") != std::string_view::npos) {
+    return RequestProblem{"action", "`" + std::string(action) + "` is a pattern; a request names one action"};
+  }
+  const std::string_view service = action.substr(0, action.find(':'));
+  const auto id = policy::find_action(action);
+  if (resource == "*") return std::nullopt;
+  const auto arn = policy::parse_arn(resource);
+  if (!arn) {
+    return RequestProblem{"resource", "`" + std::string(resource) + "` is neither `*` nor an ARN "
+                                                                      "(arn:partition:service:region:account:resource)"};
+  }
+  if (id && policy::equals_ignore_case(service, "lambda")) {
+    const auto found = lambda_resource_templates().find(policy::known_actions()[*id].lower);
+    if (found != lambda_resource_templates().end() && !found->second.empty() && found->second.front() != "*") {
+      const auto& patterns = found->second;
+      const auto fits = [&](const std::string& t) { return matches_template(resource, t); };
+      if (std::none_of(patterns.begin(), patterns.end(), fits)) {
+        return RequestProblem{"resource", "`" + std::string(resource) + "` cannot be the resource of " +
+                                              policy::known_actions()[*id].name + ", which is authorized on " +
+                                              join(patterns, " or ")};
+      }
+    }
+    return std::nullopt;
+  }
+  const bool iam_family = policy::equals_ignore_case(service, "iam") || policy::equals_ignore_case(service, "sts");
+  const bool same_service = iam_family ? (arn->service == "iam" || arn->service == "sts")
+                                       : policy::equals_ignore_case(arn->service, service);
+  if (!same_service) {
+    return RequestProblem{"resource", "`" + std::string(resource) + "` is a resource of `" + std::string(arn->service) +
+                                          "`, never of `" + std::string(action) + "`"};
   }
   return std::nullopt;
 }
@@ -373,7 +497,7 @@ class Loader {
       if (!check_object(v, path, {"name", "description", "source", "validate", "expect"}, {"note"})) return false;
     } else if (!check_object(v, path, {"name", "description", "source", "principal", "action", "resource", "expect"},
                              {"note", "context", "identity", "boundary", "session", "resourcePolicy",
-                              "resourceKind"})) {
+                              "resourceKind", "actionOutsideCatalog"})) {
       return false;
     }
     if (!read_nonempty_string(v["name"], path + ".name", c.name)) return false;
@@ -408,6 +532,14 @@ class Loader {
     }
     if (!read_nonempty_string(v["action"], path + ".action", c.action)) return false;
     if (!read_nonempty_string(v["resource"], path + ".resource", c.resource)) return false;
+    bool outside_catalog = false;
+    if (const Value* s = member(v, "actionOutsideCatalog")) {
+      if (!s->IsBool()) return fail(path + ".actionOutsideCatalog", "expected true or false");
+      outside_catalog = s->GetBool();
+    }
+    if (auto problem = request_problem(c.action, c.resource, outside_catalog)) {
+      return fail(path + "." + std::string(problem->member), problem->message);
+    }
     if (const Value* s = member(v, "context"); s && !read_context(*s, path + ".context", c.context)) return false;
     if (const Value* s = member(v, "identity")) {
       c.identity.emplace();
@@ -425,7 +557,7 @@ class Loader {
         s && !read_override(fixture, *s, path + ".resourcePolicy", c.resource_policy))
       return false;
     if (const Value* s = member(v, "resourceKind")) {
-      policy::ResourcePolicyKind kind;
+      policy::ResourcePolicyKind kind{};
       if (!read_kind(*s, path + ".resourceKind", kind)) return false;
       c.resource_kind = kind;
     }

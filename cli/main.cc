@@ -17,6 +17,10 @@ constexpr std::string_view kUsage =
     "  sign       sign a request with AWS Signature Version 4 and show every step\n"
     "  serve      run the service: Lambda REST and IAM/STS Query APIs over HTTP\n"
     "\n"
+    "\n"
+    "  --version  print gatehouse's version (also: `gatehouse version`)\n"
+    "  --help     this help\n"
+    "\n"
     "Run `gatehouse <command> --help` for a command's options.\n";
 
 }  // namespace
@@ -30,6 +34,10 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage;
+    return 0;
+  }
+  if (command == "--version" || command == "version") {
+    std::cout << "gatehouse " << GATEHOUSE_VERSION << "\n";
     return 0;
   }
   Args args(argv + 2, argv + argc);

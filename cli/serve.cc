@@ -3,6 +3,8 @@
 #include "cli/serve.h"
 
 #include <boost/program_options.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -35,32 +37,41 @@ namespace fs = std::filesystem;
 namespace http = server::http;
 
 constexpr std::string_view kUsage =
-    "usage: gatehouse serve --data DIR [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
-    "                       [--bootstrap FILE] [--region REGION] [--audit-log FILE]\n"
+    "usage: gatehouse serve --data DIR [--key-file FILE] [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
+    "                       [--bootstrap FILE] [--bootstrap-mode create-only|apply]\n"
+    "                       [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
-    "                       [--debug-signatures]\n"
+    "                       [--log-format text|json] [--quiet] [--debug-signatures]\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
     "HTTP port, with GET /healthz and GET /metrics (Prometheus text). Prints\n"
     "`gatehouse: listening on HOST:PORT` once it accepts requests. SIGTERM or SIGINT: stop\n"
-    "accepting, finish the requests in flight, exit 0.\n"
+    "accepting, finish the requests in flight, exit 0. Each request is logged on standard error\n"
+    "(method, path, operation, principal, decision, status, milliseconds; a refusal's reason).\n"
     "\n"
     "options:\n"
     "  --data DIR            the data directory (created if absent)\n"
+    "  --key-file FILE       the key of the secrets at rest (default DIR/secret.key, created\n"
+    "                        with a new store); 64 hex digits or 32 bytes, mode 0600\n"
     "  --listen HOST:PORT    HTTP address (default 127.0.0.1:9000; port 0 picks a free one)\n"
     "  --grpc-listen H:P     gRPC address of the Envoy ext_authz sidecar (default 127.0.0.1:9001,\n"
     "                        or a free port when --listen's port is 0); prints\n"
     "                        `gatehouse: grpc listening on HOST:PORT` after the HTTP line\n"
-    "  --bootstrap FILE      world to create at start, idempotently\n"
-    "  --region REGION       the service's region (default us-east-1)\n"
+    "  --bootstrap FILE      world file to apply at start (docs/world-file.md); prints a summary\n"
+    "  --bootstrap-mode M    create-only (default): create what is missing, keep what differs;\n"
+    "                        apply: also update what differs to the file. Neither deletes.\n"
+    "  --region REGION       the service's region (default: the world file's \"region\", else\n"
+    "                        us-east-1)\n"
     "  --audit-log FILE      append one CloudTrail-style JSON record per API call\n"
     "  --idle-timeout S      close a keep-alive connection idle this long (default 60)\n"
     "  --header-timeout S    a request's header must arrive within this (default 10)\n"
     "  --drain-timeout S     on shutdown, wait at most this for in-flight requests (default 20)\n"
+    "  --log-format F        request log lines as text (default) or json\n"
+    "  --quiet               no request log lines\n"
     "  --debug-signatures    log the canonical request and string to sign the server computed\n"
     "                        for each signature mismatch (never a secret), to compare with\n"
-    "                        `gatehouse sign`\n"
+    "                        `gatehouse sign`; says so when the access key is unknown\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -115,14 +126,36 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
   // A server on a free HTTP port (tests, several at once) takes a free gRPC port too.
   if (!vm.count("grpc-listen") && options.listen.port == 0) options.grpc_listen.port = 0;
-  if (vm.count("region")) options.region = vm["region"].as<std::string>();
+  if (vm.count("region")) {
+    options.region = vm["region"].as<std::string>();
+    options.region_given = true;
+  }
   if (!valid_region(options.region)) throw BadArgument{"--region must look like us-east-1, not `" + options.region + "`"};
   options.idle_timeout = seconds_option(vm, "idle-timeout", options.idle_timeout);
   options.header_timeout = seconds_option(vm, "header-timeout", options.header_timeout);
   options.drain_timeout = seconds_option(vm, "drain-timeout", options.drain_timeout);
   options.debug_signatures = vm.count("debug-signatures") > 0;
+  options.quiet = vm.count("quiet") > 0;
+  if (vm.count("log-format")) {
+    const std::string& text = vm["log-format"].as<std::string>();
+    const auto format = server::http::parse_log_format(text);
+    if (!format) throw BadArgument{"--log-format must be text or json, not `" + text + "`"};
+    options.log_format = *format;
+  }
+  if (vm.count("bootstrap-mode")) {
+    const std::string& text = vm["bootstrap-mode"].as<std::string>();
+    const auto mode = store::parse_bootstrap_mode(text);
+    if (!mode) throw BadArgument{"--bootstrap-mode must be create-only or apply, not `" + text + "`"};
+    if (!vm.count("bootstrap")) throw BadArgument{"--bootstrap-mode needs --bootstrap FILE"};
+    options.bootstrap_mode = *mode;
+  }
 
   std::error_code error;
+  if (vm.count("key-file")) {
+    const std::string path = vm["key-file"].as<std::string>();
+    if (path.empty() || fs::is_directory(path, error)) throw BadArgument{"--key-file `" + path + "` must be a file"};
+    options.key_file = path;
+  }
   if (vm.count("bootstrap")) {
     const std::string path = vm["bootstrap"].as<std::string>();
     if (!fs::is_regular_file(path, error) || !std::ifstream(path)) {
@@ -148,6 +181,45 @@ ServeOptions parse_checked(const po::variables_map& vm) {
 }
 
 }  // namespace
+
+std::string signature_debug_text(const sigv4::SignatureTrace& trace) {
+  if (!trace.known_key) {
+    return "gatehouse: debug: unknown access key " + std::string(trace.access_key_id) +
+           ": no user, role session or root of this server has it (check AWS_ACCESS_KEY_ID, the profile, or the "
+           "world file's accessKeys)";
+  }
+  return "gatehouse: debug: signature mismatch for access key " + std::string(trace.access_key_id) +
+         "\n--- canonical request ---\n" + std::string(trace.canonical_request) + "\n--- string to sign ---\n" +
+         std::string(trace.string_to_sign) + "\n---";
+}
+
+std::string request_log_line(const server::http::RequestLogEntry& entry, server::http::LogFormat format,
+                             std::string_view region) {
+  std::string line = server::http::format_request_log(entry, format);
+  if (format == server::http::LogFormat::Text) line = "gatehouse: " + line;
+  constexpr std::string_view kWrongRegion = "Credential should be scoped to a valid region, not '";
+  const auto at = entry.reason.find(kWrongRegion);
+  if (at != std::string::npos) {
+    const auto start = at + kWrongRegion.size();
+    std::string asked = entry.reason.substr(start, entry.reason.find('\'', start) - start);
+    for (char& c : asked) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';  // the client's text, on one line
+    }
+    const std::string hint = "this server serves region " + std::string(region) + "; to serve " + asked +
+                             " restart it with --region " + asked + " (or set \"region\" in the world file), or "
+                             "sign for " + std::string(region) + " (AWS_DEFAULT_REGION, --region of the AWS CLI)";
+    if (format == server::http::LogFormat::Text) {
+      line += "\ngatehouse: hint: " + hint;
+    } else {
+      line.pop_back();  // the closing brace
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+      writer.String(hint.data(), static_cast<rapidjson::SizeType>(hint.size()));
+      line += ",\"hint\":" + std::string(buffer.GetString(), buffer.GetSize()) + "}";
+    }
+  }
+  return line;
+}
 
 std::optional<HostPort> parse_host_port(std::string_view text) {
   HostPort result;
@@ -178,7 +250,9 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "grpc-listen", po::value<std::string>())("bootstrap", po::value<std::string>())(
       "region", po::value<std::string>())("audit-log", po::value<std::string>())(
       "idle-timeout", po::value<std::string>())("header-timeout", po::value<std::string>())(
-      "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "");
+      "drain-timeout", po::value<std::string>())("debug-signatures", "")("help", "")(
+      "bootstrap-mode", po::value<std::string>())("key-file", po::value<std::string>())(
+      "log-format", po::value<std::string>())("quiet", "");
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -212,6 +286,7 @@ int run_serve(const Args& args, Io io) {
   // The store: opened (or created) on --data, the bootstrap world applied all or nothing.
   store::Options store_options;
   store_options.data_dir = options.data_dir;
+  if (options.key_file) store_options.key_file = *options.key_file;
   auto opened = store::Store::open(store_options);
   if (!opened) {
     io.err << "gatehouse serve: cannot open the store in " << options.data_dir << ": " << opened.error().message
@@ -219,13 +294,34 @@ int run_serve(const Args& args, Io io) {
     return 1;
   }
   std::unique_ptr<store::Store> store = std::move(opened.value());
+  // The region: --region, else the world file's, else us-east-1.
+  std::string region = options.region;
+  std::string region_source = options.region_given ? "--region" : "the default";
   if (options.bootstrap) {
-    auto applied = store::load_bootstrap_file(*store, *options.bootstrap);
+    auto world = store::read_bootstrap_file(*options.bootstrap);
+    if (!world) {
+      io.err << "gatehouse serve: bad bootstrap file: " << world.error().to_string() << "\n";
+      return 1;
+    }
+    if (!world.value().region.empty() && !valid_region(world.value().region)) {
+      io.err << "gatehouse serve: bad bootstrap file: " << *options.bootstrap
+             << ": $.region: must look like us-east-1, not `" << world.value().region << "`\n";
+      return 1;
+    }
+    auto applied = store::load_bootstrap_world(*store, world.value(), options.bootstrap_mode);
     if (!applied) {
       io.err << "gatehouse serve: bad bootstrap file: " << applied.error().to_string() << "\n";
       return 1;
     }
+    io.err << "gatehouse: world " << *options.bootstrap << ": " << store::summary(applied.value()) << std::endl;
+    if (!options.region_given && !world.value().region.empty()) {
+      region = world.value().region;
+      region_source = "the world file";
+    } else if (options.region_given && !world.value().region.empty() && world.value().region != region) {
+      region_source = "--region, over the world file's " + world.value().region;
+    }
   }
+  io.err << "gatehouse: region " << region << " (" << region_source << ")" << std::endl;
 
   std::unique_ptr<server::audit::AuditLog> audit_log;
   if (options.audit_log) {
@@ -250,12 +346,10 @@ int run_serve(const Args& args, Io io) {
     pipeline.set_signature_debug([&io, &log_mutex](const sigv4::SignatureTrace& trace) {
       if (trace.matched) return;
       const std::lock_guard lock(log_mutex);
-      io.err << "gatehouse: debug: signature mismatch for access key " << trace.access_key_id
-             << "\n--- canonical request ---\n" << trace.canonical_request
-             << "\n--- string to sign ---\n" << trace.string_to_sign << "\n---" << std::endl;
+      io.err << signature_debug_text(trace) << std::endl;
     });
   }
-  const server::control::LambdaApi lambda_api(*store, pipeline, clock, {options.region, audit_log.get(), &metrics});
+  const server::control::LambdaApi lambda_api(*store, pipeline, clock, {region, audit_log.get(), &metrics});
   http::Router router;
   http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
@@ -272,13 +366,18 @@ int run_serve(const Args& args, Io io) {
   config.drain_timeout = options.drain_timeout;
   config.handle_signals = true;
   config.log = [&io](std::string_view line) { io.err << "gatehouse: " << line << std::endl; };
+  if (!options.quiet) {
+    config.request_log = [&io, &region, format = options.log_format](const http::RequestLogEntry& entry) {
+      io.err << request_log_line(entry, format, region) << std::endl;
+    };
+  }
 
   http::Server server(std::move(config), std::move(router), metrics);
   if (auto error = server.listen(options.listen.host, options.listen.port)) {
     io.err << "gatehouse serve: " << *error << "\n";
     return 1;
   }
-  server::sidecar::Authorizer authorizer(*store, pipeline, clock, options.region, audit_log.get());
+  server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get());
   server::sidecar::GrpcServer grpc_server(check);
   grpc_server.add_service(authorizer);
   if (auto error = grpc_server.start(options.grpc_listen.host, options.grpc_listen.port)) {

@@ -9,6 +9,9 @@
 #include <variant>
 
 #include "cli/commands.h"
+#include "server/http/request_log.h"
+#include "sigv4/verifier.h"
+#include "store/bootstrap.h"
 
 namespace gatehouse::cli {
 
@@ -21,14 +24,28 @@ struct ServeOptions {
   std::string data_dir;  // created if absent
   HostPort listen{"127.0.0.1", 9000};
   HostPort grpc_listen{"127.0.0.1", 9001};
+  std::optional<std::string> key_file;   // the secrets key; default DATA/secret.key
   std::optional<std::string> bootstrap;  // a readable file
-  std::string region = "us-east-1";
+  store::BootstrapMode bootstrap_mode = store::BootstrapMode::CreateOnly;
+  std::string region = "us-east-1";  // --region, else the world file's "region", else us-east-1
+  bool region_given = false;         // --region was given: it wins over the world file's
   std::optional<std::string> audit_log;  // its directory exists
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds drain_timeout{20'000};
   bool debug_signatures = false;  // log the canonical request and string to sign of each mismatch
+  bool quiet = false;             // no request log lines
+  server::http::LogFormat log_format = server::http::LogFormat::Text;
 };
+
+// What --debug-signatures prints for a signature that did not match: the canonical request and
+// string to sign the server computed, or that the access key is unknown.
+std::string signature_debug_text(const sigv4::SignatureTrace& trace);
+
+// The request log line as serve prints it: a request signed for another region also says which
+// region this server serves and how to serve another.
+std::string request_log_line(const server::http::RequestLogEntry& entry, server::http::LogFormat format,
+                             std::string_view region);
 
 // "HOST:PORT" with HOST a name, an IPv4 literal or a bracketed IPv6 literal; port 0-65535.
 std::optional<HostPort> parse_host_port(std::string_view text);

@@ -416,7 +416,7 @@ Result<Authenticated, Rejection> Verifier::verify(const RequestView& request, co
     debug_hook_(SignatureTrace{
         credential_parts->access_key_id,
         redact_token(scratch.canonical_request, carrier.security_token, carrier.presigned, scratch.redacted),
-        scratch.string_to_sign, matched});
+        scratch.string_to_sign, matched, credential != nullptr});
   }
   if (held_back) return reject(*held_back);
   if (!matched) return reject(Reason::SignatureMismatch);

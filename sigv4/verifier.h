@@ -50,6 +50,7 @@ struct SignatureTrace {
   std::string_view canonical_request;
   std::string_view string_to_sign;
   bool matched = false;
+  bool known_key = true;  // false: no such access key (the signature was computed with a stand-in secret)
 };
 
 inline constexpr std::string_view kRedactedToken = "<redacted-session-token>";

@@ -308,10 +308,22 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
   return {line, column};
 }
 
+// Two policy documents say the same: equal JSON values (member order and spacing aside), or equal
+// text when either is not JSON.
+bool same_document(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  rapidjson::Document x, y;
+  x.Parse(a.data(), a.size());
+  y.Parse(b.data(), b.size());
+  return !x.HasParseError() && !y.HasParseError() && x == y;
+}
+
 // Applies the world; the first fault names where it came from.
 class Applier {
  public:
-  Applier(Mutation& m, const BootstrapWorld& world) : m_(m), world_(world) {}
+  Applier(Mutation& m, const BootstrapWorld& world, BootstrapMode mode) : m_(m), world_(world) {
+    report_.mode = mode;
+  }
 
   BootstrapResult<BootstrapReport> run() {
     report_.region = world_.region;
@@ -352,6 +364,28 @@ class Applier {
   template <class T>
   bool check(const Result<T>& r, const std::string& path) {
     return r ? (++report_.created, true) : fail(path, r.error());
+  }
+
+  // Something present differs from the file: named in the report; in apply mode `update` makes
+  // it match (a store refusal is a fault at `path`).
+  template <class Update>
+  bool differs(std::string what, const std::string& path, Update&& update) {
+    ++report_.unchanged;
+    report_.differences.push_back(std::move(what));
+    if (report_.mode != BootstrapMode::Apply) return true;
+    auto r = update();
+    return r ? true : fail(path, r.error());
+  }
+
+  // "user alice", "role exec", "policy invoke"; with the account when the world has several.
+  std::string name_of(const std::string& account, std::string_view kind, std::string_view name) const {
+    std::string out(kind);
+    out += " " + std::string(name);
+    if (world_.accounts.size() > 1) out += " (" + account + ")";
+    return out;
+  }
+  static std::string_view kind_of(EntityKind kind) {
+    return kind == EntityKind::User ? "user" : kind == EntityKind::Group ? "group" : "role";
   }
 
   bool document_ok(const Located& doc, policy::PolicyType type) {
@@ -403,6 +437,22 @@ class Applier {
         return fail(p.json_path + ".path", "a policy called " + p.name + " exists at another path (" +
                                                std::string(*existing) + ")");
       }
+      const auto current = m_.find_policy(arn);
+      if (current && !same_document(current->default_document().document, p.document.value)) {
+        return differs(name_of(a.id, "policy", p.name) + ": document", p.document.path, [&]() -> Result<void> {
+          // A new default version; the oldest other version makes room when all five are used.
+          if (current->versions.size() >= 5) {
+            for (const auto& v : current->versions) {
+              if (v.id == current->default_version) continue;
+              if (auto gone = m_.delete_policy_version(a.id, arn, v.id); !gone) return gone;
+              break;
+            }
+          }
+          auto added = m_.create_policy_version(a.id, arn, p.document.value, true);
+          if (!added) return added.error();
+          return success();
+        });
+      }
       ++report_.unchanged;
       return true;
     }
@@ -414,12 +464,17 @@ class Applier {
                           const std::vector<Located>& managed, policy::PolicyType type) {
     for (const auto& p : inl) {
       if (!document_ok(p.document, type)) return false;
-      const bool present = std::any_of(record.inline_policies.begin(), record.inline_policies.end(),
-                                       [&](const InlinePolicy& q) { return q.name == p.name; });
-      if (present) {
+      const auto present = std::find_if(record.inline_policies.begin(), record.inline_policies.end(),
+                                        [&](const InlinePolicy& q) { return q.name == p.name; });
+      if (present == record.inline_policies.end()) {
+        if (!check(m_.put_inline_policy(ref, p.name, p.document.value), p.document.path)) return false;
+      } else if (!same_document(present->document, p.document.value)) {
+        const std::string what = name_of(ref.account, kind_of(ref.kind), ref.name) + ": inline policy " + p.name;
+        if (!differs(what, p.document.path, [&] { return m_.put_inline_policy(ref, p.name, p.document.value); })) {
+          return false;
+        }
+      } else {
         ++report_.unchanged;
-      } else if (!check(m_.put_inline_policy(ref, p.name, p.document.value), p.document.path)) {
-        return false;
       }
     }
     for (const auto& arn : managed) {
@@ -434,24 +489,31 @@ class Applier {
 
   bool boundary_and_tags(const EntityRef& ref, const std::string& current_boundary, const Tags& current_tags,
                          const std::optional<Located>& boundary, const Tags& tags, const std::string& path) {
+    const std::string who = name_of(ref.account, kind_of(ref.kind), ref.name);
     if (boundary) {
       if (current_boundary == boundary->value) {
         ++report_.unchanged;
       } else if (current_boundary.empty()) {
         if (!check(m_.put_permissions_boundary(ref, boundary->value), boundary->path)) return false;
-      } else {
-        return fail(boundary->path, "the " + std::string(aws::kind_word(ref.kind)) + " already has another "
-                                    "permissions boundary (" + current_boundary + ")");
+      } else if (!differs(who + ": permissions boundary", boundary->path,
+                          [&] { return m_.put_permissions_boundary(ref, boundary->value); })) {
+        return false;
       }
     }
-    Tags missing;
+    Tags missing, changed;
     for (const auto& [k, v] : tags) {
-      if (!current_tags.contains(k)) missing[k] = v;
+      const auto current = current_tags.find(k);
+      if (current == current_tags.end()) {
+        missing[k] = v;
+      } else if (current->second != v) {
+        changed[k] = v;
+      }
     }
-    if (missing.empty()) {
-      if (!tags.empty()) ++report_.unchanged;
-    } else if (!check(m_.tag_entity(ref, missing), path + ".tags")) {
-      return false;
+    if (!missing.empty() && !check(m_.tag_entity(ref, missing), path + ".tags")) return false;
+    if (missing.empty() && changed.empty() && !tags.empty()) ++report_.unchanged;
+    for (const auto& [k, v] : changed) {
+      const Tags one{{k, v}};
+      if (!differs(who + ": tag " + k, path + ".tags", [&] { return m_.tag_entity(ref, one); })) return false;
     }
     return true;
   }
@@ -503,6 +565,30 @@ class Applier {
     auto existing = m_.find_role(a.id, r.name);
     if (existing) {
       ++report_.unchanged;
+      const std::string who = name_of(a.id, "role", existing->name);
+      if (!same_document(existing->trust.document, r.assume_role_policy.value) &&
+          !differs(who + ": assumeRolePolicy", r.assume_role_policy.path, [&] {
+            return m_.update_assume_role_policy(a.id, existing->name, r.assume_role_policy.value);
+          })) {
+        return false;
+      }
+      UpdateRoleInput update;
+      if (!r.description.empty() && r.description != existing->description) update.description = r.description;
+      if (r.max_session_duration && *r.max_session_duration != existing->max_session_duration) {
+        update.max_session_duration = r.max_session_duration;
+      }
+      if ((update.description || update.max_session_duration) &&
+          !differs(who + (update.description && update.max_session_duration ? ": description, maxSessionDuration"
+                          : update.description                                ? ": description"
+                                                                              : ": maxSessionDuration"),
+                   r.json_path,
+                   [&]() -> Result<void> {
+                     auto updated = m_.update_role(a.id, existing->name, update);
+                     if (!updated) return updated.error();
+                     return success();
+                   })) {
+        return false;
+      }
     } else {
       CreateRoleInput in;
       in.account = a.id;
@@ -558,16 +644,33 @@ BootstrapResult<BootstrapWorld> parse_bootstrap(std::string_view text, std::stri
   return world;
 }
 
-BootstrapResult<BootstrapReport> apply_bootstrap(Mutation& m, const BootstrapWorld& world) {
-  return Applier(m, world).run();
+std::optional<BootstrapMode> parse_bootstrap_mode(std::string_view text) {
+  if (text == "create-only") return BootstrapMode::CreateOnly;
+  if (text == "apply") return BootstrapMode::Apply;
+  return std::nullopt;
 }
 
-BootstrapResult<BootstrapReport> load_bootstrap(Store& store, std::string_view text, std::string_view file) {
-  auto world = parse_bootstrap(text, file);
-  if (!world) return world.error();
+std::string summary(const BootstrapReport& report) {
+  std::string line = "created " + std::to_string(report.created) + ", already present " +
+                     std::to_string(report.unchanged);
+  const std::size_t n = report.differences.size();
+  if (n == 0) return line + ", none differs from the file";
+  line += ", of which " + std::to_string(n) + (n == 1 ? " differs" : " differ") + " from the file";
+  line += report.mode == BootstrapMode::Apply ? " (updated to the file): "
+                                              : (n == 1 ? " (kept; --bootstrap-mode apply updates it): "
+                                                        : " (kept; --bootstrap-mode apply updates them): ");
+  for (std::size_t i = 0; i < n; ++i) line += (i ? "; " : "") + report.differences[i];
+  return line;
+}
+
+BootstrapResult<BootstrapReport> apply_bootstrap(Mutation& m, const BootstrapWorld& world, BootstrapMode mode) {
+  return Applier(m, world, mode).run();
+}
+
+BootstrapResult<BootstrapReport> load_bootstrap_world(Store& store, const BootstrapWorld& world, BootstrapMode mode) {
   std::optional<BootstrapError> fault;
   auto applied = store.write([&](Mutation& m) -> Result<BootstrapReport> {
-    auto report = apply_bootstrap(m, world.value());
+    auto report = apply_bootstrap(m, world, mode);
     if (!report) {
       fault = report.error();
       return Error{"BootstrapFault", 400, fault->to_string()};
@@ -575,16 +678,30 @@ BootstrapResult<BootstrapReport> load_bootstrap(Store& store, std::string_view t
     return report.value();
   });
   if (fault) return *fault;
-  if (!applied) return BootstrapError{std::string(file), "$", applied.error().message};
+  if (!applied) return BootstrapError{world.file, "$", applied.error().message};
   return applied.value();
 }
 
-BootstrapResult<BootstrapReport> load_bootstrap_file(Store& store, const std::filesystem::path& file) {
+BootstrapResult<BootstrapReport> load_bootstrap(Store& store, std::string_view text, std::string_view file,
+                                                BootstrapMode mode) {
+  auto world = parse_bootstrap(text, file);
+  if (!world) return world.error();
+  return load_bootstrap_world(store, world.value(), mode);
+}
+
+BootstrapResult<BootstrapWorld> read_bootstrap_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return BootstrapError{file.string(), "$", "cannot read the file"};
   std::ostringstream text;
   text << in.rdbuf();
-  return load_bootstrap(store, text.str(), file.string());
+  return parse_bootstrap(text.str(), file.string());
+}
+
+BootstrapResult<BootstrapReport> load_bootstrap_file(Store& store, const std::filesystem::path& file,
+                                                     BootstrapMode mode) {
+  auto world = read_bootstrap_file(file);
+  if (!world) return world.error();
+  return load_bootstrap_world(store, world.value(), mode);
 }
 
 }  // namespace gatehouse::store

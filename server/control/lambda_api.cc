@@ -413,6 +413,8 @@ AuthorizationStep LambdaApi::authorize(const http::HttpRequest& r, std::span<con
 http::HttpResponse LambdaApi::finish(const http::HttpRequest& r, const AuthorizationStep& step,
                                      http::HttpResponse response) const {
   response.operation = lambda::operation_name(step.operation);
+  if (step.principal) response.principal = step.principal->caller().arn;  // for the request log
+  if (step.decided) response.decision = authz::decision_outcome(step.denial, response.status);
   if (options_.metrics && step.decided) {
     options_.metrics->decisions.with({authz::decision_outcome(step.denial, response.status)}).inc();
   }

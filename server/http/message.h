@@ -41,6 +41,10 @@ struct HttpResponse {
   std::string body;
   // Metrics label: the API operation this answered (e.g. "GetFunction"); empty leaves the route's.
   std::string operation;
+  // For the request log (server/http/request_log.h), set by the API when it knows them: the
+  // caller's ARN, and the policy decision (authz::decision_outcome) when one was made.
+  std::string principal;
+  std::string decision;
 
   HttpResponse& set_header(std::string name, std::string value);
   const std::string* header(std::string_view name) const noexcept;

@@ -51,6 +51,14 @@ struct Shared {
     }
   }
 
+  void log_request(const HttpRequest& request, const HttpResponse& response, std::optional<Clock::duration> took) {
+    if (!config.request_log) return;
+    const double ms = took ? std::chrono::duration<double, std::milli>(*took).count() : 0.0;
+    const RequestLogEntry entry = request_log_entry(request, response, ms);
+    std::lock_guard lock(log_mutex);
+    config.request_log(entry);
+  }
+
   void count_request(std::string_view operation, int status, std::optional<Clock::duration> took) {
     const std::string status_text = std::to_string(status);
     metrics.requests.with({operation, status_text}).inc();
@@ -239,7 +247,9 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request = std::move(head_);
     request.body = std::move(parser_->get().body());
     HttpResponse response = run_handler(route(), request, [this](std::string_view line) { shared_->log(line); });
-    shared_->count_request(response.operation, response.status, Clock::now() - started_);
+    const auto took = Clock::now() - started_;
+    shared_->count_request(response.operation, response.status, took);
+    shared_->log_request(request, response, took);
     send(std::move(response), request.request_id, request.http_version, keep_alive, request.method == "HEAD", 0);
   }
 
@@ -268,8 +278,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (head_.request_id.empty()) head_.request_id = new_request_id();
     HttpResponse response = refusal_response(refusal, family, message, head_.request_id, query_service);
     const bool timed = started_ != Clock::time_point{};
-    shared_->count_request(response.operation, response.status,
-                           timed ? std::optional(Clock::now() - started_) : std::nullopt);
+    const Clock::duration took = timed ? Clock::now() - started_ : Clock::duration::zero();
+    shared_->count_request(response.operation, response.status, timed ? std::optional(took) : std::nullopt);
+    shared_->log_request(head_, response, timed ? std::optional(took) : std::nullopt);
     const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
     send(std::move(response), head_.request_id, version, false, false, linger);
   }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "server/http/limits.h"
+#include "server/http/request_log.h"
 #include "server/http/router.h"
 #include "server/metrics/metrics.h"
 
@@ -34,6 +35,9 @@ struct ServerConfig {
   // One line per event worth an operator's attention (handler failures, accept errors,
   // shutdown). Empty: standard error. Called from any thread, serially.
   std::function<void(std::string_view line)> log;
+  // Called once per answered request (also the front end's own refusals), from any thread,
+  // serially with `log`. Empty: requests are not logged.
+  std::function<void(const RequestLogEntry& entry)> request_log;
 };
 
 class Server {

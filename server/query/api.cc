@@ -267,6 +267,8 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
     body.append("</").append(operation->name).append("Response>\n");
   }
   response.operation = std::string(operation->name);
+  response.principal = principal.value().caller().arn;  // for the request log
+  if (call.decided()) response.decision = authz::decision_outcome(call.denial(), response.status);
   if (options_.metrics && call.decided()) {
     options_.metrics->decisions.with({authz::decision_outcome(call.denial(), response.status)}).inc();
   }

@@ -305,6 +305,8 @@ void allow_headers(http::HttpResponse& response, const Decision& decision) {
   response.set_header(std::string(kPrincipalArnHeader), decision.principal_arn);
   response.set_header(std::string(kAccountHeader), decision.account);
   response.set_header(std::string(kDecisionIdHeader), decision.decision_id);
+  response.principal = decision.principal_arn;  // for the request log
+  response.decision = "allowed";
 }
 
 }  // namespace

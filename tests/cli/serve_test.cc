@@ -2,6 +2,7 @@
 // exit 2, --help, and the data directory created (the running server is tests/server's).
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -95,6 +96,10 @@ TEST_CASE("bad serve arguments print one line and exit 2", "[cli][serve]") {
       {{"--data", data, "--bootstrap", data + "/absent.json"}, "cannot read --bootstrap"},
       {{"--data", data, "--audit-log", data + "/no/such/dir/audit.log"}, "--audit-log"},
       {{"--data", data, "--idle-timeout", "0"}, "--idle-timeout must be 1 to 3600 seconds"},
+      {{"--data", data, "--log-format", "xml"}, "--log-format must be text or json, not `xml`"},
+      {{"--data", data, "--key-file", "/"}, "--key-file `/` must be a file"},
+      {{"--data", data, "--bootstrap-mode", "sync"}, "--bootstrap-mode must be create-only or apply, not `sync`"},
+      {{"--data", data, "--bootstrap-mode", "apply"}, "--bootstrap-mode needs --bootstrap FILE"},
       {{"--data", data, "--frobnicate"}, "frobnicate"},
       {{"--data", data, "stray"}, "too many positional options"},
   };
@@ -114,9 +119,107 @@ TEST_CASE("serve --help describes the flags and exits 0", "[cli][serve]") {
   const Run result = run({"--help"});
   CHECK(result.code == 0);
   for (const char* flag : {"--data DIR", "--listen HOST:PORT", "--grpc-listen", "--bootstrap FILE", "--region REGION",
-                           "--audit-log FILE", "SIGTERM"}) {
+                           "--audit-log FILE", "SIGTERM", "--bootstrap-mode", "create-only", "apply",
+                           "--log-format", "--quiet", "Neither deletes", "--key-file FILE"}) {
     CHECK_THAT(result.out, Catch::Contains(flag));
   }
+}
+
+TEST_CASE("serve options: region given or not, log format, quiet, bootstrap mode", "[cli][serve]") {
+  const fs::path dir = fresh_dir("options2");
+  const auto plain = std::get<ServeOptions>(parse_serve_options({"--data", dir.string()}));
+  CHECK_FALSE(plain.region_given);
+  CHECK(plain.log_format == server::http::LogFormat::Text);
+  CHECK_FALSE(plain.quiet);
+  CHECK(plain.bootstrap_mode == store::BootstrapMode::CreateOnly);
+  const auto given = std::get<ServeOptions>(
+      parse_serve_options({"--data", dir.string(), "--region", "eu-west-1", "--log-format", "json", "--quiet"}));
+  CHECK(given.region_given);
+  CHECK(given.region == "eu-west-1");
+  CHECK(given.log_format == server::http::LogFormat::Json);
+  CHECK(given.quiet);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("--debug-signatures tells an unknown access key from a signature mismatch", "[cli][serve]") {
+  sigv4::SignatureTrace trace{"AKIAUNKNOWNEXAMPLE00", "GET\n/\n", "AWS4-HMAC-SHA256\n", false, false};
+  const std::string unknown = signature_debug_text(trace);
+  CHECK_THAT(unknown, Catch::StartsWith("gatehouse: debug: unknown access key AKIAUNKNOWNEXAMPLE00: "));
+  CHECK_THAT(unknown, !Catch::Contains("mismatch") && !Catch::Contains("canonical request"));
+  trace.known_key = true;
+  CHECK(signature_debug_text(trace) ==
+        "gatehouse: debug: signature mismatch for access key AKIAUNKNOWNEXAMPLE00\n--- canonical request ---\n"
+        "GET\n/\n\n--- string to sign ---\nAWS4-HMAC-SHA256\n\n---");
+}
+
+TEST_CASE("the request log line of a request signed for another region says how to serve it", "[cli][serve]") {
+  server::http::RequestLogEntry entry;
+  entry.method = "GET";
+  entry.path = "/2015-03-31/functions";
+  entry.operation = "ListFunctions";
+  entry.principal = "AKIAEXAMPLEROOT11111";
+  entry.status = 403;
+  entry.milliseconds = 1.25;
+  entry.reason = "Credential should be scoped to a valid region, not 'eu-west-1'. ";
+  const std::string text = request_log_line(entry, server::http::LogFormat::Text, "us-east-1");
+  CHECK(text ==
+        "gatehouse: GET /2015-03-31/functions ListFunctions principal=AKIAEXAMPLEROOT11111 decision=- status=403 1.2ms "
+        "reason=\"Credential should be scoped to a valid region, not 'eu-west-1'. \"\n"
+        "gatehouse: hint: this server serves region us-east-1; to serve eu-west-1 restart it with --region eu-west-1 "
+        "(or set \"region\" in the world file), or sign for us-east-1 (AWS_DEFAULT_REGION, --region of the AWS CLI)");
+  const std::string json = request_log_line(entry, server::http::LogFormat::Json, "us-east-1");
+  CHECK_THAT(json, Catch::StartsWith("{\"requestId\":\"\",\"method\":\"GET\"") &&
+                       Catch::EndsWith(",\"hint\":\"this server serves region us-east-1; to serve eu-west-1 restart it "
+                                       "with --region eu-west-1 (or set \\\"region\\\" in the world file), or sign for "
+                                       "us-east-1 (AWS_DEFAULT_REGION, --region of the AWS CLI)\"}"));
+  entry.reason = "User: x is not authorized";
+  CHECK(request_log_line(entry, server::http::LogFormat::Text, "us-east-1").find("hint") == std::string::npos);
+}
+
+TEST_CASE("serve takes the world file's region, prints a summary, and reports an edited world", "[cli][serve]") {
+  const fs::path dir = fresh_dir("world");
+  fs::create_directories(dir);
+  const fs::path world = dir / "world.json";
+  const auto write_world = [&](const std::string& region, const std::string& action) {
+    std::ofstream(world) << R"({"region": ")" << region << R"(",
+      "accounts": [{"id": "111111111111", "rootAccessKeys": [],
+      "users": [{"name": "alice", "inlinePolicies": {"p": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ")" << action << R"(", "Resource": "*"}]}}}]}]})";
+  };
+  // A port this process holds: serve applies the world, reports, then cannot listen and exits 1.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor holder(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string listen = "127.0.0.1:" + std::to_string(holder.local_endpoint().port());
+  const std::string data = (dir / "data").string();
+
+  write_world("eu-west-1", "lambda:Get*");
+  Run r = run({"--data", data, "--listen", listen, "--bootstrap", world.string()});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("gatehouse: world " + world.string() +
+                                    ": created 3, already present 0, none differs from the file\n"));
+  CHECK_THAT(r.err, Catch::Contains("gatehouse: region eu-west-1 (the world file)\n"));
+
+  write_world("eu-west-1", "lambda:*");
+  r = run({"--data", data, "--listen", listen, "--bootstrap", world.string(), "--region", "ap-south-1"});
+  CHECK_THAT(r.err, Catch::Contains(": created 0, already present 3, of which 1 differs from the file (kept; "
+                                    "--bootstrap-mode apply updates it): user alice: inline policy p\n"));
+  CHECK_THAT(r.err, Catch::Contains("gatehouse: region ap-south-1 (--region, over the world file's eu-west-1)\n"));
+
+  // The key file docs/store.md names: a store opened with another key is refused.
+  const fs::path other_key = dir / "other.key";
+  {
+    std::ofstream(other_key) << std::string(64, 'a') << "\n";
+    fs::permissions(other_key, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  r = run({"--data", data, "--listen", listen, "--key-file", other_key.string()});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("is not the key of the store"));
+
+  write_world("Mars", "lambda:*");
+  r = run({"--data", data, "--listen", listen, "--bootstrap", world.string()});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains(world.string() + ": $.region: must look like us-east-1, not `Mars`"));
+  fs::remove_all(dir);
 }
 
 TEST_CASE("serve exits 1 when its port is taken", "[cli][serve]") {

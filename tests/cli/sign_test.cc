@@ -41,7 +41,7 @@ rapidjson::Document parse_json(const std::string& text) {
 }
 
 rapidjson::Document client_file(const char* name) {
-  std::ifstream in(std::filesystem::path(GATEHOUSE_SHARED_DIR) / "testdata/sigv4-clients" / name);
+  std::ifstream in(std::filesystem::path(GATEHOUSE_SOURCE_DIR) / "tests/data/sigv4-clients" / name);
   std::ostringstream text;
   text << in.rdbuf();
   return parse_json(text.str());

@@ -187,6 +187,57 @@ TEST_CASE("gatehouse test rejects unknown fields with the file and JSON path", "
   CHECK(last_line(r.out) == "0 passed, 0 failed");
 }
 
+TEST_CASE("gatehouse test rejects a case whose action or resource no request can have", "[cli][test]") {
+  // Such a case "passes" as an implicit deny while testing nothing: the fixture is wrong instead.
+  struct Row {
+    std::string action, resource;
+    std::string error;
+  };
+  const Row rows[] = {
+      {"lambda:DeleteFuntion", "arn:aws:lambda:us-east-1:111111111111:function:F",
+       "$.cases[0].action: Unknown Lambda action `lambda:DeleteFuntion`. (did you mean `lambda:DeleteFunction`?)"},
+      {"lamda:InvokeFunction", "arn:aws:lambda:us-east-1:111111111111:function:F",
+       "$.cases[0].action: Action `lamda:InvokeFunction` can never match: `lamda` is not an AWS service prefix."},
+      {"lambda:Invoke*", "arn:aws:lambda:us-east-1:111111111111:function:F",
+       "$.cases[0].action: `lambda:Invoke*` is a pattern; a request names one action"},
+      {"lambda:InvokeFunction", "arn:aws:lambda:us-east-1:111111111111:F",
+       "$.cases[0].resource: `arn:aws:lambda:us-east-1:111111111111:F` cannot be the resource of lambda:InvokeFunction, "
+       "which is authorized on arn:aws:lambda:{region}:{account}:function:{function} or "
+       "arn:aws:lambda:{region}:{account}:function:{function}:{qualifier}"},
+      {"lambda:GetFunction", "function:F",
+       "$.cases[0].resource: Partition \"F\" is not valid for resource \"arn:F:*:*:*:*\"."},
+      {"lambda:GetEventSourceMapping", "arn:aws:lambda:us-east-1:111111111111:function:F",
+       "$.cases[0].resource: `arn:aws:lambda:us-east-1:111111111111:function:F` cannot be the resource of "
+       "lambda:GetEventSourceMapping"},
+      {"lambda:ListFunctions", "arn:aws:lambda:us-east-1:111111111111:function:F",
+       "$.cases[0].resource: `lambda:ListFunctions` supports only \"Resource\": \"*\""},
+      {"s3:GetObject", "arn:aws:lambda:us-east-1:111111111111:function:F",
+       "$.cases[0].resource: `arn:aws:lambda:us-east-1:111111111111:function:F` is a resource of `lambda`, never of "
+       "`s3:GetObject`"},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.action << " on " << row.resource) {
+      TempDir dir;
+      const std::string c = R"({"name": "c", "description": "d", "source": "s", "principal": "alice", "action": ")" +
+                            row.action + R"(", "resource": ")" + row.resource +
+                            R"(", "expect": {"decision": "implicitDeny"}})";
+      const auto file = dir.write("bad.json", fixture_with_cases(c));
+      const Run r = run({file.string()});
+      CHECK(r.code == 2);
+      CHECK_THAT(r.err, Catch::Contains("ERROR " + file.string() + ": " + row.error));
+    }
+  }
+  SECTION("a case may say its action is deliberately outside the catalog (pattern tests)") {
+    TempDir dir;
+    const std::string c = R"({"name": "c", "description": "d", "source": "s", "principal": "alice",
+      "action": "lambda:GetFunctionPolicy", "actionOutsideCatalog": true,
+      "resource": "arn:aws:lambda:us-east-1:111111111111:function:F", "expect": {"decision": "implicitDeny"}})";
+    const Run r = run({dir.write("ok.json", fixture_with_cases(c)).string()});
+    CHECK(r.code == 0);
+    CHECK(r.out == "1 passed, 0 failed\n");
+  }
+}
+
 TEST_CASE("gatehouse test rejects fixtures that do not follow the format", "[cli][test]") {
   struct Row {
     std::string text;
@@ -199,16 +250,16 @@ TEST_CASE("gatehouse test rejects fixtures that do not follow the format", "[cli
       {"{\"description\": \"d\"", "invalid JSON at line 1"},
       {"{\"description\": \"d\", \"source\": \"s\", \"cases\": [1]} trailing", "invalid JSON at line 1"},
       {fixture_with_cases(R"({"name": "n", "description": "d", "source": "s", "principal": "nobody",
-                              "action": "a:b", "resource": "*", "expect": {"decision": "allowed"}})"),
+                              "action": "lambda:ListFunctions", "resource": "*", "expect": {"decision": "allowed"}})"),
        "$.cases[0].principal: no principal named `nobody`"},
       {fixture_with_cases(R"({"name": "n", "description": "d", "source": "s", "principal": "alice",
-                              "action": "a:b", "resource": "*", "expect": {"decision": "allowed", "reason": "x"}})"),
+                              "action": "lambda:ListFunctions", "resource": "*", "expect": {"decision": "allowed", "reason": "x"}})"),
        "$.cases[0].expect.reason: an allowed decision has no AccessDenied reason"},
       {fixture_with_cases(R"({"name": "n", "description": "d", "source": "s", "principal": "alice",
-                              "action": "a:b", "resource": "*", "expect": {"decision": "denied"}})"),
+                              "action": "lambda:ListFunctions", "resource": "*", "expect": {"decision": "denied"}})"),
        "$.cases[0].expect.decision: unknown decision `denied`"},
       {fixture_with_cases(R"({"name": "n", "description": "d", "source": "s", "principal": "alice",
-                              "action": "a:b", "resource": "*", "context": {"k:n": 5}, "expect": {"decision": "allowed"}})"),
+                              "action": "lambda:ListFunctions", "resource": "*", "context": {"k:n": 5}, "expect": {"decision": "allowed"}})"),
        "$.cases[0].context.k:n: a context value is a string"},
       {fixture_with_cases(std::string(kAllowedCase) + "," + kAllowedCase), "$.cases[1].name: duplicate case name `invoke F`"},
   };

@@ -27,8 +27,6 @@ std::string ok_with(const std::string& extra) {
   return R"({"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::example_bucket",)" + extra + "}";
 }
 
-std::string statement(const std::string& members) { return "{" + members + "}"; }
-
 std::vector<Finding> errors_of(const std::vector<Finding>& findings) {
   std::vector<Finding> out;
   std::copy_if(findings.begin(), findings.end(), std::back_inserter(out),
@@ -777,14 +775,11 @@ TEST_CASE("policy type names round-trip", "[policy][validate]") {
 }
 
 TEST_CASE("the action catalog holds every action of lambda-actions.json once", "[policy][validate]") {
-  // policy/data/lambda-actions.json is the spec's file verbatim.
-  auto read = [](const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
-  const std::string spec = read(std::string(GATEHOUSE_SHARED_DIR) + "/spec/lambda-actions.json");
-  CHECK(read(std::string(GATEHOUSE_SOURCE_DIR) + "/policy/data/lambda-actions.json") == spec);
+  // policy/data/lambda-actions.json is the spec's file verbatim (the ctest entry spec_copy compares them
+  // where the spec folder is at hand); the catalog must list each of its actions.
+  std::ifstream in(std::string(GATEHOUSE_SOURCE_DIR) + "/policy/data/lambda-actions.json", std::ios::binary);
+  REQUIRE(in);
+  const std::string spec((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 
   std::size_t from = 0;
   std::size_t listed = 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Each of the 25 Lambda operations through boto3 against the real `gatehouse serve`, once
 allowed and once denied (AccessDeniedException with the spec's action, resource and reason
-clause, taken from spec/lambda-actions.json), then the seed's function-policy examples end to
+clause, taken from policy/data/lambda-actions.json), then the seed's function-policy examples end to
 end: S3 with SourceArn/SourceAccount and API Gateway (the stored statement, evaluated as the
 service principal by `gatehouse simulate`), cross-account Invoke only through the function
 policy, and the qualifier rules (a permission on an alias, a version, the unqualified ARN).

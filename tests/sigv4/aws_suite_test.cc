@@ -82,7 +82,7 @@ struct FormTally {
 
 TEST_CASE("aws-c-auth v4 suite: signer reproduces and verifier judges every case in both forms",
           "[sigv4][vectors]") {
-  const fs::path root = testing::shared_dir() / "testdata/sigv4/v4";
+  const fs::path root = testing::data_dir() / "sigv4/v4";
   const auto dirs = case_dirs(root);
   REQUIRE(dirs.size() == 38);  // a case that is not found is a failure, never a skip
 
@@ -162,7 +162,7 @@ TEST_CASE("aws-c-auth v4 suite: signer reproduces and verifier judges every case
 
 TEST_CASE("botocore aws4_testsuite: signer reproduces .creq/.sts/.authz, verifier accepts .sreq and its presigned form",
           "[sigv4][vectors]") {
-  const fs::path root = testing::shared_dir() / "testdata/sigv4/aws4_testsuite";
+  const fs::path root = testing::data_dir() / "sigv4/aws4_testsuite";
   std::vector<fs::path> dirs;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     if (entry.is_directory() && fs::exists(entry.path() / (entry.path().filename().string() + ".req"))) {

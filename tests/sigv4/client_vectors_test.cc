@@ -60,7 +60,7 @@ ClientFile load(const fs::path& path) {
 
 std::vector<ClientFile> load_all() {
   std::vector<fs::path> paths;
-  for (const auto& entry : fs::directory_iterator(testing::shared_dir() / "testdata/sigv4-clients")) {
+  for (const auto& entry : fs::directory_iterator(testing::data_dir() / "sigv4-clients")) {
     if (entry.path().extension() == ".json") paths.push_back(entry.path());
   }
   std::sort(paths.begin(), paths.end());
@@ -156,7 +156,7 @@ TEST_CASE("botocore-signed client requests verify as sent and sign byte-identica
 }
 
 TEST_CASE("the STS presigned URL signed for POST fails when sent as GET", "[sigv4][vectors]") {
-  const ClientFile file = load(testing::shared_dir() / "testdata/sigv4-clients/13-sts-presigned-get-caller-identity-token.json");
+  const ClientFile file = load(testing::data_dir() / "sigv4-clients/13-sts-presigned-get-caller-identity-token.json");
   ClientRig rig(file);
   HttpRequest as_get = file.request;
   as_get.method = "GET";

@@ -19,7 +19,7 @@ std::string_view strip_blanks(std::string_view text) {
 
 }  // namespace
 
-std::filesystem::path shared_dir() { return GATEHOUSE_SHARED_DIR; }
+std::filesystem::path data_dir() { return std::filesystem::path(GATEHOUSE_SOURCE_DIR) / "tests/data"; }
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

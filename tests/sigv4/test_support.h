@@ -1,4 +1,4 @@
-// Helpers shared by the SigV4 tests: reading the shared test data, parsing the suites' raw
+// Helpers shared by the SigV4 tests: reading the test data under tests/data, parsing the suites' raw
 // HTTP request files, and building requests, stores and verifiers from them.
 #pragma once
 
@@ -19,7 +19,8 @@
 
 namespace gatehouse::sigv4::testing {
 
-std::filesystem::path shared_dir();
+// The test data under tests/data (SigV4 suites, recorded client requests, verifier cases).
+std::filesystem::path data_dir();
 std::string read_file(const std::filesystem::path& path);
 rapidjson::Document read_json(const std::filesystem::path& path);
 

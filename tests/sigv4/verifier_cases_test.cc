@@ -57,7 +57,7 @@ void check_message(const std::string& actual, const rapidjson::Value& expected, 
 }  // namespace
 
 TEST_CASE("verifier reproduces every outcome of cases.json on both faces", "[sigv4][cases]") {
-  const auto document = testing::read_json(testing::shared_dir() / "testdata/sigv4-verifier/cases.json");
+  const auto document = testing::read_json(testing::data_dir() / "sigv4-verifier/cases.json");
   const auto& server = document["server"];
   const auto& cases = document["cases"].GetArray();
   REQUIRE(cases.Size() == 70);  // a case that is not run is a failure, never a skip

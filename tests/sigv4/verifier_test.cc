@@ -115,7 +115,7 @@ struct Rig : testing::VerifierRig {
                          signing_time() + 1h, {}});
     verifier.set_debug_hook([this](const SignatureTrace& trace) {
       traces.push_back({std::string(trace.access_key_id), std::string(trace.canonical_request),
-                        std::string(trace.string_to_sign), trace.matched});
+                        std::string(trace.string_to_sign), trace.matched, trace.known_key});
     });
   }
   Result<Authenticated, Rejection> verify(const HttpRequest& request) {
@@ -137,6 +137,7 @@ struct Rig : testing::VerifierRig {
     std::string canonical_request;
     std::string string_to_sign;
     bool matched;
+    bool known_key;
   };
   std::vector<Trace> traces;
   Endpoint endpoint = Endpoint::lambda("us-east-1");
@@ -177,6 +178,9 @@ TEST_CASE("verifier: an unknown key takes the path of a wrong secret (invariant)
   CHECK(rig.traces[2].canonical_request == rig.traces[0].canonical_request);
   CHECK_FALSE(rig.traces[2].matched);
   CHECK(rig.traces[2].access_key_id == "AKIDUNKNOWN000000000");
+  // The debug hook tells an unknown key from a wrong secret (gatehouse serve --debug-signatures).
+  CHECK(rig.traces[0].known_key);
+  CHECK_FALSE(rig.traces[2].known_key);
 
   // Another unknown key derives on first use, as a known key's first request of the day does:
   // a shared stand-in would answer faster and tell unknown keys apart.

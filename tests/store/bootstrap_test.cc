@@ -50,6 +50,9 @@ std::string dump(Store& store) {
   }).value();
 }
 
+const char* const kAllowAssumeFromAccount =
+    R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
+
 }  // namespace
 
 TEST_CASE("bootstrap: a world is created and a second load changes nothing", "[store][bootstrap]") {
@@ -109,10 +112,89 @@ TEST_CASE("bootstrap: creates what is missing, never deletes or changes", "[stor
   auto again = load_bootstrap(*store, kWorld, "world.json");
   REQUIRE(again);
   CHECK(again.value().created == 1);  // only the group's deleted inline policy comes back
+  // What differs is named (and kept).
+  CHECK(again.value().differences ==
+        std::vector<std::string>{"user alice (111111111111): tag team",
+                                 "user alice (111111111111): inline policy own"});
+  CHECK_THAT(summary(again.value()),
+             Catch::StartsWith("created 1, already present ") &&
+                 Catch::EndsWith(", of which 2 differ from the file (kept; --bootstrap-mode apply updates them): "
+                                 "user alice (111111111111): tag team; user alice (111111111111): inline policy own"));
   auto alice = store->read([](const Snapshot& s) { return s.get_user("111111111111", "alice"); }).value();
   CHECK(alice.tags.at("team") == "red");
   CHECK(alice.inline_policies[0].document == kAllowAll);
   CHECK(store->read([](const Snapshot& s) { return s.get_user("111111111111", "carol"); }));
+}
+
+TEST_CASE("bootstrap: apply mode updates what differs to the file and deletes nothing", "[store][bootstrap]") {
+  TempDir dir;
+  auto store = open_store(test_options(dir.path()));
+  const auto first = load_bootstrap(*store, kWorld, "world.json");
+  REQUIRE(first);
+  CHECK(summary(first.value()) == "created " + std::to_string(first.value().created) +
+                                      ", already present 0, none differs from the file");
+  const std::string invoke_arn = "arn:aws:iam::111111111111:policy/app/invoke";
+  REQUIRE(store->write([&](Mutation& m) -> Result<void> {
+    const EntityRef alice{EntityKind::User, "111111111111", "alice"};
+    if (auto r = m.put_inline_policy(alice, "own", kAllowAll); !r) return r;
+    if (auto r = m.put_inline_policy(alice, "extra", kAllowAll); !r) return r;
+    if (auto r = m.tag_entity(alice, {{"team", "red"}}); !r) return r;
+    if (auto r = m.update_assume_role_policy("111111111111", "exec", kAllowAssumeFromAccount); !r) return r;
+    if (auto r = m.create_policy_version("111111111111", invoke_arn, kAllowAll, true); !r) return r.error();
+    if (auto r = m.create_user({"111111111111", "carol", "/", "", {}}); !r) return r.error();
+    return success();
+  }));
+  // Create-only names the four differences and keeps them.
+  auto kept = load_bootstrap(*store, kWorld, "world.json");
+  REQUIRE(kept);
+  CHECK(kept.value().differences.size() == 4);
+  CHECK(store->read([](const Snapshot& s) { return s.get_user("111111111111", "alice"); }).value().tags.at("team") ==
+        "red");
+
+  auto applied = load_bootstrap(*store, kWorld, "world.json", BootstrapMode::Apply);
+  REQUIRE(applied);
+  CHECK(applied.value().differences == std::vector<std::string>{
+                                           "policy invoke (111111111111): document",
+                                           "user alice (111111111111): tag team",
+                                           "user alice (111111111111): inline policy own",
+                                           "role exec (111111111111): assumeRolePolicy",
+                                       });
+  CHECK_THAT(summary(applied.value()), Catch::Contains("of which 4 differ from the file (updated to the file): "));
+  auto alice = store->read([](const Snapshot& s) { return s.get_user("111111111111", "alice"); }).value();
+  CHECK(alice.tags.at("team") == "blue");
+  auto own = std::find_if(alice.inline_policies.begin(), alice.inline_policies.end(),
+                          [](const InlinePolicy& p) { return p.name == "own"; });
+  REQUIRE(own != alice.inline_policies.end());
+  CHECK_THAT(own->document, Catch::Contains("lambda:DeleteFunction"));
+  // Nothing the file does not name is deleted.
+  CHECK(alice.inline_policies.size() == 2);
+  CHECK(store->read([](const Snapshot& s) { return s.get_user("111111111111", "carol"); }));
+  auto policy = store->read([&](const Snapshot& s) { return s.get_policy("111111111111", invoke_arn); }).value();
+  CHECK_THAT(policy.policy.default_document().document, Catch::Contains("lambda:InvokeFunction"));
+  auto trust = store->read([](const Snapshot& s) { return s.get_role("111111111111", "exec"); }).value();
+  CHECK_THAT(trust.trust.document, Catch::Contains("222222222222:user/bob"));
+
+  // A role's description and maximum session duration are compared too.
+  REQUIRE(store->write([](Mutation& m) -> Result<void> {
+    UpdateRoleInput update;
+    update.description = "changed";
+    update.max_session_duration = 3600;
+    auto r = m.update_role("111111111111", "exec", update);
+    if (!r) return r.error();
+    return success();
+  }));
+  auto role_kept = load_bootstrap(*store, kWorld, "world.json");
+  REQUIRE(role_kept);
+  CHECK(role_kept.value().differences == std::vector<std::string>{"role exec (111111111111): maxSessionDuration"});
+  REQUIRE(load_bootstrap(*store, kWorld, "world.json", BootstrapMode::Apply));
+  CHECK(store->read([](const Snapshot& s) { return s.get_role("111111111111", "exec"); }).value().max_session_duration ==
+        7200);
+
+  // Applied once, the store matches the file.
+  auto after = load_bootstrap(*store, kWorld, "world.json", BootstrapMode::Apply);
+  REQUIRE(after);
+  CHECK(after.value().differences.empty());
+  CHECK(after.value().created == 0);
 }
 
 TEST_CASE("bootstrap: a bad file names the file, the JSON path and the fault; nothing is applied", "[store][bootstrap]") {
