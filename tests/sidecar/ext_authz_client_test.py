@@ -319,6 +319,9 @@ def main():
             check("audit: the allowed decision is recorded",
                   any(r.get("requestID") == decision and r.get("eventName", "").startswith("GetFunction")
                       for r in records), [r.get("requestID") for r in records])
+            check("audit: Authorize decisions are recorded",
+                  any(r.get("eventSource") == "gatehouse" and r.get("eventName") == "Authorize" and
+                      r.get("errorCode") == "AccessDenied" for r in records), [r.get("eventName") for r in records])
         finally:
             channel.close()
             process.terminate()
