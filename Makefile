@@ -9,7 +9,8 @@ FUZZ_SECONDS ?= 20
 # Debian packages the build, the tests and the tools need.
 DEB_PACKAGES := g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev \
   rapidjson-dev libssl-dev liblmdb-dev libgrpc++-dev libprotobuf-dev protobuf-compiler \
-  protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli
+  protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli \
+  python3-grpcio python3-grpc-tools nginx
 
 PREFIX ?= /usr/local
 
