@@ -5,6 +5,8 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
+# Compiler warnings are errors in the test builds (GCC 12; `make WERROR=OFF ...` to look past them).
+WERROR ?= ON
 
 # Debian packages the build, the tests and the tools need. While they install, policy-rc.d keeps
 # their services (nginx) from starting: the tests start their own, on loopback ports they pick.
@@ -33,13 +35,14 @@ deps:
 	else echo "deps: all present"; fi
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DGATEHOUSE_WERROR=$(WERROR)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF \
+	  -DGATEHOUSE_WERROR=$(WERROR)
 
 # Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps js-deps $(ASAN_BUILD)/build.ninja
