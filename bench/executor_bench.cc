@@ -25,7 +25,8 @@ double percentile(std::vector<double> values, double p) {
 }  // namespace
 
 int main() {
-  Executor executor(Executor::Options{});
+  const Executor::Options options;
+  Executor executor(options);
   if (executor.unavailable()) {
     std::printf("executor_bench: cannot sandbox here: %s\n", executor.unavailable()->c_str());
     return 1;

@@ -24,6 +24,9 @@
 #include "server/iam/common.h"
 #include "server/metrics/metrics.h"
 #include "server/query/api.h"
+#include "server/sidecar/authorizer.h"
+#include "server/sidecar/check.h"
+#include "server/sidecar/grpc_server.h"
 #include "server/sts/operations.h"
 #include "sigv4/clock.h"
 #include "store/bootstrap.h"
@@ -57,7 +60,9 @@ constexpr std::string_view kUsage =
     "  --key-file FILE       the key of the secrets at rest (default DIR/secret.key, created\n"
     "                        with a new store); 64 hex digits or 32 bytes, mode 0600\n"
     "  --listen HOST:PORT    HTTP address (default 127.0.0.1:9000; port 0 picks a free one)\n"
-    "  --grpc-listen H:P     gRPC address (default 127.0.0.1:9001)\n"
+    "  --grpc-listen H:P     gRPC address of the Envoy ext_authz sidecar (default 127.0.0.1:9001,\n"
+    "                        or a free port when --listen's port is 0); prints\n"
+    "                        `gatehouse: grpc listening on HOST:PORT` after the HTTP line\n"
     "  --bootstrap FILE      world file to apply at start (docs/world-file.md); prints a summary\n"
     "  --bootstrap-mode M    create-only (default): create what is missing, keep what differs;\n"
     "                        apply: also update what differs to the file. Neither deletes.\n"
@@ -140,6 +145,8 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
   options.listen = host_port_option(vm, "listen", options.listen);
   options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
+  // A server on a free HTTP port (tests, several at once) takes a free gRPC port too.
+  if (!vm.count("grpc-listen") && options.listen.port == 0) options.grpc_listen.port = 0;
   if (vm.count("region")) {
     options.region = vm["region"].as<std::string>();
     options.region_given = true;
@@ -422,6 +429,10 @@ int run_serve(const Args& args, Io io) {
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
                                          server::sts::operations(), {audit_log.get(), &metrics});
   http::add_query_route(router, [&query_api](const http::HttpRequest& r) { return query_api.handle(r); });
+  // The sidecar: Envoy ext_authz (gRPC Check below, HTTP mode here) and nginx auth_request run
+  // the Lambda API's own authorization step.
+  const server::sidecar::CheckService check(lambda_api);
+  check.add_routes(router);
 
   http::ServerConfig config;
   config.idle_timeout = options.idle_timeout;
@@ -441,11 +452,20 @@ int run_serve(const Args& args, Io io) {
     io.err << "gatehouse serve: " << *error << "\n";
     return 1;
   }
+  server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get());
+  server::sidecar::GrpcServer grpc_server(check);
+  grpc_server.add_service(authorizer);
+  if (auto error = grpc_server.start(options.grpc_listen.host, options.grpc_listen.port)) {
+    io.err << "gatehouse serve: " << *error << "\n";
+    return 1;
+  }
   executor.set_service_endpoint(server.bound_host() == "0.0.0.0" ? "127.0.0.1" : server.bound_host() == "::" ? "::1" : server.bound_host(),
                                 server.bound_port());
   async_queue.start();  // after the endpoint is known: queued events call back into it
   io.out << "gatehouse: listening on " << server.bound_host() << ":" << server.bound_port() << std::endl;
+  io.out << "gatehouse: grpc listening on " << options.grpc_listen.host << ":" << grpc_server.bound_port() << std::endl;
   server.run();
+  grpc_server.shutdown(options.drain_timeout);
   io.err << "gatehouse: stopped\n";
   return 0;
 }

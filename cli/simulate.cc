@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -61,7 +62,7 @@ ReadResult read_value(const rapidjson::Value& doc) {
     return std::nullopt;
   };
 
-  for (const auto& member : doc.GetObject()) {
+  for (const auto& member : std::as_const(doc).GetObject()) {
     const std::string_view name(member.name.GetString(), member.name.GetStringLength());
     const auto& v = member.value;
     std::optional<SimulationError> err;

@@ -152,9 +152,10 @@ struct Facts {
 class Authorizer {
  public:
   Authorizer(const store::Store& store, const authz::Pipeline& pipeline, const sigv4::Clock& clock,
-             const authz::Principal& principal, const authz::Transport& transport, std::string_view region)
+             const authz::Principal& principal, const authz::Transport& transport, std::string_view region,
+             std::span<const authz::ContextKey> extra_keys = {})
       : store_(store), pipeline_(pipeline), clock_(clock), principal_(principal), transport_(transport),
-        region_(region) {}
+        region_(region), extra_keys_(extra_keys) {}
 
   // The request's own action, then each further check in the spec's order (policy-semantics 6.5).
   policy::Result<bool, LambdaError> run(const lambda::LambdaRequest& request, const lambda::Resolution& resolution) {
@@ -164,6 +165,7 @@ class Authorizer {
     Facts& f = gathered.value();
     std::vector<authz::ContextKey> keys = f.keys;
     keys.insert(keys.end(), f.resource_tags.begin(), f.resource_tags.end());
+    keys.insert(keys.end(), extra_keys_.begin(), extra_keys_.end());
     const authz::Query query{facts.action, facts.resource, facts.resource_account, region_,
                              f.function_policy.get(), policy::ResourcePolicyKind::Function, keys};
     const authz::Verdict verdict = pipeline_.authorize(principal_, transport_, query);
@@ -174,6 +176,7 @@ class Authorizer {
       if (extra.refusal) return *extra.refusal;
       std::vector<authz::ContextKey> extra_keys = to_keys(extra.context);
       if (extra.resource_tags) extra_keys.insert(extra_keys.end(), f.resource_tags.begin(), f.resource_tags.end());
+      extra_keys.insert(extra_keys.end(), extra_keys_.begin(), extra_keys_.end());
       const bool same_resource = extra.resource == facts.resource && facts.function_is_resource;
       const authz::Query extra_query{extra.action, extra.resource, {}, region_,
                                      same_resource ? f.function_policy.get() : nullptr,
@@ -276,6 +279,7 @@ class Authorizer {
   const authz::Principal& principal_;
   const authz::Transport& transport_;
   std::string_view region_;
+  std::span<const authz::ContextKey> extra_keys_;
   std::optional<policy::Decision> denial_;
 };
 
@@ -316,30 +320,16 @@ LambdaApi::LambdaApi(store::Store& store, const authz::Pipeline& pipeline, const
     : store_(store), pipeline_(pipeline), clock_(clock), options_(std::move(options)),
       endpoint_(sigv4::Endpoint::lambda(options_.region)) {}
 
-http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
+AuthorizationStep LambdaApi::authorize(const http::HttpRequest& r, std::span<const authz::ContextKey> extra_keys) const {
+  AuthorizationStep step;
   // Route first: an unknown path or method is 404 UnknownOperationException before anything else.
   auto route = lambda::match_route(r.method, r.path);
-  if (!route) return error_response(route.error());
-  const Operation op = route.value().operation;
-  const std::string_view operation = lambda::operation_name(op);
-
-  // What the audit record and the metrics need, filled in as the dispatch gets further.
-  const authz::Principal* who = nullptr;
-  const lambda::LambdaRequest* parsed_request = nullptr;
-  const lambda::Resolution* resolved = nullptr;
-  std::optional<policy::Decision> denial;
-  bool decided = false;
-  // Every answer after routing leaves through here: metrics, then the audit record, then the response.
-  auto answer = [&](http::HttpResponse response) {
-    response.operation = operation;
-    if (who) response.principal = who->caller().arn;  // for the request log
-    if (decided) response.decision = authz::decision_outcome(denial, response.status);
-    if (options_.metrics && decided) {
-      options_.metrics->decisions.with({authz::decision_outcome(denial, response.status)}).inc();
-    }
-    if (options_.audit_log) record(r, op, who, parsed_request, resolved, response);
-    return response;
-  };
+  if (!route) {
+    step.refusal = error_response(route.error());
+    return step;
+  }
+  step.routed = true;
+  step.operation = route.value().operation;
 
   // Views of the request's headers for SigV4 and the request parser, in per-thread vectors
   // that keep their capacity: nothing here outlives this call, and nothing in it handles
@@ -357,36 +347,74 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   if (!principal) {
     if (options_.metrics) options_.metrics->authentication_failures.with({sigv4::to_string(principal.error().reason)}).inc();
     const sigv4::ErrorFields fields = sigv4::error_fields(principal.error(), sigv4::Face::LambdaRest);
-    return answer(http::lambda_error(fields.http_status, fields.code, fields.message));
+    step.refusal = http::lambda_error(fields.http_status, fields.code, fields.message);
+    step.rejection = std::move(principal.error());
+    return step;
   }
-  who = &principal.value();
+  step.principal = std::move(principal.value());
 
   auto parsed = lambda::parse_request({r.method, r.path, r.query, headers, r.body});
-  if (!parsed) return answer(error_response(parsed.error()));
-  const lambda::LambdaRequest& request = parsed.value();
-  parsed_request = &request;
-  const policy::Caller& caller = principal.value().caller();
+  if (!parsed) {
+    step.refusal = error_response(parsed.error());
+    return step;
+  }
+  const lambda::LambdaRequest& request = step.request.emplace(std::move(parsed.value()));
+  const policy::Caller& caller = step.principal->caller();
   auto resolution = lambda::resolve_request(request, {caller.account, caller.arn, options_.region});
-  if (!resolution) return answer(error_response(resolution.error()));
-  resolved = &resolution.value();
+  if (!resolution) {
+    step.refusal = error_response(resolution.error());
+    return step;
+  }
+  const lambda::Resolution& resolved = step.resolution.emplace(std::move(resolution.value()));
 
   const authz::Transport transport{
       r.peer_address, r.secure,
       r.header("User-Agent") ? std::optional<std::string_view>(*r.header("User-Agent")) : std::nullopt,
       r.header("Referer") ? std::optional<std::string_view>(*r.header("Referer")) : std::nullopt};
-  Authorizer authorizer(store_, pipeline_, clock_, principal.value(), transport, options_.region);
-  auto authorized = authorizer.run(request, resolution.value());
-  denial = authorizer.denial();
+  Authorizer authorizer(store_, pipeline_, clock_, *step.principal, transport, options_.region, extra_keys);
+  auto authorized = authorizer.run(request, resolved);
+  step.denial = authorizer.denial();
   // Refusals that are not a policy's (e.g. a role Lambda cannot assume) are not decisions.
-  decided = authorized || denial || authorized.error().status >= 500;
-  if (!authorized) return answer(error_response(authorized.error()));
+  step.decided = authorized || step.denial || authorized.error().status >= 500;
+  if (!authorized) {
+    step.refusal = error_response(authorized.error());
+    return step;
+  }
+  step.may_list_tags = authorized.value();
+  return step;
+}
 
-  const Call call{RequestParameters::of(request), resolution.value().function, resolution.value().mapping,
-                  principal.value(), options_.region, authorized.value(), pipeline_, options_.invocations,
-                  r.request_id};
+http::HttpResponse LambdaApi::finish(const http::HttpRequest& r, const AuthorizationStep& step,
+                                     http::HttpResponse response) const {
+  response.operation = lambda::operation_name(step.operation);
+  if (step.principal) response.principal = step.principal->caller().arn;  // for the request log
+  if (step.decided) response.decision = authz::decision_outcome(step.denial, response.status);
+  if (options_.metrics && step.decided) {
+    options_.metrics->decisions.with({authz::decision_outcome(step.denial, response.status)}).inc();
+  }
+  if (options_.audit_log) {
+    record(r, step.operation, step.principal ? &*step.principal : nullptr, step.request ? &*step.request : nullptr,
+           step.resolution ? &*step.resolution : nullptr, response);
+  }
+  return response;
+}
+
+http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
+  AuthorizationStep step = authorize(r);
+  // An unknown route is answered before anything is recorded.
+  if (!step.routed) return std::move(*step.refusal);
+  if (step.refusal) {
+    http::HttpResponse refusal = std::move(*step.refusal);
+    return finish(r, step, std::move(refusal));
+  }
+
+  const lambda::Resolution& resolution = *step.resolution;
+  const Call call{RequestParameters::of(*step.request), resolution.function, resolution.mapping, *step.principal,
+                  options_.region, step.may_list_tags, pipeline_, options_.invocations, r.request_id};
   Reply reply = [&] {
     if (!options_.check_touches) return run_operation(store_, call);
-    TouchCheck check(resolution.value(), caller.account, options_.region);
+    const policy::Caller& caller = step.principal->caller();
+    TouchCheck check(resolution, caller.account, options_.region);
     const store::ScopedTouchObserver observing(check);
     Reply checked = run_operation(store_, call);
     if (check.violation()) {
@@ -394,8 +422,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
     }
     return checked;
   }();
-  if (!reply) return answer(error_response(reply.error()));
-  return answer(std::move(reply).value());
+  if (!reply) return finish(r, step, error_response(reply.error()));
+  return finish(r, step, std::move(reply).value());
 }
 
 void LambdaApi::record(const http::HttpRequest& r, Operation operation, const authz::Principal* principal,

@@ -4,6 +4,8 @@
 // (spec/lambda-api.md sections 5-8; policy-semantics 6.4-6.5).
 #pragma once
 
+#include <optional>
+#include <span>
 #include <string>
 
 #include "server/audit/audit_log.h"
@@ -33,6 +35,26 @@ struct Options {
   const invoke::Invocations* invocations = nullptr;
 };
 
+// The authorization step of one Lambda API request: everything before the operation runs
+// (route, SigV4 with the body hash, parse, resolve, the Authorizer's decisions). The HTTP
+// front end (LambdaApi::handle) and the Envoy sidecar (server/sidecar) both call
+// LambdaApi::authorize, so the two give the same decision and the same message.
+struct AuthorizationStep {
+  bool routed = false;  // false: no route knows the method and path (refusal is Lambda's 404)
+  lambda::Operation operation{};
+  std::optional<authz::Principal> principal;     // set once SigV4 authenticated the caller
+  std::optional<sigv4::Rejection> rejection;     // set when authentication failed
+  std::optional<lambda::LambdaRequest> request;  // set once the request parsed
+  std::optional<lambda::Resolution> resolution;  // set once the function name resolved
+  std::optional<policy::Decision> denial;        // the decision of the policy that refused
+  bool decided = false;        // a policy decision was reached (or the store failed while deciding)
+  bool may_list_tags = false;  // GetFunction's soft lambda:ListTags check
+  // Set: the request is refused and this is Lambda's answer (status, x-amzn-ErrorType, JSON).
+  std::optional<http::HttpResponse> refusal;
+
+  bool allowed() const noexcept { return !refusal.has_value(); }
+};
+
 class LambdaApi {
  public:
   // The store, pipeline and clock must outlive the API. Thread-safe: handle() may run on
@@ -41,6 +63,18 @@ class LambdaApi {
 
   // Any request under the Lambda REST prefixes; always answers (Lambda's error shape on failure).
   http::HttpResponse handle(const http::HttpRequest& request) const;
+
+  // The authorization step alone (see AuthorizationStep); counts authentication failures.
+  // `request` must outlive the result (the parsed request views its body). `extra_keys` join
+  // the request context of every decision (the sidecar's context_extensions).
+  AuthorizationStep authorize(const http::HttpRequest& request, std::span<const authz::ContextKey> extra_keys = {}) const;
+
+  // The end of every routed call: the operation label, the decision metric and the audit
+  // record of `response`, which is returned. The sidecar finishes its decisions here too.
+  http::HttpResponse finish(const http::HttpRequest& request, const AuthorizationStep& step,
+                            http::HttpResponse response) const;
+
+  const std::string& region() const noexcept { return options_.region; }
 
  private:
   // Writes the audit record of one finished call; principal, request and resolution are null

@@ -262,7 +262,7 @@ TEST_CASE("bypass: dot segments are not routed (the signed operation is the rout
   World world;
   world.seed_function("b");
   world.alice_policy(allow("lambda:*", "*"));
-  for (const std::string path : {kFunctionsPath + "/b/policy/..", kFunctionsPath + "/b/policy/.",
+  for (const std::string& path : {kFunctionsPath + "/b/policy/..", kFunctionsPath + "/b/policy/.",
                                  kFunctionsPath + "/b/../b", kFunctionsPath + "/./b", kFunctionsPath + "/b/policy/%2E%2E"}) {
     INFO(path);
     const Response response = world.call("DELETE", path);

@@ -127,13 +127,14 @@ def main():
             try:
                 r, body = invoke(root, "echo", b'"followed"')
                 wanted = "START RequestId: %s" % r["ResponseMetadata"]["RequestId"]
-                seen = False
-                deadline = time.time() + 10
-                import select
-                while not seen and time.time() < deadline:
-                    if select.select([follower.stdout], [], [], 0.5)[0]:
-                        seen = wanted in follower.stdout.readline()
-                check("logs --follow: a new invocation appears", seen)
+                seen = threading.Event()
+
+                def watch():
+                    for line in follower.stdout:
+                        if wanted in line:
+                            seen.set()
+                threading.Thread(target=watch, daemon=True).start()
+                check("logs --follow: a new invocation appears", seen.wait(10))
             finally:
                 follower.terminate()
                 follower.wait(timeout=10)
