@@ -91,7 +91,8 @@ int run_dlq(const Args& args, Io io) {
       d.Parse(json.data(), json.size());
       if (d.HasParseError() || !d.IsObject()) continue;
       std::string code, message;
-      if (const auto a = d.FindMember("MessageAttributes"); a != d.MemberEnd() && a->value.IsObject()) {
+      const rapidjson::Value& record = d;  // const iterators: C++20 finds no ambiguous comparison
+      if (const auto a = record.FindMember("MessageAttributes"); a != record.MemberEnd() && a->value.IsObject()) {
         code = text(a->value, "ErrorCode");
         message = text(a->value, "ErrorMessage").substr(0, 100);
       }
