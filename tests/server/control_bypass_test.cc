@@ -55,7 +55,7 @@ void publish(World& world, std::string_view function, int count) {
     require_ok(world.store().write([&](store::Mutation& m) -> store::Result<void> {
       const store::FunctionRef ref{std::string(kA), "us-east-1", std::string(function)};
       // New code each time: publishing unchanged code returns the last version.
-      if (auto r = m.update_function_code(ref, std::string("PK\x03\x04v", 7) + std::to_string(i), false); !r) {
+      if (auto r = m.update_function_code(ref, std::string("PK\x03\x04v", 5) + std::to_string(i), false); !r) {
         return r.error();
       }
       if (auto r = m.publish_version(ref); !r) return r.error();
