@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.h"
@@ -301,7 +302,7 @@ std::size_t move_body_to_query(Options& options) {
       throw BadArgument{"--presign moves the body into the query string: give a form body (with Content-Type "
                         "application/x-www-form-urlencoded) or a JSON object"};
     }
-    for (const auto& member : doc.GetObject()) {
+    for (const auto& member : std::as_const(doc).GetObject()) {
       const std::string name(member.name.GetString(), member.name.GetStringLength());
       std::vector<std::string> values;
       if (member.value.IsArray()) {

@@ -122,28 +122,29 @@ std::string entity_id_of(const Snapshot& s, const policy::PrincipalArn& p) {
 // a string or a list of strings).
 template <class F>
 void for_each_aws_principal(rapidjson::Value& document, F&& fn) {
-  if (!document.IsObject()) return;
-  auto statements = document.FindMember("Statement");
-  if (statements == document.MemberEnd()) return;
+  // HasMember and operator[] rather than FindMember: RapidJSON's non-const member iterators
+  // compare ambiguously under C++20 (clang's -Wambiguous-reversed-operator).
+  if (!document.IsObject() || !document.HasMember("Statement")) return;
+  rapidjson::Value& statements = document["Statement"];
   const auto each_statement = [&](rapidjson::Value& statement) {
     if (!statement.IsObject()) return;
     for (const char* element : {"Principal", "NotPrincipal"}) {
-      auto principal = statement.FindMember(element);
-      if (principal == statement.MemberEnd() || !principal->value.IsObject()) continue;
-      auto aws = principal->value.FindMember("AWS");
-      if (aws == principal->value.MemberEnd()) continue;
-      if (aws->value.IsString()) fn(aws->value);
-      if (aws->value.IsArray()) {
-        for (auto& v : aws->value.GetArray()) {
+      if (!statement.HasMember(element)) continue;
+      rapidjson::Value& principal = statement[element];
+      if (!principal.IsObject() || !principal.HasMember("AWS")) continue;
+      rapidjson::Value& aws = principal["AWS"];
+      if (aws.IsString()) fn(aws);
+      if (aws.IsArray()) {
+        for (auto& v : aws.GetArray()) {
           if (v.IsString()) fn(v);
         }
       }
     }
   };
-  if (statements->value.IsArray()) {
-    for (auto& statement : statements->value.GetArray()) each_statement(statement);
+  if (statements.IsArray()) {
+    for (auto& statement : statements.GetArray()) each_statement(statement);
   } else {
-    each_statement(statements->value);
+    each_statement(statements);
   }
 }
 
