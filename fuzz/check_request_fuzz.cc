@@ -15,6 +15,7 @@
 #include <memory>
 #include <string_view>
 
+#include "fuzz/scratch_store.h"
 #include "server/authz/pipeline.h"
 #include "server/control/lambda_api.h"
 #include "server/sidecar/check.h"
@@ -33,41 +34,29 @@ constexpr std::string_view kKey = "AKIAFUZZALICEEXAMPLE";
 const std::string kSecret(40, 's');
 
 struct Scratch {
-  std::filesystem::path dir;
-  std::unique_ptr<store::Store> store;
+  fuzz::ScratchStore scratch{"check-fuzz", [](store::Mutation& m) -> store::Result<void> {
+    if (auto r = m.create_account(kAccount); !r) return r.error();
+    if (auto r = m.create_user({std::string(kAccount), "alice", "/", "", {}}); !r) return r.error();
+    if (auto r = m.import_access_key({std::string(kAccount), "alice", std::string(kKey), kSecret}); !r) {
+      return r.error();
+    }
+    // Allows reads and invocations, denies deletes: every outcome is reachable.
+    return m.put_inline_policy(
+        {store::EntityKind::User, std::string(kAccount), "alice"}, "p",
+        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["lambda:Get*","lambda:List*","lambda:InvokeFunction"],"Resource":"*"},)"
+        R"({"Effect":"Deny","Action":"lambda:Delete*","Resource":"*"}]})");
+  }};
+  store::Store* store = scratch.store.get();
   sigv4::SystemClock clock;
   std::unique_ptr<server::authz::Pipeline> pipeline;
   std::unique_ptr<server::control::LambdaApi> api;
   std::unique_ptr<server::sidecar::CheckService> check;
 
   Scratch() {
-    dir = std::filesystem::temp_directory_path() / ("gatehouse-check-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    store::Options options;
-    options.data_dir = dir;
-    options.sync = false;
-    auto opened = store::Store::open(options);
-    if (!opened) std::abort();
-    store = std::move(opened.value());
-    auto made = store->write([](store::Mutation& m) -> store::Result<void> {
-      if (auto r = m.create_account(kAccount); !r) return r.error();
-      if (auto r = m.create_user({std::string(kAccount), "alice", "/", "", {}}); !r) return r.error();
-      if (auto r = m.import_access_key({std::string(kAccount), "alice", std::string(kKey), kSecret}); !r) {
-        return r.error();
-      }
-      // Allows reads and invocations, denies deletes: every outcome is reachable.
-      return m.put_inline_policy(
-          {store::EntityKind::User, std::string(kAccount), "alice"}, "p",
-          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["lambda:Get*","lambda:List*","lambda:InvokeFunction"],"Resource":"*"},)"
-          R"({"Effect":"Deny","Action":"lambda:Delete*","Resource":"*"}]})");
-    });
-    if (!made) std::abort();
     pipeline = std::make_unique<server::authz::Pipeline>(*store, clock);
     api = std::make_unique<server::control::LambdaApi>(*store, *pipeline, clock, server::control::Options{});
     check = std::make_unique<server::sidecar::CheckService>(*api);
   }
-  ~Scratch() { std::filesystem::remove_all(dir); }
 };
 
 bool valid_utf8(const std::string& text) { return server::sidecar::valid_utf8(text) == text; }

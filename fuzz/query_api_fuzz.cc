@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unistd.h>
 
+#include "fuzz/scratch_store.h"
 #include "server/authz/pipeline.h"
 #include "server/iam/common.h"
 #include "server/query/operation.h"
@@ -28,36 +29,24 @@ constexpr std::string_view kAccount = "111111111111";
 constexpr std::string_view kRootKey = "AKIAFUZZROOTEXAMPLE1";
 
 struct Scratch {
-  std::filesystem::path dir;
-  std::unique_ptr<store::Store> store;
+  fuzz::ScratchStore scratch{"query-fuzz", [](store::Mutation& m) -> store::Result<void> {
+    if (auto r = m.create_account(kAccount); !r) return r.error();
+    if (auto r = m.import_access_key({std::string(kAccount), "", std::string(kRootKey), std::string(40, 'r')}); !r) {
+      return r.error();
+    }
+    return store::success();
+  }};
+  store::Store* store = scratch.store.get();
   sigv4::SystemClock clock;
   std::unique_ptr<server::authz::Pipeline> pipeline;
   server::authz::Principal root;
 
   Scratch() {
-    dir = std::filesystem::temp_directory_path() / ("gatehouse-query-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    store::Options options;
-    options.data_dir = dir;
-    options.sync = false;
-    auto opened = store::Store::open(options);
-    if (!opened) std::abort();
-    store = std::move(opened.value());
-    auto made = store->write([](store::Mutation& m) -> store::Result<void> {
-      if (auto r = m.create_account(kAccount); !r) return r.error();
-      if (auto r = m.import_access_key({std::string(kAccount), "", std::string(kRootKey), std::string(40, 'r')}); !r) {
-        return r.error();
-      }
-      return store::success();
-    });
-    if (!made) std::abort();
     pipeline = std::make_unique<server::authz::Pipeline>(*store, clock);
     auto credential = store->find_credential(kRootKey);
     if (!credential || !credential.value()) std::abort();
     root = server::authz::Principal{credential.value(), false};
   }
-  ~Scratch() { std::filesystem::remove_all(dir); }
 };
 
 }  // namespace
