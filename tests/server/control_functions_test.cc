@@ -33,11 +33,13 @@ TEST_CASE("CreateFunction authorizes lambda:CreateFunction, then iam:PassRole, t
     CHECK(r.message() ==
           "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:PassRole on resource: "
           "arn:aws:iam::111111111111:role/app/R because no identity-based policy allows the iam:PassRole action");
+    CHECK_FALSE(world.has_function("F"));  // refused: nothing was created
   }
   SECTION("P4 and P3: iam:PassedToService is lambda.amazonaws.com") {
     world.alice_policy(allow("lambda:*", "*") + "," +
                        allow("iam:PassRole", kRoleR, R"({"StringEquals":{"iam:PassedToService":"ec2.amazonaws.com"}})"));
     CHECK(world.call("POST", kFunctionsPath, body).status == 403);
+    CHECK_FALSE(world.has_function("F"));
     world.alice_policy(allow("lambda:*", "*") + "," +
                        allow("iam:PassRole", kRoleR, R"({"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}})"));
     CHECK(world.call("POST", kFunctionsPath, body).status == 201);
@@ -48,6 +50,7 @@ TEST_CASE("CreateFunction authorizes lambda:CreateFunction, then iam:PassRole, t
     CHECK(r.status == 400);
     CHECK(r.error_type == "InvalidParameterValueException");
     CHECK(r.message() == "The role defined for the function cannot be assumed by Lambda.");
+    CHECK_FALSE(world.has_function("F"));
   }
   SECTION("P10: a role that does not exist cannot be assumed either") {
     world.alice_policy(allow("lambda:*", "*") + "," + allow("iam:PassRole", "*"));
@@ -56,6 +59,7 @@ TEST_CASE("CreateFunction authorizes lambda:CreateFunction, then iam:PassRole, t
     CHECK(r.message() == "The role defined for the function cannot be assumed by Lambda.");
     // The path is part of the role: role/R is not role/app/R.
     CHECK(world.call("POST", kFunctionsPath, create_body("F", "arn:aws:iam::111111111111:role/R")).status == 400);
+    CHECK_FALSE(world.has_function("F"));
   }
   SECTION("P11: a role of another account is never passed") {
     world.alice_policy(allow("lambda:*", "*") + "," + allow("iam:PassRole", "*"));
@@ -63,6 +67,7 @@ TEST_CASE("CreateFunction authorizes lambda:CreateFunction, then iam:PassRole, t
     CHECK(r.status == 403);
     CHECK(r.error_type == "AccessDeniedException");
     CHECK(r.message() == "Cross-account pass role is not allowed.");
+    CHECK_FALSE(world.has_function("F"));
   }
   SECTION("P12: a role that is no ARN fails validation before authorization") {
     const Response r = world.call("POST", kFunctionsPath, create_body("F", "role-without-arn"));
@@ -75,6 +80,7 @@ TEST_CASE("CreateFunction authorizes lambda:CreateFunction, then iam:PassRole, t
     const Response r = world.call("POST", kFunctionsPath, body);
     CHECK(r.status == 403);
     CHECK_THAT(r.message(), Catch::Contains("lambda:CreateFunction on resource: " + fn_arn("F")));
+    CHECK_FALSE(world.has_function("F"));
   }
   SECTION("the package must be a zip; S3 sources do not exist here") {
     world.alice_policy(allow("lambda:*", "*") + "," + allow("iam:PassRole", kRoleR));

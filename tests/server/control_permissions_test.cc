@@ -85,6 +85,7 @@ TEST_CASE("AddPermission builds Lambda's statement; GetPolicy and RemovePermissi
     CHECK(world.call("POST", kPolicyPath,
                      R"({"StatementId":"x","Action":"lambda:InvokeFunction","Principal":"s3.amazonaws.com"})")
               .status == 403);
+    CHECK(world.statement_ids("F").empty());  // refused: no statement x was stored
     world.alice_policy(allow("lambda:AddPermission", "*") + "," +
                        allow("lambda:RemovePermission", "*",
                              R"({"StringEquals":{"lambda:Principal":"sns.amazonaws.com"}})"));
@@ -95,7 +96,9 @@ TEST_CASE("AddPermission builds Lambda's statement; GetPolicy and RemovePermissi
                        R"({"StatementId":"sns","Action":"lambda:InvokeFunction","Principal":"sns.amazonaws.com"})")
                 .status == 201);
     CHECK(world.call("DELETE", kPolicyPath + "/s3").status == 403);
+    CHECK(world.statement_ids("F") == std::vector<std::string>{"s3", "sns"});  // s3 is still there
     CHECK(world.call("DELETE", kPolicyPath + "/sns").status == 204);
+    CHECK(world.statement_ids("F") == std::vector<std::string>{"s3"});
   }
 }
 

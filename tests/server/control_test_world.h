@@ -97,6 +97,36 @@ class World {
 
   store::Store& store() { return *store_; }
 
+  // Read back from the store, whatever the callers' policies say: whether function `name` of
+  // account A exists; its published versions; its aliases; the Sids of its policy (qualifier "":
+  // the unqualified function).
+  bool has_function(std::string_view name) { return read_lambda(name, [](auto&, auto&) {}); }
+  std::size_t version_count(std::string_view name) {
+    std::size_t n = 0;
+    read_lambda(name, [&](const store::Snapshot& s, const store::FunctionRef& ref) {
+      if (auto v = s.list_versions(ref)) n = v.value().size() - 1;  // $LATEST comes first
+    });
+    return n;
+  }
+  std::vector<std::string> alias_names(std::string_view name) {
+    std::vector<std::string> out;
+    read_lambda(name, [&](const store::Snapshot& s, const store::FunctionRef& ref) {
+      if (auto aliases = s.list_aliases(ref)) {
+        for (const auto& a : aliases.value()) out.push_back(a.name);
+      }
+    });
+    return out;
+  }
+  std::vector<std::string> statement_ids(std::string_view name, std::string_view qualifier = {}) {
+    std::vector<std::string> out;
+    read_lambda(name, [&](const store::Snapshot& s, const store::FunctionRef& ref) {
+      if (auto policy = s.get_function_policy(ref, qualifier)) {
+        for (const auto& statement : policy.value().statements) out.push_back(statement.sid);
+      }
+    });
+    return out;
+  }
+
   void alice_policy(const std::string& statements) { put_policy(kA, "alice", document(statements)); }
   void bob_policy(const std::string& statements) { put_policy(kB, "bob", document(statements)); }
   // Another role of account A, on path /app/, with this trust policy and no permissions.
@@ -180,6 +210,18 @@ class World {
   static std::filesystem::path make_dir() { return test_support::scratch_dir("gatehouse-control-"); }
   static std::unique_ptr<store::Store> open(const std::filesystem::path& dir) {
     return test_support::open_scratch_store(dir);
+  }
+  // Runs fn(snapshot, ref) when function `name` of account A exists; returns whether it does.
+  template <class F>
+  bool read_lambda(std::string_view name, F&& fn) {
+    bool exists = false;
+    require_ok(store_->read([&](const store::Snapshot& s) -> store::Result<void> {
+      const store::FunctionRef ref{std::string(kA), "us-east-1", std::string(name)};
+      exists = s.find_function(ref).has_value();
+      if (exists) fn(s, ref);
+      return store::success();
+    }));
+    return exists;
   }
   void put_policy(std::string_view account, std::string_view name, const std::string& doc,
                   store::EntityKind kind = store::EntityKind::User) {

@@ -47,8 +47,12 @@ TEST_CASE("PublishVersion, ListVersionsByFunction and the alias operations", "[s
         "Cannot find alias arn: " + fn_arn("F") + ":PROD");
 
   world.alice_policy(allow("lambda:GetFunction", "*"));
-  CHECK(world.call("POST", kFunctionsPath + "/F/versions", "{}").status == 403);
+  const std::size_t version_total = world.version_count("F");
+  CHECK(world.call("POST", kFunctionsPath + "/F/versions", R"({"Description":"refused"})").status == 403);
+  CHECK(version_total > 0);
+  CHECK(world.version_count("F") == version_total);  // refused: no version published
   CHECK(world.call("POST", kFunctionsPath + "/F/aliases", R"({"Name":"B","FunctionVersion":"1"})").status == 403);
+  CHECK(world.alias_names("F").empty());  // refused: no alias B (PROD was deleted above)
   CHECK(world.call("GET", kFunctionsPath + "/F/aliases").status == 403);
   CHECK(world.call("GET", kFunctionsPath + "/F/versions").status == 403);
 }

@@ -25,6 +25,8 @@ TEST_CASE("CreateGroup answers the group; names clash case-insensitively", "[iam
                 "1 validation error detected: Value '' at 'groupName' failed to satisfy constraint: Member must have "
                 "length greater than or equal to 1");
   w.require_denied("CreateGroup", {{"GroupName", "ops"}, {"Path", "/eng/"}}, "arn:aws:iam::111111111111:group/eng/ops");
+  // Refused writes leave nothing behind (read back as the admin).
+  require_error(w.admin("GetGroup", {{"GroupName", "ops"}}), 404, "NoSuchEntity");
 }
 
 TEST_CASE("AddUserToGroup, GetGroup with its users, ListGroupsForUser, RemoveUserFromGroup", "[iam][groups]") {
@@ -33,6 +35,7 @@ TEST_CASE("AddUserToGroup, GetGroup with its users, ListGroupsForUser, RemoveUse
   // Authorized on the group, not the user.
   w.require_denied("AddUserToGroup", {{"GroupName", "devs"}, {"UserName", "alice"}},
                    "group devs");
+  REQUIRE(w.admin("ListGroupsForUser", {{"UserName", "alice"}}).body.find("devs") == std::string::npos);
   require_success(w.admin("AddUserToGroup", {{"GroupName", "devs"}, {"UserName", "alice"}}), "AddUserToGroup", false);
   require_success(w.admin("AddUserToGroup", {{"GroupName", "devs"}, {"UserName", "admin"}}), "AddUserToGroup", false);
   // Joining twice is no error.
@@ -121,6 +124,7 @@ TEST_CASE("Group policies: PutGroupPolicy, AttachGroupPolicy and the DeleteGroup
               .body.find("<PolicyNames><member>logs</member></PolicyNames>") != std::string::npos);
   w.require_denied("PutGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "x"}, {"PolicyDocument", kLogsPolicy}},
                    "group devs");
+  require_error(w.admin("GetGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "x"}}), 404, "NoSuchEntity");
   require_error(w.admin("PutGroupPolicy", {{"GroupName", "devs"}, {"PolicyName", "bad"}, {"PolicyDocument", "{"}}), 400,
                 "MalformedPolicyDocument", "Syntax errors in policy.");
 
@@ -136,6 +140,8 @@ TEST_CASE("Group policies: PutGroupPolicy, AttachGroupPolicy and the DeleteGroup
                 404, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable.");
   w.require_denied("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kBasicExecution}},
                    "group devs");
+  REQUIRE(w.admin("ListAttachedGroupPolicies", {{"GroupName", "devs"}}).body.find(kBasicExecution) ==
+          std::string::npos);
   require_success(w.admin("AttachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kBasicExecution}}),
                   "AttachGroupPolicy", false);
   const Response attached = w.admin("ListAttachedGroupPolicies", {{"GroupName", "devs"}});
@@ -157,6 +163,7 @@ TEST_CASE("Group policies: PutGroupPolicy, AttachGroupPolicy and the DeleteGroup
   require_success(w.admin("DetachGroupPolicy", {{"GroupName", "devs"}, {"PolicyArn", kBasicExecution}}),
                   "DetachGroupPolicy", false);
   w.require_denied("DeleteGroup", {{"GroupName", "devs"}}, "group devs");
+  require_success(w.admin("GetGroup", {{"GroupName", "devs"}}), "GetGroup", true);  // still there
   require_success(w.admin("DeleteGroup", {{"GroupName", "devs"}}), "DeleteGroup", false);
   require_error(w.admin("DeleteGroup", {{"GroupName", "devs"}}), 404, "NoSuchEntity",
                 "The group with name devs cannot be found.");
