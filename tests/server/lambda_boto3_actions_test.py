@@ -81,6 +81,9 @@ def run_actions(spec, admin, dave):
         want = ("AccessDeniedException", expected_denial(spec, operation, dave_arn, **names), 403)
         check("%s denied" % operation, got == want, "%r != %r" % (got, want))
 
+    def unchanged(operation, ok):
+        check("%s refused: the target reads back unchanged" % operation, ok)
+
     def allowed(operation, ok, detail=""):
         covered.add(operation + "+")
         check("%s allowed" % operation, ok, detail)
@@ -88,6 +91,8 @@ def run_actions(spec, admin, dave):
     # Functions.
     denied("CreateFunction", lambda: dave.create_function(
         FunctionName=FN, Runtime="python3.12", Handler="app.handler", Role=EXEC_ROLE, Code={"ZipFile": package()}))
+    # Every refused write is read back before the admin writes anything: the refusal left no trace.
+    unchanged("CreateFunction", error_of(lambda: admin.get_function(FunctionName=FN)) is not None)
     created = admin.create_function(FunctionName=FN, Runtime="python3.12", Handler="app.handler", Role=EXEC_ROLE,
                                     Code={"ZipFile": package()})
     allowed("CreateFunction", status_of(created) == 201 and created["FunctionArn"] == FN_ARN, created)
@@ -109,17 +114,23 @@ def run_actions(spec, admin, dave):
     allowed("GetAccountSettings", settings["AccountLimit"]["CodeSizeUnzipped"] == 262144000 and
             settings["AccountUsage"]["FunctionCount"] == 1, settings)
 
-    denied("UpdateFunctionCode", lambda: dave.update_function_code(FunctionName=FN, ZipFile=package()))
+    denied("UpdateFunctionCode", lambda: dave.update_function_code(
+        FunctionName=FN, ZipFile=package("def handler(e, c):\n    return 'refused'\n")))
+    unchanged("UpdateFunctionCode",
+              admin.get_function_configuration(FunctionName=FN)["CodeSha256"] == created["CodeSha256"])
     code = admin.update_function_code(FunctionName=FN, ZipFile=package("def handler(e, c):\n    return 1\n"))
     allowed("UpdateFunctionCode", code["CodeSha256"] != created["CodeSha256"], code)
 
-    denied("UpdateFunctionConfiguration", lambda: dave.update_function_configuration(FunctionName=FN, Timeout=10))
+    denied("UpdateFunctionConfiguration", lambda: dave.update_function_configuration(FunctionName=FN, Timeout=77))
+    unchanged("UpdateFunctionConfiguration", admin.get_function_configuration(FunctionName=FN)["Timeout"] == 3)
     config = admin.update_function_configuration(FunctionName=FN, Timeout=10, DeadLetterConfig={"TargetArn": DLQ})
     allowed("UpdateFunctionConfiguration", config["Timeout"] == 10 and
             config["DeadLetterConfig"]["TargetArn"] == DLQ, config)
 
     # Versions and aliases.
-    denied("PublishVersion", lambda: dave.publish_version(FunctionName=FN))
+    denied("PublishVersion", lambda: dave.publish_version(FunctionName=FN, Description="refused"))
+    unchanged("PublishVersion", [v["Version"] for v in admin.list_versions_by_function(FunctionName=FN)["Versions"]]
+              == ["$LATEST"])
     version = admin.publish_version(FunctionName=FN)
     allowed("PublishVersion", status_of(version) == 201 and version["Version"] == "1", version)
 
@@ -127,14 +138,16 @@ def run_actions(spec, admin, dave):
     versions = [v["Version"] for v in admin.list_versions_by_function(FunctionName=FN)["Versions"]]
     allowed("ListVersionsByFunction", versions == ["$LATEST", "1"], versions)
 
-    denied("CreateAlias", lambda: dave.create_alias(FunctionName=FN, Name="live", FunctionVersion="1"))
+    denied("CreateAlias", lambda: dave.create_alias(FunctionName=FN, Name="refused", FunctionVersion="1"))
+    unchanged("CreateAlias", admin.list_aliases(FunctionName=FN)["Aliases"] == [])
     alias = admin.create_alias(FunctionName=FN, Name="live", FunctionVersion="1")
     allowed("CreateAlias", status_of(alias) == 201 and alias["AliasArn"] == FN_ARN + ":live", alias)
 
     denied("GetAlias", lambda: dave.get_alias(FunctionName=FN, Name="live"))
     allowed("GetAlias", admin.get_alias(FunctionName=FN, Name="live")["FunctionVersion"] == "1")
 
-    denied("UpdateAlias", lambda: dave.update_alias(FunctionName=FN, Name="live", Description="d"))
+    denied("UpdateAlias", lambda: dave.update_alias(FunctionName=FN, Name="live", Description="refused"))
+    unchanged("UpdateAlias", admin.get_alias(FunctionName=FN, Name="live").get("Description", "") == "")
     allowed("UpdateAlias", admin.update_alias(FunctionName=FN, Name="live", Description="d")["Description"] == "d")
 
     denied("ListAliases", lambda: dave.list_aliases(FunctionName=FN))
@@ -142,8 +155,9 @@ def run_actions(spec, admin, dave):
     allowed("ListAliases", aliases == ["live"], aliases)
 
     # Function policy.
-    denied("AddPermission", lambda: dave.add_permission(FunctionName=FN, StatementId="s", Action="lambda:GetFunction",
-                                                        Principal=B))
+    denied("AddPermission", lambda: dave.add_permission(FunctionName=FN, StatementId="refused",
+                                                        Action="lambda:GetFunction", Principal=B))
+    unchanged("AddPermission", error_of(lambda: admin.get_policy(FunctionName=FN)) is not None)
     added = admin.add_permission(FunctionName=FN, StatementId="s", Action="lambda:GetFunction", Principal=B)
     allowed("AddPermission", status_of(added) == 201 and json.loads(added["Statement"])["Sid"] == "s", added)
 
@@ -152,6 +166,8 @@ def run_actions(spec, admin, dave):
     allowed("GetPolicy", [s["Sid"] for s in policy["Statement"]] == ["s"], policy)
 
     denied("RemovePermission", lambda: dave.remove_permission(FunctionName=FN, StatementId="s"))
+    unchanged("RemovePermission",
+              [s["Sid"] for s in json.loads(admin.get_policy(FunctionName=FN)["Policy"])["Statement"]] == ["s"])
     removed = admin.remove_permission(FunctionName=FN, StatementId="s")
     allowed("RemovePermission", status_of(removed) == 204, removed)
 
@@ -166,6 +182,7 @@ def run_actions(spec, admin, dave):
     # Event-source mappings (the execution role may read the queue).
     denied("CreateEventSourceMapping", lambda: dave.create_event_source_mapping(EventSourceArn=QUEUE,
                                                                                 FunctionName=FN))
+    unchanged("CreateEventSourceMapping", admin.list_event_source_mappings()["EventSourceMappings"] == [])
     mapping = admin.create_event_source_mapping(EventSourceArn=QUEUE, FunctionName=FN)
     uuid = mapping["UUID"]
     allowed("CreateEventSourceMapping", status_of(mapping) == 202 and mapping["FunctionArn"] == FN_ARN, mapping)
@@ -173,7 +190,8 @@ def run_actions(spec, admin, dave):
     denied("GetEventSourceMapping", lambda: dave.get_event_source_mapping(UUID=uuid), uuid=uuid)
     allowed("GetEventSourceMapping", admin.get_event_source_mapping(UUID=uuid)["EventSourceArn"] == QUEUE)
 
-    denied("UpdateEventSourceMapping", lambda: dave.update_event_source_mapping(UUID=uuid, BatchSize=5), uuid=uuid)
+    denied("UpdateEventSourceMapping", lambda: dave.update_event_source_mapping(UUID=uuid, BatchSize=7), uuid=uuid)
+    unchanged("UpdateEventSourceMapping", admin.get_event_source_mapping(UUID=uuid)["BatchSize"] == 10)
     allowed("UpdateEventSourceMapping", admin.update_event_source_mapping(UUID=uuid, BatchSize=5)["BatchSize"] == 5)
 
     denied("ListEventSourceMappings", lambda: dave.list_event_source_mappings())
@@ -181,6 +199,7 @@ def run_actions(spec, admin, dave):
     allowed("ListEventSourceMappings", listed == [uuid], listed)
 
     denied("DeleteEventSourceMapping", lambda: dave.delete_event_source_mapping(UUID=uuid), uuid=uuid)
+    unchanged("DeleteEventSourceMapping", admin.get_event_source_mapping(UUID=uuid)["State"] == "Enabled")
     deleted = admin.delete_event_source_mapping(UUID=uuid)
     allowed("DeleteEventSourceMapping", status_of(deleted) == 202 and deleted["State"] == "Deleting", deleted)
 
@@ -202,9 +221,11 @@ def run_actions(spec, admin, dave):
 
     # Deletions last.
     denied("DeleteAlias", lambda: dave.delete_alias(FunctionName=FN, Name="live"))
+    unchanged("DeleteAlias", admin.get_alias(FunctionName=FN, Name="live")["Name"] == "live")
     allowed("DeleteAlias", status_of(admin.delete_alias(FunctionName=FN, Name="live")) == 204)
 
     denied("DeleteFunction", lambda: dave.delete_function(FunctionName=FN))
+    unchanged("DeleteFunction", admin.get_function(FunctionName=FN)["Configuration"]["FunctionArn"] == FN_ARN)
     allowed("DeleteFunction", status_of(admin.delete_function(FunctionName=FN)) == 204)
     gone = error_of(lambda: admin.get_function(FunctionName=FN))
     check("deleted", gone is not None and gone[0] == "ResourceNotFoundException", gone)
@@ -218,9 +239,8 @@ def simulate(binary, tmp, policy_text, caller, context):
     """The stored function policy evaluated for `caller` by `gatehouse simulate` (the same
     engine), as a service principal's request carries its context: the decision."""
     request = {
-        # A service principal has no identity policies; the simulator wants one, granting nothing here.
-        "PolicyInputList": [json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})],
+        # A service principal has no identity policies: the list is given, and empty.
+        "PolicyInputList": [],
         "ActionNames": ["lambda:InvokeFunction"],
         "ResourceArns": [json.loads(policy_text)["Statement"][0]["Resource"]],
         "ResourcePolicy": policy_text,
@@ -245,13 +265,13 @@ def run_function_policies(binary, tmp, admin, bob):
                           Code={"ZipFile": package()}, Publish=True)
     admin.create_alias(FunctionName=name, Name="PROD", FunctionVersion="1")
 
-    # S3: the bucket and its owner account are conditions of the statement. (Statement ids stay
-    # alphanumeric: the simulator checks a ResourcePolicy's Sid as IAM does.)
+    # S3: the bucket and its owner account are conditions of the statement. (The simulator reads a
+    # function policy by a function policy's rules, so AddPermission's ids with '-' are fine.)
     s3 = json.loads(admin.add_permission(
-        FunctionName=name, StatementId="s3invoke", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com",
+        FunctionName=name, StatementId="s3-invoke", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com",
         SourceArn="arn:aws:s3:::examplebucket", SourceAccount=A)["Statement"])
     check("s3 statement", s3 == {
-        "Sid": "s3invoke", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+        "Sid": "s3-invoke", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
         "Action": "lambda:InvokeFunction", "Resource": arn,
         "Condition": {"StringEquals": {"AWS:SourceAccount": A},
                       "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::examplebucket"}}}, s3)
