@@ -214,6 +214,16 @@ TEST_CASE("cross-account calls need the function policy and the caller's identit
             kF + " because no resource-based policy allows the lambda:InvokeFunction action");
   query.resource_policy = &rp;
   CHECK(pipeline.authorize(principal.value(), transport, query).allowed());
+
+  // The function policy alone is not enough either: without bob's identity allow, refused.
+  put_policy(*s, "222222222222", "bob", allow("lambda:GetFunction", kF));
+  auto again = pipeline.authenticate(request.view(), sigv4::Endpoint::lambda("us-east-1"));
+  REQUIRE(again);
+  const auto resource_only = pipeline.authorize(again.value(), transport, query);
+  CHECK_FALSE(resource_only.allowed());
+  CHECK(resource_only.message ==
+        "User: arn:aws:iam::222222222222:user/bob is not authorized to perform: lambda:InvokeFunction on resource: " +
+            kF + " because no identity-based policy allows the lambda:InvokeFunction action");
 }
 
 TEST_CASE("the signature debug hook shows what the server computed, never the secret", "[server][authz]") {

@@ -26,7 +26,8 @@ WORLD = {
          "users": [{"name": "alice",
                     "accessKeys": [{"accessKeyId": ALICE[0], "secretAccessKey": ALICE[1]}],
                     "inlinePolicies": {"read": {"Version": "2012-10-17", "Statement": [
-                        {"Effect": "Allow", "Action": ["lambda:List*", "lambda:Get*"], "Resource": "*"}]}}}],
+                        {"Effect": "Allow", "Action": ["lambda:List*", "lambda:Get*",
+                                                       "lambda:UpdateFunctionConfiguration"], "Resource": "*"}]}}}],
          "roles": [
              {"name": "lambda-exec", "assumeRolePolicy": {"Version": "2012-10-17", "Statement": [
                  {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}},
@@ -96,8 +97,13 @@ def main():
             check("role Lambda cannot assume", untrusted == (
                 "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.",
                 400), untrusted)
-            pass_role = error_of(lambda: alice.update_function_configuration(FunctionName="hello", Role=EXEC_ROLE))
-            check("alice lacks UpdateFunctionConfiguration", pass_role is not None and pass_role[2] == 403, pass_role)
+            # alice may update the configuration but may not pass a role: refused on iam:PassRole, and
+            # the function keeps its role.
+            pass_role = error_of(lambda: alice.update_function_configuration(FunctionName="hello", Role=EC2_ROLE))
+            check("alice lacks iam:PassRole", pass_role is not None and pass_role[0] == "AccessDeniedException" and
+                  "iam:PassRole on resource: " + EC2_ROLE in pass_role[1] and pass_role[2] == 403, pass_role)
+            kept = alice.get_function_configuration(FunctionName="hello")["Role"]
+            check("the refused role was not set", kept != EC2_ROLE, kept)
         finally:
             check("SIGTERM exits 0", stop(process) == 0)
 

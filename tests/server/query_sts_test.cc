@@ -314,6 +314,10 @@ TEST_CASE("AssumeRole: the session policy narrows the session; tags need sts:Tag
   auto refused = w.iam(get_user, session);
   CHECK(refused.status == 403);
   CHECK(refused.message().find("because no session policy allows the iam:GetUser action") != std::string::npos);
+  // What both the role's policy and the session policy allow still works.
+  auto kept = w.iam(form({{"Action", "GetRole"}, {"Version", "2010-05-08"}, {"RoleName", "deployer"}}), session);
+  CHECK(kept.status == 200);
+  CHECK(kept.element("RoleName") == "deployer");
 
   auto tagged = w.sts(assume(kRoleArn, "tagged", {{"Tags.member.1.Key", "team"}, {"Tags.member.1.Value", "red"}}),
                       kAlice);
