@@ -105,15 +105,17 @@ std::string issue_unique_id(Mutation& m, std::string_view prefix, std::string_vi
 
 namespace {
 
-// The unique id of the user or role `p` names, path included; "" when there is none.
+// The unique id of the user or role `p` names, "" when there is none. Exactly: IAM finds names
+// without regard to case, but a principal ARN matches only its own spelling (policy-semantics
+// 2.5), path included.
 std::string entity_id_of(const Snapshot& s, const policy::PrincipalArn& p) {
   if (p.kind == policy::PrincipalArnKind::User) {
     auto user = s.find_user(p.account, p.name);
-    return user && user->path == p.path ? user->id : std::string();
+    return user && user->path == p.path && user->name == p.name ? user->id : std::string();
   }
   if (p.kind == policy::PrincipalArnKind::Role) {
     auto role = s.find_role(p.account, p.name);
-    return role && role->path == p.path ? role->id : std::string();
+    return role && role->path == p.path && role->name == p.name ? role->id : std::string();
   }
   return {};
 }

@@ -102,3 +102,24 @@ TEST_CASE("Finding 7: a role principal is the role at its path, not any role of 
   REQUIRE(second.status == 200);
   CHECK(w.sts(assume(prod), World::credentials_of(second)).status == 403);
 }
+
+TEST_CASE("Principal ARNs are case-sensitive: user/CAROL names no entity when the user is carol", "[iam][sts][issue10]") {
+  // IAM finds names without regard to case, but a principal ARN matches only its exact spelling
+  // (policy-semantics 2.5): binding CAROL to carol's unique id would let carol in. A trust policy
+  // must name an existing entity exactly (1.8), so it is refused like a wrong path; a function
+  // policy naming user/CAROL is kept as written and matches nobody (fixture_replay replays that).
+  World w;
+  make_carol(w, kCarol);
+  const Response upper = w.iam(
+      call("CreateRole", {{"RoleName", "upper"},
+                          {"AssumeRolePolicyDocument", trust_naming("arn:aws:iam::111111111111:user/CAROL")}}),
+      kRootA);
+  CHECK(upper.status == 400);
+  CHECK(upper.code() == "MalformedPolicyDocument");
+  CHECK(upper.body.find("Invalid principal in policy") != std::string::npos);
+  REQUIRE(w.iam(call("CreateRole", {{"RoleName", "exact"},
+                                    {"AssumeRolePolicyDocument", trust_naming("arn:aws:iam::111111111111:user/carol")}}),
+                kRootA)
+              .status == 200);
+  CHECK(w.sts(assume("arn:aws:iam::111111111111:role/exact"), kCarol).status == 200);
+}
