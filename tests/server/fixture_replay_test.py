@@ -2,8 +2,8 @@
 """The permission fixtures replayed as real signed requests through `gatehouse serve`.
 
 `gatehouse test` and the simulator decide each fixture case from the fixture's policies alone.
-This test builds the case's world in a real server instead — the caller as an IAM user (or a
-role session) with the case's identity policies and boundary, the function it names with its
+This test builds the case's world in a real server instead — the caller as an IAM user, a role
+session or the account root with the case's identity policies and boundary, the function it names with its
 versions and aliases, the function policy added through AddPermission — sends the Lambda call
 the case's action stands for with boto3, and requires the fixture's decision (and, where the
 case states it, the exact AccessDenied message). So the HTTP front end, SigV4, the request
@@ -40,6 +40,7 @@ MIN_REPLAYED = 110
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 FN_ARN = re.compile(r"^arn:aws:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
 USER_ARN = re.compile(r"^arn:aws:iam::(\d{12}):user(/(?:[^/]+/)*)?([^/]+)$")
+ROOT_ARN = re.compile(r"^(?:arn:aws:iam::)?(\d{12})(?::root)?$")
 SESSION_ARN = re.compile(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/([^/]+)$")
 
 
@@ -146,10 +147,12 @@ def build(fixture, case):
     identity = case.get("identity", principal.get("identity", []))
     boundary = case["boundary"] if "boundary" in case else principal.get("boundary")
     arn = principal["arn"]
-    user, session = USER_ARN.match(arn), SESSION_ARN.match(arn)
-    if not (user or session):
-        raise Skip("caller is neither an IAM user nor a role session")
-    caller_account = (user or session).group(1)
+    user, session, root = USER_ARN.match(arn), SESSION_ARN.match(arn), ROOT_ARN.match(arn)
+    if not (user or session or root):
+        raise Skip("caller is a service principal or anonymous")
+    if root and (identity or boundary):
+        raise Skip("policies attached to a root caller")
+    caller_account = (user or session or root).group(1)
 
     resource = case["resource"]
     if resource == "*":
@@ -199,7 +202,9 @@ def build(fixture, case):
     if boundary:
         ca["policies"].append({"name": "replay-boundary", "document": document_of(fixture, boundary)})
         boundary_arn = "arn:aws:iam::%s:policy/replay-boundary" % caller_account
-    if user:
+    if root:
+        caller = {"keys": (key_of("ROOT", int(caller_account) % 10 ** 9), SECRET)}
+    elif user:
         path = user.group(2) or "/"
         entry = {"name": user.group(3), "path": path, "accessKeys": [
             {"accessKeyId": key_of("USER", 1), "secretAccessKey": SECRET}], "inlinePolicies": inline}
