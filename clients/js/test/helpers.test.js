@@ -16,7 +16,7 @@ const DEV = `arn:aws:iam::${A}:user/dev`;
 const WORLD = {
   accounts: [{
     id: A,
-    rootAccessKeys: [],
+    rootAccessKeys: [{ accessKeyId: "AKIAEXAMPLEROOT11111", secretAccessKey: "rootSecretEXAMPLErootSecretEXAMPLEroot00" }],
     users: [{
       name: "dev",
       inlinePolicies: {

@@ -11,7 +11,7 @@ def world(account="111111111111"):
     return {
         "accounts": [{
             "id": account,
-            "rootAccessKeys": [],
+            "rootAccessKeys": [{"accessKeyId": "AKIAROOT" + account, "secretAccessKey": "rootSecretEXAMPLE" + "0" * 23}],
             "users": [{
                 "name": "dev",
                 "inlinePolicies": {"dev": {
