@@ -3,7 +3,11 @@
 #include "cli/serve.h"
 
 #include <boost/program_options.hpp>
+#include <fcntl.h>
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
+#include <sys/random.h>
+#include <unistd.h>
 #include <rapidjson/writer.h>
 #include <charconv>
 #include <cerrno>
@@ -13,6 +17,7 @@
 #include <thread>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <mutex>
 #include <system_error>
@@ -399,6 +404,40 @@ class EphemeralDir {
   fs::path path_;
 };
 
+// A new random AES-256 key (64 hex digits, mode 0600), not fsynced: an ephemeral store's.
+std::optional<std::string> write_ephemeral_key(const fs::path& file) {
+  unsigned char key[32];
+  std::size_t got = 0;
+  while (got < sizeof key) {
+    const ssize_t n = ::getrandom(key + got, sizeof key - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::string("cannot draw a random key: ") + std::strerror(errno);
+    got += static_cast<std::size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  for (const unsigned char byte : key) {
+    text.push_back(kHex[byte >> 4]);
+    text.push_back(kHex[byte & 15]);
+  }
+  text.push_back('\n');
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) ::close(fd);
+  if (!written) return "cannot write " + file.string() + ": " + std::strerror(errno);
+  return std::nullopt;
+}
+
+// The "region" a world file names, from a quick look (the file is checked in full later).
+std::optional<std::string> world_region(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("region") || !doc["region"].IsString()) return std::nullopt;
+  return std::string(doc["region"].GetString(), doc["region"].GetStringLength());
+}
+
 // Where a client reaches a listening address: a wildcard means this machine's loopback.
 std::string reachable_host(const std::string& host) {
   if (host == "0.0.0.0") return "127.0.0.1";
@@ -458,6 +497,20 @@ int run_serve(const Args& args, Io io) {
     std::signal(SIGINT, remember_signal);
   }
 
+  // The executor checks the machine (it starts a sandbox once, the longest step of a start):
+  // it does so while the world is read and the store opens. Its region is the one the world
+  // file names, read from the file at once (a file whose region is bad stops the start below).
+  executor::Executor::Options executor_options;
+  executor_options.region = options.region;
+  if (!options.region_given && options.bootstrap) {
+    if (auto named = world_region(*options.bootstrap); named && valid_region(*named)) executor_options.region = *named;
+  }
+  executor_options.keep_warm = options.keep_warm;
+  for (const auto& [id, path] : options.runtimes) executor_options.interpreters[id] = path;
+  std::unique_ptr<executor::Executor> executor_holder;
+  std::jthread executor_start(
+      [&executor_holder, &executor_options] { executor_holder = std::make_unique<executor::Executor>(executor_options); });
+
   // The world file: read (and its code directories zipped) before anything starts.
   std::optional<server::fixture::World> world;
   if (options.bootstrap) {
@@ -486,15 +539,6 @@ int run_serve(const Args& args, Io io) {
     }
   }
 
-  // The executor checks the machine (it starts a sandbox once): meanwhile the store opens.
-  executor::Executor::Options executor_options;
-  executor_options.region = region;
-  executor_options.keep_warm = options.keep_warm;
-  for (const auto& [id, path] : options.runtimes) executor_options.interpreters[id] = path;
-  std::unique_ptr<executor::Executor> executor_holder;
-  std::jthread executor_start(
-      [&executor_holder, &executor_options] { executor_holder = std::make_unique<executor::Executor>(executor_options); });
-
   // One clock: the system's, or (ephemeral) the fixture's, which the store's timestamps follow too.
   const sigv4::SystemClock system_clock;
   std::optional<server::fixture::FixtureClock> fixture_clock;
@@ -514,7 +558,13 @@ int run_serve(const Args& args, Io io) {
       return 1;
     }
     data_dir = ephemeral_dir.path().string();
-    store_options.sync = false;  // gone at exit anyway
+    // The key and the data are gone at exit anyway: neither is fsynced.
+    if (auto problem = write_ephemeral_key(ephemeral_dir.path() / "secret.key")) {
+      io.err << "gatehouse serve: " << *problem << "\n";
+      return 1;
+    }
+    store_options.key_file = ephemeral_dir.path() / "secret.key";
+    store_options.sync = false;
     store_options.initial_map_size = std::size_t{256} << 20;
     store_options.clock = [&fixture_clock] { return fixture_clock->now_millis(); };
   }
