@@ -9,7 +9,8 @@
 // Server starts `gatehouse serve --ephemeral` (the binary given, else $GATEHOUSE_BIN, else
 // `gatehouse` on PATH), reads its ready line, and stops it (SIGTERM) in its destructor. With
 // Catch2 v2 included first, CatchResetListener resets every live Server before each test case:
-//   CATCH_REGISTER_LISTENER(gatehouse::testing::CatchResetListener)   // in one .cpp file
+//   using gatehouse::testing::CatchResetListener;   // in one .cpp file
+//   CATCH_REGISTER_LISTENER(CatchResetListener)
 #pragma once
 
 #include <fcntl.h>
@@ -615,8 +616,10 @@ class Server {
 
 #if defined(CATCH_VERSION_MAJOR) && CATCH_VERSION_MAJOR == 2
 namespace gatehouse::testing {
-// Resets every live Server before each test case. Register it in one source file:
-//   CATCH_REGISTER_LISTENER(gatehouse::testing::CatchResetListener)
+// Resets every live Server before each test case. Register it in one source file (the macro
+// wants a plain name):
+//   using gatehouse::testing::CatchResetListener;
+//   CATCH_REGISTER_LISTENER(CatchResetListener)
 struct CatchResetListener : Catch::TestEventListenerBase {
   using TestEventListenerBase::TestEventListenerBase;
   void testCaseStarting(Catch::TestCaseInfo const& info) override {
