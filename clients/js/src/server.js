@@ -230,14 +230,13 @@ export class GatehouseServer extends Gatehouse {
 
 /**
  * Starts `gatehouse serve --ephemeral` on loopback ports and waits for its ready line.
- * @param {{bin?: string|URL, world?: string|URL, clock?: Date|string, grpc?: boolean, args?: string[],
+ * @param {{bin?: string|URL, world?: string|URL, clock?: Date|string, args?: string[],
  *          startupTimeoutMs?: number}} [options]
  * @returns {Promise<GatehouseServer>}
  */
 export async function startGatehouse(options = {}) {
   const bin = findBinary(options.bin);
   const args = ["serve", "--ephemeral", "--listen", "127.0.0.1:0"];
-  if (options.grpc) args.push("--grpc-listen", "127.0.0.1:0");
   if (options.world) args.push("--world", pathOf(options.world));
   if (options.clock) args.push("--clock", isoOf(options.clock));
   args.push(...(options.args ?? []));

@@ -85,7 +85,9 @@ def test_failures_say_what_was_decided_and_why(suite):
     result.stdout.fnmatch_lines(["*expected implicitDeny, got explicitDeny*"])
     result.stdout.fnmatch_lines(["*but not by statement Read*"])
     result.stdout.fnmatch_lines(["*expected AccessDenied, got ResourceNotFoundException*"])
-    result.stdout.fnmatch_lines(["*expected allowed, got explicitDeny*NoDelete*"])
+    result.stdout.fnmatch_lines(["E *AssertionError: expected allowed, got explicitDeny",
+                                 "E *explain: %s lambda:DeleteFunction on [*]: explicitDeny by *NoDelete" % DEV],
+                                consecutive=True)
 
 
 def test_each_test_starts_from_the_world_file(suite):

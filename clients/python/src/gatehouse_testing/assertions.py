@@ -85,6 +85,7 @@ def _statement_matches(explanation, statement, policy):
 
 
 def _check_statement(explanation, statement, policy, what):
+    __tracebackhide__ = True  # pytest shows the test's line, not this function's
     if statement is None and policy is None:
         return
     if explanation is None or "error" in explanation:
@@ -136,6 +137,7 @@ def assert_allowed(call, *args, gatehouse=None, statement=None, policy=None, **k
     - `assert_allowed("arn:aws:iam::111111111111:user/dev", "lambda:GetFunction", resource, context)`
       asks the server's explain; returns the Explanation.
     `statement="Sid"` (and `policy="name"`) also requires that statement among the deciding ones."""
+    __tracebackhide__ = True
     server = _server_of(call, gatehouse)
     explanation = _question(call, args, kwargs, server, "assert_allowed")
     if explanation is not None:
@@ -166,6 +168,7 @@ def assert_denied(call, *args, gatehouse=None, reason=None, statement=None, poli
     `reason` is "explicitDeny" or "implicitDeny"; `statement` (a Sid; `policy` a policy name or ARN)
     must be among the statements that decided — for a call, asked of explain with the principal,
     action and resource of the refusal."""
+    __tracebackhide__ = True
     if reason is not None and reason not in REASONS:
         raise ValueError("reason must be one of %s" % ", ".join(REASONS))
     server = _server_of(call, gatehouse)

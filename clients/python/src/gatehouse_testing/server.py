@@ -178,14 +178,13 @@ class Gatehouse:
             lam = gh.client("lambda", principal="arn:aws:iam::111111111111:user/dev")
 
     `world` is a world file (the bootstrap format plus functions); `clock` an ISO 8601 time the
-    server's clock starts at; `args` more `serve` arguments; `grpc` also opens the gRPC port."""
+    server's clock starts at; `args` more `serve` arguments (`--no-grpc`, `--region` ...)."""
 
-    def __init__(self, binary=None, world=None, clock=None, args=(), grpc=False, startup_timeout=10.0):
+    def __init__(self, binary=None, world=None, clock=None, args=(), startup_timeout=10.0):
         self.binary = find_binary(binary)
         self.world = os.path.abspath(world) if world else None
         self.start_clock = _iso(clock) if clock else None
         self.extra_args = list(args)
-        self.want_grpc = grpc
         self.startup_timeout = startup_timeout
         self.process = None
         self.stderr_tail = collections.deque(maxlen=200)
@@ -198,8 +197,6 @@ class Gatehouse:
     # -- process -------------------------------------------------------------------------------
     def command(self):
         command = [self.binary, "serve", "--ephemeral", "--listen", "127.0.0.1:0"]
-        if self.want_grpc:
-            command += ["--grpc-listen", "127.0.0.1:0"]
         if self.world:
             command += ["--world", self.world]
         if self.start_clock:
@@ -275,7 +272,7 @@ class Gatehouse:
             with urllib.request.urlopen(request, timeout=30) as response:
                 text = response.read().decode()
         except urllib.error.HTTPError as e:
-            raise GatehouseError("%s %s: HTTP %d %s" % (method, path, e.code, e.read().decode(errors="replace")))
+            raise GatehouseError("%s %s: HTTP %d %s" % (method, path, e.code, e.read().decode(errors="replace"))) from None
         except urllib.error.URLError as e:
             raise GatehouseError("%s %s: %s\n%s" % (method, path, e.reason, "\n".join(self.stderr_tail)))
         return json.loads(text) if text.strip() else None
@@ -342,9 +339,11 @@ class Gatehouse:
     def assert_allowed(self, *args, **kwargs):
         """`assert_allowed` (gatehouse_testing.assertions) against this server."""
         from .assertions import assert_allowed
+        __tracebackhide__ = True
         return assert_allowed(*args, gatehouse=self, **kwargs)
 
     def assert_denied(self, *args, **kwargs):
         """`assert_denied` (gatehouse_testing.assertions) against this server."""
         from .assertions import assert_denied
+        __tracebackhide__ = True
         return assert_denied(*args, gatehouse=self, **kwargs)
