@@ -13,7 +13,7 @@ WERROR ?= ON
 DEB_PACKAGES := g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev \
   rapidjson-dev libssl-dev liblmdb-dev libgrpc++-dev libprotobuf-dev protobuf-compiler \
   protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli \
-  python3-grpcio python3-grpc-tools nginx python3-pytest python3-venv python3-pip python3-wheel \
+  python3-grpcio python3-grpc-tools nginx python3-pytest python3-venv python3-wheel \
   bubblewrap libzip-dev autoconf automake libtool
 
 PREFIX ?= /usr/local
