@@ -627,15 +627,30 @@ int run_serve(const Args& args, Io io) {
   server::control::Options lambda_options{region, audit_log.get(), &metrics};
   lambda_options.invocations = &invocations;
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, lambda_options);
+  // An ephemeral server's answers carry its clock's time in Date: the SDKs that correct their
+  // clock skew from Date (the AWS SDK for JavaScript) then sign at the time the server keeps.
+  const auto dated = [&fixture_clock](http::Handler handler) -> http::Handler {
+    if (!fixture_clock) return handler;
+    return [handler = std::move(handler), &fixture_clock](const http::HttpRequest& r) {
+      http::HttpResponse response = handler(r);
+      if (!response.header("Date")) response.set_header("Date", http::http_date(fixture_clock->now()));
+      return response;
+    };
+  };
   http::Router router;
-  http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
+  http::add_lambda_routes(router, dated([&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); }));
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
                                          server::sts::operations(), {audit_log.get(), &metrics});
-  http::add_query_route(router, [&query_api](const http::HttpRequest& r) { return query_api.handle(r); });
+  http::add_query_route(router, dated([&query_api](const http::HttpRequest& r) { return query_api.handle(r); }));
   // The sidecar: Envoy ext_authz (gRPC Check below, HTTP mode here) and nginx auth_request run
   // the Lambda API's own authorization step.
   const server::sidecar::CheckService check(lambda_api);
   check.add_routes(router);
+  for (const std::string_view path : {server::sidecar::kEnvoyHttpPrefix, server::sidecar::kNginxPath}) {
+    http::Route route = router.route_for(path);
+    route.handler = dated(std::move(route.handler));
+    router.add(std::move(route));
+  }
   server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get());
   // The fixture's control calls exist only on an ephemeral server.
   const server::fixture::World no_world;
@@ -647,6 +662,9 @@ int run_serve(const Args& args, Io io) {
       return 1;
     }
     control->add_routes(router);
+    http::Route route = router.route_for(server::fixture::kControlPrefix);
+    route.handler = dated(std::move(route.handler));
+    router.add(std::move(route));
   }
 
   http::ServerConfig config;
