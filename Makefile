@@ -13,7 +13,7 @@ WERROR ?= ON
 DEB_PACKAGES := g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev \
   rapidjson-dev libssl-dev liblmdb-dev libgrpc++-dev libprotobuf-dev protobuf-compiler \
   protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli \
-  python3-grpcio python3-grpc-tools nginx \
+  python3-grpcio python3-grpc-tools nginx python3-pytest python3-venv python3-wheel \
   bubblewrap libzip-dev autoconf automake libtool
 
 PREFIX ?= /usr/local
@@ -51,12 +51,14 @@ check: deps js-deps $(ASAN_BUILD)/build.ninja
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
 # The AWS SDK for JavaScript v3 clients of the SDK end-to-end test, from the npm registry at the
-# versions tests/js/package-lock.json pins (Node.js comes with the machine, else Debian's nodejs).
+# versions tests/js/package-lock.json pins, and the same for examples/js-node-test (which installs
+# clients/js from its folder) (Node.js comes with the machine, else Debian's nodejs).
 js-deps:
 	@command -v npm >/dev/null || { \
 	  if [ "$$(id -u)" != 0 ]; then echo "js-deps: npm is missing (apt-get install nodejs npm)"; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	cd examples/js-node-test && npm ci --no-audit --no-fund --loglevel=error
 
 # AWS's Node.js runtime interface client (npm aws-lambda-ric 3.x: 4.x needs Node 22) at the
 # version tests/ric/package-lock.json pins, for tests/server/invoke_ric_test.py. Its native addon

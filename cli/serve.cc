@@ -3,11 +3,21 @@
 #include "cli/serve.h"
 
 #include <boost/program_options.hpp>
+#include <fcntl.h>
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
+#include <sys/random.h>
+#include <unistd.h>
 #include <rapidjson/writer.h>
 #include <charconv>
+#include <cerrno>
+#include <cstdlib>
+#include <csignal>
+#include <cstring>
+#include <thread>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <mutex>
 #include <system_error>
@@ -15,6 +25,9 @@
 #include "cli/commands.h"
 #include "executor/executor.h"
 #include "server/audit/audit_log.h"
+#include "server/fixture/clock.h"
+#include "server/fixture/control.h"
+#include "server/fixture/world.h"
 #include "server/authz/pipeline.h"
 #include "server/control/lambda_api.h"
 #include "server/http/router.h"
@@ -42,6 +55,7 @@ namespace http = server::http;
 constexpr std::string_view kUsage =
     "usage: gatehouse serve --data DIR [--key-file FILE] [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
     "                       [--bootstrap FILE] [--bootstrap-mode create-only|apply]\n"
+    "       gatehouse serve --ephemeral [--world FILE] [--clock TIME] [--listen HOST:PORT] ...\n"
     "                       [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
     "                       [--log-format text|json] [--quiet] [--debug-signatures]\n"
@@ -51,12 +65,22 @@ constexpr std::string_view kUsage =
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
     "HTTP port, with GET /healthz and GET /metrics (Prometheus text). Prints\n"
-    "`gatehouse: listening on HOST:PORT` once it accepts requests. SIGTERM or SIGINT: stop\n"
+    "`gatehouse: listening on HOST:PORT` once it accepts requests, then one JSON line\n"
+    "{\"endpoint\",\"grpc\",\"region\",\"accounts\"} (with --ephemeral the JSON line is all that\n"
+    "standard output gets). SIGTERM or SIGINT: stop\n"
     "accepting, finish the requests in flight, exit 0. Each request is logged on standard error\n"
     "(method, path, operation, principal, decision, status, milliseconds; a refusal's reason).\n"
     "\n"
     "options:\n"
     "  --data DIR            the data directory (created if absent)\n"
+    "  --ephemeral           a test fixture (docs/testing.md): no --data; the store lives in a\n"
+    "                        private temporary directory removed at exit; ports default to 0;\n"
+    "                        answers the control calls under /_gatehouse/ (reset, clock,\n"
+    "                        credentials, explain)\n"
+    "  --world FILE          the world file (docs/world-file.md), with functions; same as --bootstrap\n"
+    "  --clock TIME          with --ephemeral: the clock stands still at TIME (2026-01-01T00:00:00Z)\n"
+    "                        until moved by POST /_gatehouse/clock; default: the system clock\n"
+    "  --no-grpc             no gRPC port (the JSON line says \"grpc\":null)\n"
     "  --key-file FILE       the key of the secrets at rest (default DIR/secret.key, created\n"
     "                        with a new store); 64 hex digits or 32 bytes, mode 0600\n"
     "  --listen HOST:PORT    HTTP address (default 127.0.0.1:9000; port 0 picks a free one)\n"
@@ -140,9 +164,27 @@ bool valid_region(std::string_view region) {
 
 ServeOptions parse_checked(const po::variables_map& vm) {
   ServeOptions options;
-  if (!vm.count("data")) throw BadArgument{"missing --data DIR"};
-  options.data_dir = vm["data"].as<std::string>();
-  if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
+  options.ephemeral = vm.count("ephemeral") > 0;
+  if (options.ephemeral) {
+    if (vm.count("data")) throw BadArgument{"--ephemeral keeps its store in a temporary directory: no --data"};
+    if (vm.count("key-file")) throw BadArgument{"--ephemeral makes its own key: no --key-file"};
+    options.listen.port = 0;
+    options.grpc_listen.port = 0;
+  } else {
+    if (!vm.count("data")) throw BadArgument{"missing --data DIR (or --ephemeral)"};
+    options.data_dir = vm["data"].as<std::string>();
+    if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
+    if (vm.count("clock")) throw BadArgument{"--clock needs --ephemeral"};
+  }
+  if (vm.count("clock")) {
+    options.start_clock = vm["clock"].as<std::string>();
+    if (!server::fixture::parse_time(*options.start_clock)) {
+      throw BadArgument{"--clock must be a time like 2026-01-01T00:00:00Z, not `" + *options.start_clock + "`"};
+    }
+  }
+  options.grpc = vm.count("no-grpc") == 0;
+  if (!options.grpc && vm.count("grpc-listen")) throw BadArgument{"--no-grpc and --grpc-listen contradict each other"};
+  if (vm.count("world") && vm.count("bootstrap")) throw BadArgument{"--world and --bootstrap name the same file: give one"};
   options.listen = host_port_option(vm, "listen", options.listen);
   options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
   // A server on a free HTTP port (tests, several at once) takes a free gRPC port too.
@@ -202,7 +244,7 @@ ServeOptions parse_checked(const po::variables_map& vm) {
     const std::string& text = vm["bootstrap-mode"].as<std::string>();
     const auto mode = store::parse_bootstrap_mode(text);
     if (!mode) throw BadArgument{"--bootstrap-mode must be create-only or apply, not `" + text + "`"};
-    if (!vm.count("bootstrap")) throw BadArgument{"--bootstrap-mode needs --bootstrap FILE"};
+    if (!vm.count("bootstrap") && !vm.count("world")) throw BadArgument{"--bootstrap-mode needs --bootstrap FILE"};
     options.bootstrap_mode = *mode;
   }
 
@@ -212,10 +254,11 @@ ServeOptions parse_checked(const po::variables_map& vm) {
     if (path.empty() || fs::is_directory(path, error)) throw BadArgument{"--key-file `" + path + "` must be a file"};
     options.key_file = path;
   }
-  if (vm.count("bootstrap")) {
-    const std::string path = vm["bootstrap"].as<std::string>();
+  if (vm.count("bootstrap") || vm.count("world")) {
+    const char* flag = vm.count("world") ? "world" : "bootstrap";
+    const std::string path = vm[flag].as<std::string>();
     if (!fs::is_regular_file(path, error) || !std::ifstream(path)) {
-      throw BadArgument{"cannot read --bootstrap `" + path + "`"};
+      throw BadArgument{std::string("cannot read --") + flag + " `" + path + "`"};
     }
     options.bootstrap = path;
   }
@@ -228,6 +271,7 @@ ServeOptions parse_checked(const po::variables_map& vm) {
     options.audit_log = path;
   }
   // Last, so a bad argument leaves no directory behind.
+  if (options.ephemeral) return options;
   if (fs::exists(options.data_dir, error) && !fs::is_directory(options.data_dir, error)) {
     throw BadArgument{"--data `" + options.data_dir + "` is not a directory"};
   }
@@ -310,7 +354,8 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "bootstrap-mode", po::value<std::string>())("key-file", po::value<std::string>())(
       "log-format", po::value<std::string>())("quiet", "")(
       "runtime", po::value<std::vector<std::string>>()->composing())("concurrency", po::value<std::string>())(
-      "keep-warm", po::value<std::string>())("async-retry-delays", po::value<std::string>());
+      "keep-warm", po::value<std::string>())("async-retry-delays", po::value<std::string>())("ephemeral", "")(
+      "world", po::value<std::string>())("clock", po::value<std::string>())("no-grpc", "");
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -329,6 +374,111 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
   }
 }
 
+namespace {
+
+// SIGTERM or SIGINT before the HTTP server takes them over: remembered, so an ephemeral server
+// still removes its directory.
+volatile std::sig_atomic_t early_signal = 0;
+extern "C" void remember_signal(int signal) { early_signal = signal; }
+
+// The temporary directory of --ephemeral, removed with everything in it when the server ends.
+class EphemeralDir {
+ public:
+  EphemeralDir() = default;
+  EphemeralDir(const EphemeralDir&) = delete;
+  EphemeralDir& operator=(const EphemeralDir&) = delete;
+  ~EphemeralDir() {
+    std::error_code ignored;
+    if (!path_.empty()) fs::remove_all(path_, ignored);
+  }
+  // Makes it (mode 0700); the reason when it cannot.
+  std::optional<std::string> make() {
+    std::string pattern = (fs::temp_directory_path() / "gatehouse-ephemeral-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return std::string("cannot create a temporary directory: ") + std::strerror(errno);
+    path_ = pattern;
+    return std::nullopt;
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// A new random AES-256 key (64 hex digits, mode 0600), not fsynced: an ephemeral store's.
+std::optional<std::string> write_ephemeral_key(const fs::path& file) {
+  unsigned char key[32];
+  std::size_t got = 0;
+  while (got < sizeof key) {
+    const ssize_t n = ::getrandom(key + got, sizeof key - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::string("cannot draw a random key: ") + std::strerror(errno);
+    got += static_cast<std::size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  for (const unsigned char byte : key) {
+    text.push_back(kHex[byte >> 4]);
+    text.push_back(kHex[byte & 15]);
+  }
+  text.push_back('\n');
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) ::close(fd);
+  if (!written) return "cannot write " + file.string() + ": " + std::strerror(errno);
+  return std::nullopt;
+}
+
+// The "region" a world file names, from a quick look (the file is checked in full later).
+std::optional<std::string> world_region(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("region") || !doc["region"].IsString()) return std::nullopt;
+  return std::string(doc["region"].GetString(), doc["region"].GetStringLength());
+}
+
+// Where a client reaches a listening address: a wildcard means this machine's loopback.
+std::string reachable_host(const std::string& host) {
+  if (host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "::1";
+  return host;
+}
+
+std::string host_port_text(const std::string& host, std::uint16_t port) {
+  const std::string h = reachable_host(host);
+  return (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::string ready_line(const std::string& http_host, std::uint16_t http_port, const std::string& grpc_host,
+                       std::optional<std::uint16_t> grpc_port, std::string_view region,
+                       const std::vector<std::string>& accounts) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  const auto put = [&writer](std::string_view text) {
+    writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  };
+  writer.StartObject();
+  writer.Key("endpoint");
+  put("http://" + host_port_text(http_host, http_port));
+  writer.Key("grpc");
+  if (grpc_port) {
+    put(host_port_text(grpc_host, *grpc_port));
+  } else {
+    writer.Null();
+  }
+  writer.Key("region");
+  put(region);
+  writer.Key("accounts");
+  writer.StartArray();
+  for (const auto& id : accounts) put(id);
+  writer.EndArray();
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 int run_serve(const Args& args, Io io) {
   auto parsed = parse_serve_options(args);
   if (std::holds_alternative<ServeHelp>(parsed)) {
@@ -340,44 +490,101 @@ int run_serve(const Args& args, Io io) {
     return 2;
   }
   const ServeOptions& options = std::get<ServeOptions>(parsed);
-
-  // The store: opened (or created) on --data, the bootstrap world applied all or nothing.
-  store::Options store_options;
-  store_options.data_dir = options.data_dir;
-  if (options.key_file) store_options.key_file = *options.key_file;
-  auto opened = store::Store::open(store_options);
-  if (!opened) {
-    io.err << "gatehouse serve: cannot open the store in " << options.data_dir << ": " << opened.error().message
-           << "\n";
-    return 1;
+  // An ephemeral server's standard output is its ready line alone; the rest goes to standard error.
+  std::ostream& notes = options.ephemeral ? io.err : io.out;
+  if (options.ephemeral) {
+    std::signal(SIGTERM, remember_signal);
+    std::signal(SIGINT, remember_signal);
   }
-  std::unique_ptr<store::Store> store = std::move(opened.value());
+
+  // The executor checks the machine (it starts a sandbox once, the longest step of a start):
+  // it does so while the world is read and the store opens. Its region is the one the world
+  // file names, read from the file at once (a file whose region is bad stops the start below).
+  executor::Executor::Options executor_options;
+  executor_options.region = options.region;
+  if (!options.region_given && options.bootstrap) {
+    if (auto named = world_region(*options.bootstrap); named && valid_region(*named)) executor_options.region = *named;
+  }
+  executor_options.keep_warm = options.keep_warm;
+  for (const auto& [id, path] : options.runtimes) executor_options.interpreters[id] = path;
+  std::unique_ptr<executor::Executor> executor_holder;
+  std::jthread executor_start(
+      [&executor_holder, &executor_options] { executor_holder = std::make_unique<executor::Executor>(executor_options); });
+
+  // The world file: read (and its code directories zipped) before anything starts.
+  std::optional<server::fixture::World> world;
+  if (options.bootstrap) {
+    auto read = server::fixture::read_world_file(*options.bootstrap);
+    if (!read) {
+      io.err << "gatehouse serve: bad bootstrap file: " << read.error().to_string() << "\n";
+      return 1;
+    }
+    world = std::move(read).value();
+    const std::string& file_region = world->bootstrap.region;
+    if (!file_region.empty() && !valid_region(file_region)) {
+      io.err << "gatehouse serve: bad bootstrap file: " << *options.bootstrap
+             << ": $.region: must look like us-east-1, not `" << file_region << "`\n";
+      return 1;
+    }
+  }
   // The region: --region, else the world file's, else us-east-1.
   std::string region = options.region;
   std::string region_source = options.region_given ? "--region" : "the default";
-  if (options.bootstrap) {
-    auto world = store::read_bootstrap_file(*options.bootstrap);
-    if (!world) {
-      io.err << "gatehouse serve: bad bootstrap file: " << world.error().to_string() << "\n";
+  if (world && !world->bootstrap.region.empty()) {
+    if (!options.region_given) {
+      region = world->bootstrap.region;
+      region_source = "the world file";
+    } else if (world->bootstrap.region != region) {
+      region_source = "--region, over the world file's " + world->bootstrap.region;
+    }
+  }
+
+  // One clock: the system's, or (ephemeral) the fixture's, which the store's timestamps follow too.
+  const sigv4::SystemClock system_clock;
+  std::optional<server::fixture::FixtureClock> fixture_clock;
+  if (options.ephemeral) {
+    fixture_clock.emplace(options.start_clock ? server::fixture::parse_time(*options.start_clock) : std::nullopt);
+  }
+  const sigv4::Clock& clock = fixture_clock ? static_cast<const sigv4::Clock&>(*fixture_clock) : system_clock;
+
+  // The store: opened (or created) on --data, or in the ephemeral directory; the world applied
+  // all or nothing.
+  EphemeralDir ephemeral_dir;
+  std::string data_dir = options.data_dir;
+  store::Options store_options;
+  if (options.ephemeral) {
+    if (auto problem = ephemeral_dir.make()) {
+      io.err << "gatehouse serve: " << *problem << "\n";
       return 1;
     }
-    if (!world.value().region.empty() && !valid_region(world.value().region)) {
-      io.err << "gatehouse serve: bad bootstrap file: " << *options.bootstrap
-             << ": $.region: must look like us-east-1, not `" << world.value().region << "`\n";
+    data_dir = ephemeral_dir.path().string();
+    // The key and the data are gone at exit anyway: neither is fsynced.
+    if (auto problem = write_ephemeral_key(ephemeral_dir.path() / "secret.key")) {
+      io.err << "gatehouse serve: " << *problem << "\n";
       return 1;
     }
-    auto applied = store::load_bootstrap_world(*store, world.value(), options.bootstrap_mode);
+    store_options.key_file = ephemeral_dir.path() / "secret.key";
+    store_options.sync = false;
+    store_options.initial_map_size = std::size_t{256} << 20;
+    store_options.clock = [&fixture_clock] { return fixture_clock->now_millis(); };
+  }
+  store_options.data_dir = data_dir;
+  if (options.key_file) store_options.key_file = *options.key_file;
+  auto opened = store::Store::open(store_options);
+  if (!opened) {
+    io.err << "gatehouse serve: cannot open the store in " << data_dir << ": " << opened.error().message << "\n";
+    return 1;
+  }
+  std::unique_ptr<store::Store> store = std::move(opened.value());
+  std::vector<std::string> accounts;
+  if (world) {
+    auto applied = server::fixture::load_world(*store, *world, region, options.bootstrap_mode);
     if (!applied) {
       io.err << "gatehouse serve: bad bootstrap file: " << applied.error().to_string() << "\n";
       return 1;
     }
     io.err << "gatehouse: world " << *options.bootstrap << ": " << store::summary(applied.value()) << std::endl;
-    if (!options.region_given && !world.value().region.empty()) {
-      region = world.value().region;
-      region_source = "the world file";
-    } else if (options.region_given && !world.value().region.empty() && world.value().region != region) {
-      region_source = "--region, over the world file's " + world.value().region;
-    }
+    for (const auto& account : world->bootstrap.accounts) accounts.push_back(account.id);
   }
   io.err << "gatehouse: region " << region << " (" << region_source << ")" << std::endl;
 
@@ -396,7 +603,6 @@ int run_serve(const Args& args, Io io) {
 
   // The one pipeline, and the two APIs around it: the Lambda control plane and the IAM/STS
   // query API.
-  const sigv4::SystemClock clock;
   server::authz::Pipeline pipeline(*store, clock);
   std::mutex log_mutex;
   if (options.debug_signatures) {
@@ -408,31 +614,58 @@ int run_serve(const Args& args, Io io) {
     });
   }
   // The executor: refuses to run code (with the reason, here) rather than run it unsandboxed.
-  executor::Executor::Options executor_options;
-  executor_options.region = region;
-  executor_options.keep_warm = options.keep_warm;
-  for (const auto& [id, path] : options.runtimes) executor_options.interpreters[id] = path;
-  executor::Executor executor(executor_options);
+  executor_start.join();
+  executor::Executor& executor = *executor_holder;
   if (executor.unavailable()) io.err << "gatehouse: function code will not run: " << *executor.unavailable() << std::endl;
   if (executor.no_memory_limit()) io.err << "gatehouse: functions run without a memory limit: " << *executor.no_memory_limit() << std::endl;
   server::invoke::Invocations invocations(executor, *store, clock, options.concurrency, &registry);
   server::invoke::AsyncOptions async_options;
   async_options.retry_delays = options.async_retry_delays;
-  server::invoke::AsyncQueue async_queue(invocations, *store, pipeline, fs::path(options.data_dir) / "async-events",
-                                         fs::path(options.data_dir) / "dead-letters", async_options, &registry);
+  server::invoke::AsyncQueue async_queue(invocations, *store, pipeline, fs::path(data_dir) / "async-events",
+                                         fs::path(data_dir) / "dead-letters", async_options, &registry);
   if (!executor.unavailable()) invocations.attach_queue(&async_queue);
   server::control::Options lambda_options{region, audit_log.get(), &metrics};
   lambda_options.invocations = &invocations;
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, lambda_options);
+  // An ephemeral server's answers carry its clock's time in Date: the SDKs that correct their
+  // clock skew from Date (the AWS SDK for JavaScript) then sign at the time the server keeps.
+  const auto dated = [&fixture_clock](http::Handler handler) -> http::Handler {
+    if (!fixture_clock) return handler;
+    return [handler = std::move(handler), &fixture_clock](const http::HttpRequest& r) {
+      http::HttpResponse response = handler(r);
+      if (!response.header("Date")) response.set_header("Date", http::http_date(fixture_clock->now()));
+      return response;
+    };
+  };
   http::Router router;
-  http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
+  http::add_lambda_routes(router, dated([&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); }));
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
                                          server::sts::operations(), {audit_log.get(), &metrics});
-  http::add_query_route(router, [&query_api](const http::HttpRequest& r) { return query_api.handle(r); });
+  http::add_query_route(router, dated([&query_api](const http::HttpRequest& r) { return query_api.handle(r); }));
   // The sidecar: Envoy ext_authz (gRPC Check below, HTTP mode here) and nginx auth_request run
   // the Lambda API's own authorization step.
   const server::sidecar::CheckService check(lambda_api);
   check.add_routes(router);
+  for (const std::string_view path : {server::sidecar::kEnvoyHttpPrefix, server::sidecar::kNginxPath}) {
+    http::Route route = router.route_for(path);
+    route.handler = dated(std::move(route.handler));
+    router.add(std::move(route));
+  }
+  server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get());
+  // The fixture's control calls exist only on an ephemeral server.
+  const server::fixture::World no_world;
+  std::optional<server::fixture::Control> control;
+  if (options.ephemeral) {
+    control.emplace(*store, *fixture_clock, world ? *world : no_world, authorizer);
+    if (auto taken = control->take_checkpoint(); !taken) {
+      io.err << "gatehouse serve: cannot keep the world for reset: " << taken.error().message << "\n";
+      return 1;
+    }
+    control->add_routes(router);
+    http::Route route = router.route_for(server::fixture::kControlPrefix);
+    route.handler = dated(std::move(route.handler));
+    router.add(std::move(route));
+  }
 
   http::ServerConfig config;
   config.idle_timeout = options.idle_timeout;
@@ -448,24 +681,38 @@ int run_serve(const Args& args, Io io) {
   }
 
   http::Server server(std::move(config), std::move(router), metrics);
+  // From here the server takes SIGTERM and SIGINT; one that came earlier ends it now.
+  if (early_signal != 0) {
+    io.err << "gatehouse: stopped before it was ready\n";
+    return 0;
+  }
   if (auto error = server.listen(options.listen.host, options.listen.port)) {
     io.err << "gatehouse serve: " << *error << "\n";
     return 1;
   }
-  server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get());
-  server::sidecar::GrpcServer grpc_server(check);
-  grpc_server.add_service(authorizer);
-  if (auto error = grpc_server.start(options.grpc_listen.host, options.grpc_listen.port)) {
-    io.err << "gatehouse serve: " << *error << "\n";
-    return 1;
+  std::optional<server::sidecar::GrpcServer> grpc_server;
+  if (options.grpc) {
+    grpc_server.emplace(check);
+    grpc_server->add_service(authorizer);
+    if (auto error = grpc_server->start(options.grpc_listen.host, options.grpc_listen.port)) {
+      io.err << "gatehouse serve: " << *error << "\n";
+      return 1;
+    }
   }
-  executor.set_service_endpoint(server.bound_host() == "0.0.0.0" ? "127.0.0.1" : server.bound_host() == "::" ? "::1" : server.bound_host(),
-                                server.bound_port());
+  executor.set_service_endpoint(reachable_host(server.bound_host()), server.bound_port());
   async_queue.start();  // after the endpoint is known: queued events call back into it
-  io.out << "gatehouse: listening on " << server.bound_host() << ":" << server.bound_port() << std::endl;
-  io.out << "gatehouse: grpc listening on " << options.grpc_listen.host << ":" << grpc_server.bound_port() << std::endl;
+  notes << "gatehouse: listening on " << server.bound_host() << ":" << server.bound_port() << std::endl;
+  if (grpc_server) {
+    notes << "gatehouse: grpc listening on " << options.grpc_listen.host << ":" << grpc_server->bound_port()
+          << std::endl;
+  }
+  std::optional<std::uint16_t> grpc_port;
+  if (grpc_server) grpc_port = grpc_server->bound_port();
+  io.out << ready_line(server.bound_host(), server.bound_port(), options.grpc_listen.host, grpc_port, region,
+                       accounts)
+         << std::endl;
   server.run();
-  grpc_server.shutdown(options.drain_timeout);
+  if (grpc_server) grpc_server->shutdown(options.drain_timeout);
   io.err << "gatehouse: stopped\n";
   return 0;
 }

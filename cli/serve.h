@@ -23,11 +23,16 @@ struct HostPort {
 };
 
 struct ServeOptions {
-  std::string data_dir;  // created if absent
+  std::string data_dir;  // created if absent; empty with --ephemeral
+  // --ephemeral: a test fixture (docs/testing.md): the store in a private temporary directory
+  // (no fsync) removed at exit, the /_gatehouse/ control calls, ports 0 unless given.
+  bool ephemeral = false;
+  std::optional<std::string> start_clock;  // --clock TIME (ephemeral only): the clock stands still there
+  bool grpc = true;                        // --no-grpc: no gRPC port
   HostPort listen{"127.0.0.1", 9000};
   HostPort grpc_listen{"127.0.0.1", 9001};
   std::optional<std::string> key_file;   // the secrets key; default DATA/secret.key
-  std::optional<std::string> bootstrap;  // a readable file
+  std::optional<std::string> bootstrap;  // a readable file (--bootstrap or --world)
   store::BootstrapMode bootstrap_mode = store::BootstrapMode::CreateOnly;
   std::string region = "us-east-1";  // --region, else the world file's "region", else us-east-1
   bool region_given = false;         // --region was given: it wins over the world file's
@@ -53,6 +58,12 @@ std::string signature_debug_text(const sigv4::SignatureTrace& trace);
 // region this server serves and how to serve another.
 std::string request_log_line(const server::http::RequestLogEntry& entry, server::http::LogFormat format,
                              std::string_view region);
+
+// The ready line (docs/testing.md): {"endpoint":"http://HOST:PORT","grpc":"HOST:PORT"|null,
+// "region":...,"accounts":[...]}, a wildcard host given as this machine's loopback.
+std::string ready_line(const std::string& http_host, std::uint16_t http_port, const std::string& grpc_host,
+                       std::optional<std::uint16_t> grpc_port, std::string_view region,
+                       const std::vector<std::string>& accounts);
 
 // "HOST:PORT" with HOST a name, an IPv4 literal or a bracketed IPv6 literal; port 0-65535.
 std::optional<HostPort> parse_host_port(std::string_view text);

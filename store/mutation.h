@@ -215,6 +215,11 @@ class Mutation : public Snapshot {
   // Returns the mapping as it was, in state Deleting.
   Result<EventSourceMapping> delete_event_source_mapping(const MappingRef& ref);
 
+  // Every record back as it was at `checkpoint` (taken of this store): whatever was written
+  // since is gone, whatever was deleted is back. The revision counter keeps counting up, so
+  // nothing cached since is taken for a restored record.
+  Result<void> restore(const Checkpoint& checkpoint);
+
   // A fresh revision number (keys of the compiled-policy cache).
   std::uint64_t next_revision();
   detail::Effects& effects() noexcept { return effects_; }

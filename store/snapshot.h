@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/error.h"
@@ -19,6 +20,12 @@ struct StoreState;
 namespace lmdb {
 class Transaction;
 }
+
+// Every record of the store at one moment, held in memory: the fixture server's reset point
+// (docs/testing.md). Taken by Snapshot::checkpoint, put back by Mutation::restore.
+struct Checkpoint {
+  std::vector<std::vector<std::pair<std::string, std::string>>> tables;  // per database, in key order
+};
 
 // A managed policy with its use in the asking account.
 struct PolicyView {
@@ -118,6 +125,8 @@ class Snapshot {
   std::uint32_t schema_version() const;
   // Every cross-record invariant; the first one broken, or nullopt when all hold.
   std::optional<std::string> check_invariants() const;
+  // Every record, copied (store/checkpoint.cc).
+  Checkpoint checkpoint() const;
 
   const detail::StoreState& state() const noexcept { return state_; }
   lmdb::Transaction& transaction() const noexcept { return txn_; }
