@@ -184,7 +184,9 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   }
   options.grpc = vm.count("no-grpc") == 0;
   if (!options.grpc && vm.count("grpc-listen")) throw BadArgument{"--no-grpc and --grpc-listen contradict each other"};
-  if (vm.count("world") && vm.count("bootstrap")) throw BadArgument{"--world and --bootstrap name the same file: give one"};
+  if (vm.count("world") && vm.count("bootstrap")) {
+    throw BadArgument{"--world and --bootstrap name the same file: give one"};
+  }
   options.listen = host_port_option(vm, "listen", options.listen);
   options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
   // A server on a free HTTP port (tests, several at once) takes a free gRPC port too.
@@ -394,7 +396,9 @@ class EphemeralDir {
   // Makes it (mode 0700); the reason when it cannot.
   std::optional<std::string> make() {
     std::string pattern = (fs::temp_directory_path() / "gatehouse-ephemeral-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) return std::string("cannot create a temporary directory: ") + std::strerror(errno);
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return std::string("cannot create a temporary directory: ") + std::strerror(errno);
+    }
     path_ = pattern;
     return std::nullopt;
   }
@@ -434,7 +438,9 @@ std::optional<std::string> world_region(const std::string& file) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("region") || !doc["region"].IsString()) return std::nullopt;
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("region") || !doc["region"].IsString()) {
+    return std::nullopt;
+  }
   return std::string(doc["region"].GetString(), doc["region"].GetStringLength());
 }
 
@@ -509,7 +515,9 @@ int run_serve(const Args& args, Io io) {
   for (const auto& [id, path] : options.runtimes) executor_options.interpreters[id] = path;
   std::unique_ptr<executor::Executor> executor_holder;
   std::jthread executor_start(
-      [&executor_holder, &executor_options] { executor_holder = std::make_unique<executor::Executor>(executor_options); });
+      [&executor_holder, &executor_options] {
+        executor_holder = std::make_unique<executor::Executor>(executor_options);
+      });
 
   // The world file: read (and its code directories zipped) before anything starts.
   std::optional<server::fixture::World> world;
