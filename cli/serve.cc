@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 #include <rapidjson/writer.h>
+#include <atomic>
 #include <charconv>
 #include <cerrno>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <fstream>
 #include <iterator>
 #include <iostream>
+#include <latch>
 #include <mutex>
 #include <system_error>
 
@@ -184,7 +186,9 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   }
   options.grpc = vm.count("no-grpc") == 0;
   if (!options.grpc && vm.count("grpc-listen")) throw BadArgument{"--no-grpc and --grpc-listen contradict each other"};
-  if (vm.count("world") && vm.count("bootstrap")) throw BadArgument{"--world and --bootstrap name the same file: give one"};
+  if (vm.count("world") && vm.count("bootstrap")) {
+    throw BadArgument{"--world and --bootstrap name the same file: give one"};
+  }
   options.listen = host_port_option(vm, "listen", options.listen);
   options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
   // A server on a free HTTP port (tests, several at once) takes a free gRPC port too.
@@ -394,7 +398,9 @@ class EphemeralDir {
   // Makes it (mode 0700); the reason when it cannot.
   std::optional<std::string> make() {
     std::string pattern = (fs::temp_directory_path() / "gatehouse-ephemeral-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) return std::string("cannot create a temporary directory: ") + std::strerror(errno);
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return std::string("cannot create a temporary directory: ") + std::strerror(errno);
+    }
     path_ = pattern;
     return std::nullopt;
   }
@@ -434,7 +440,9 @@ std::optional<std::string> world_region(const std::string& file) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("region") || !doc["region"].IsString()) return std::nullopt;
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("region") || !doc["region"].IsString()) {
+    return std::nullopt;
+  }
   return std::string(doc["region"].GetString(), doc["region"].GetStringLength());
 }
 
@@ -509,7 +517,9 @@ int run_serve(const Args& args, Io io) {
   for (const auto& [id, path] : options.runtimes) executor_options.interpreters[id] = path;
   std::unique_ptr<executor::Executor> executor_holder;
   std::jthread executor_start(
-      [&executor_holder, &executor_options] { executor_holder = std::make_unique<executor::Executor>(executor_options); });
+      [&executor_holder, &executor_options] {
+        executor_holder = std::make_unique<executor::Executor>(executor_options);
+      });
 
   // The world file: read (and its code directories zipped) before anything starts.
   std::optional<server::fixture::World> world;
@@ -613,20 +623,54 @@ int run_serve(const Args& args, Io io) {
       io.err << signature_debug_text(trace) << std::endl;
     });
   }
-  // The executor: refuses to run code (with the reason, here) rather than run it unsandboxed.
-  executor_start.join();
-  executor::Executor& executor = *executor_holder;
-  if (executor.unavailable()) io.err << "gatehouse: function code will not run: " << *executor.unavailable() << std::endl;
-  if (executor.no_memory_limit()) io.err << "gatehouse: functions run without a memory limit: " << *executor.no_memory_limit() << std::endl;
-  server::invoke::Invocations invocations(executor, *store, clock, options.concurrency, &registry);
-  server::invoke::AsyncOptions async_options;
-  async_options.retry_delays = options.async_retry_delays;
-  server::invoke::AsyncQueue async_queue(invocations, *store, pipeline, fs::path(data_dir) / "async-events",
-                                         fs::path(data_dir) / "dead-letters", async_options, &registry);
-  if (!executor.unavailable()) invocations.attach_queue(&async_queue);
+  // The Lambda API, first without running code: every call but Invoke, and the sidecar's checks.
   server::control::Options lambda_options{region, audit_log.get(), &metrics};
-  lambda_options.invocations = &invocations;
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, lambda_options);
+  // Then with the executor, once it has checked the machine: Invoke. A normal server waits for
+  // it before it listens; an ephemeral one serves meanwhile, an Invoke waiting for it (the
+  // check is most of a start, docs/testing.md).
+  struct Running {
+    std::unique_ptr<server::invoke::Invocations> invocations;
+    std::unique_ptr<server::invoke::AsyncQueue> queue;
+    std::unique_ptr<const server::control::LambdaApi> api;
+  } running;
+  std::latch invoke_ready(1);
+  std::atomic<const server::control::LambdaApi*> invoking{nullptr};
+  const auto start_invocations = [&](const std::string& host, std::uint16_t port) {
+    executor_start.join();
+    // The executor refuses to run code (with the reason, here) rather than run it unsandboxed.
+    executor::Executor& executor = *executor_holder;
+    if (executor.unavailable()) {
+      io.err << "gatehouse: function code will not run: " << *executor.unavailable() << std::endl;
+    }
+    if (executor.no_memory_limit()) {
+      io.err << "gatehouse: functions run without a memory limit: " << *executor.no_memory_limit() << std::endl;
+    }
+    running.invocations =
+        std::make_unique<server::invoke::Invocations>(executor, *store, clock, options.concurrency, &registry);
+    server::invoke::AsyncOptions async_options;
+    async_options.retry_delays = options.async_retry_delays;
+    running.queue = std::make_unique<server::invoke::AsyncQueue>(
+        *running.invocations, *store, pipeline, fs::path(data_dir) / "async-events",
+        fs::path(data_dir) / "dead-letters", async_options, &registry);
+    if (!executor.unavailable()) running.invocations->attach_queue(running.queue.get());
+    server::control::Options invoking_options = lambda_options;
+    invoking_options.invocations = running.invocations.get();
+    running.api = std::make_unique<const server::control::LambdaApi>(*store, pipeline, clock, invoking_options);
+    executor.set_service_endpoint(host, port);
+    running.queue->start();  // after the endpoint is known: queued events call back into it
+    invoking.store(running.api.get(), std::memory_order_release);
+    invoke_ready.count_down();
+  };
+  const auto lambda_handler = [&lambda_api, &invoking, &invoke_ready](const http::HttpRequest& r) {
+    const server::control::LambdaApi* api = invoking.load(std::memory_order_acquire);
+    const std::string_view path = r.path;
+    if (api == nullptr && (path.ends_with("/invocations") || path.find("/invoke-async") != std::string_view::npos)) {
+      invoke_ready.wait();
+      api = invoking.load(std::memory_order_acquire);
+    }
+    return (api != nullptr ? *api : lambda_api).handle(r);
+  };
   // An ephemeral server's answers carry its clock's time in Date: the SDKs that correct their
   // clock skew from Date (the AWS SDK for JavaScript) then sign at the time the server keeps.
   const auto dated = [&fixture_clock](http::Handler handler) -> http::Handler {
@@ -638,7 +682,7 @@ int run_serve(const Args& args, Io io) {
     };
   };
   http::Router router;
-  http::add_lambda_routes(router, dated([&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); }));
+  http::add_lambda_routes(router, dated(lambda_handler));
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
                                          server::sts::operations(), {audit_log.get(), &metrics});
   http::add_query_route(router, dated([&query_api](const http::HttpRequest& r) { return query_api.handle(r); }));
@@ -699,8 +743,12 @@ int run_serve(const Args& args, Io io) {
       return 1;
     }
   }
-  executor.set_service_endpoint(reachable_host(server.bound_host()), server.bound_port());
-  async_queue.start();  // after the endpoint is known: queued events call back into it
+  std::jthread invocations_start;
+  if (options.ephemeral) {
+    invocations_start = std::jthread(start_invocations, reachable_host(server.bound_host()), server.bound_port());
+  } else {
+    start_invocations(reachable_host(server.bound_host()), server.bound_port());
+  }
   notes << "gatehouse: listening on " << server.bound_host() << ":" << server.bound_port() << std::endl;
   if (grpc_server) {
     notes << "gatehouse: grpc listening on " << options.grpc_listen.host << ":" << grpc_server->bound_port()

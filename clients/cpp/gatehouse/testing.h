@@ -247,7 +247,8 @@ inline HttpResponse http_exchange(const std::string& host, const std::string& po
   const bool sent = write_all(fd, request);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (sent) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{fd, POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
     char buffer[16384];
