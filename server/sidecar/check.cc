@@ -362,7 +362,12 @@ http::HttpResponse CheckService::nginx(const http::HttpRequest& request) const {
   }
   // nginx never forwards the body: a request that has one cannot be verified.
   if (length) original.headers.push_back({"Content-Length", *length});
-  if (declares_body(original)) forwarded.body = BodyState::Missing;
+  // nginx announces a body by its length alone: a chunked one comes with neither
+  // X-Original-Content-Length nor Transfer-Encoding, so a POST or PUT without a length may
+  // carry a body the signature was not checked against.
+  const std::string& verb = original.method;
+  const bool unannounced = !length && (verb == "POST" || verb == "PUT" || verb == "PATCH");
+  if (declares_body(original) || unannounced) forwarded.body = BodyState::Missing;
   if (length) original.headers.pop_back();
   const Decision decision =
       decide(forwarded, forwarded.body == BodyState::Missing

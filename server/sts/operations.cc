@@ -192,8 +192,15 @@ Reply assume_role(const Call& call) {
   if (!effective_identity.empty()) facts.set("sts:SourceIdentity", effective_identity);
   if (!transitive_keys.empty()) facts.set_list("sts:TransitiveTagKeys", transitive_keys);
   // A role that does not exist is refused as one whose trust policy allows nothing: AWS does
-  // not reveal which roles exist (policy-semantics 6.3).
+  // not reveal which roles exist (policy-semantics 6.3). It is evaluated as such a role, so the
+  // reason (an identity policy's deny or silence, the trust policy) is the one an existing role
+  // would get.
   if (!exists) {
+    if (auto ok = iam::authorize(call, "sts:AssumeRole", role_arn, facts, {}, role_account, nullptr,
+                                 policy::ResourcePolicyKind::Trust);
+        !ok) {
+      return ok.error();
+    }
     return query::access_denied("User: " + call.caller().arn +
                                 " is not authorized to perform: sts:AssumeRole on resource: " + role_arn +
                                 " because no role trust policy allows the sts:AssumeRole action");

@@ -5,6 +5,7 @@ upstream (with the caller's identity header, never a forged one), denied calls n
 client sees Lambda's AccessDeniedException; a call with a body is refused with the reason.
 
 usage: nginx_e2e_test.py GATEHOUSE_BINARY   (nginx, python3-boto3 and awscli from Debian)"""
+import contextlib
 import http.server
 import json
 import os
@@ -128,19 +129,22 @@ def wait_for(port, seconds=10):
     return False
 
 
-def main():
-    binary = sys.argv[1]
+@contextlib.contextmanager
+def nginx_in_front(binary, world, handler):
+    """gatehouse on `world`, an upstream answering with `handler` and nginx configured as
+    docs/sidecar.md says: yields nginx's endpoint and gatehouse's base URL; None when nginx did
+    not start (a failed check is counted)."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.path.exists(nginx):
-        print("nginx is missing (make deps installs it)")
-        print("0 passed, 1 failed")
-        return 1
+        check("nginx is installed (make deps installs it)", False)
+        yield None
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        world = os.path.join(tmp, "world.json")
-        with open(world, "w") as f:
-            json.dump(WORLD, f)
-        gatehouse, base = start(binary, os.path.join(tmp, "data"), world)
-        upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+        path = os.path.join(tmp, "world.json")
+        with open(path, "w") as f:
+            json.dump(world, f)
+        gatehouse, base = start(binary, os.path.join(tmp, "data"), path)
+        upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=upstream.serve_forever, daemon=True).start()
         port = free_port()
         conf = os.path.join(tmp, "nginx.conf")
@@ -152,53 +156,9 @@ def main():
         try:
             if not wait_for(port):
                 check("nginx started", False, open(os.path.join(tmp, "error.log")).read())
-                return summary()
-            endpoint = "http://127.0.0.1:%d" % port
-            alice = client(endpoint, ALICE)
-
-            # Allowed reads reach the upstream, carrying the identity gatehouse authenticated.
-            names = [f["FunctionName"] for f in alice.list_functions()["Functions"]]
-            check("boto3 list-functions through nginx", names == ["hello"], names)
-            config = alice.get_function(FunctionName="hello")["Configuration"]
-            check("boto3 get-function through nginx", config["FunctionArn"] == F, config)
-            check("allowed reads reached the upstream as alice",
-                  [(m, p.rstrip("/"), who) for m, p, who in Upstream.seen] ==
-                  [("GET", "/2015-03-31/functions", ALICE_ARN), ("GET", "/2015-03-31/functions/hello", ALICE_ARN)],
-                  Upstream.seen)
-
-            # Denied: the client sees Lambda's AccessDeniedException; the upstream never sees it.
-            before = len(Upstream.seen)
-            denied = error_of(lambda: alice.delete_function(FunctionName="hello"))
-            check("boto3 delete-function denied with Lambda's error", denied == (
-                "AccessDeniedException",
-                "User: " + ALICE_ARN + " is not authorized to perform: lambda:DeleteFunction on resource: " + F +
-                " because no identity-based policy allows the lambda:DeleteFunction action", 403), denied)
-            # A bad secret: InvalidSignatureException.
-            forged = error_of(lambda: client(endpoint, (ALICE[0], "x" * 40)).list_functions())
-            check("boto3 with a wrong secret: InvalidSignatureException",
-                  forged is not None and forged[0] == "InvalidSignatureException" and forged[2] == 403, forged)
-            # A body nginx cannot forward: refused with the reason, never passed on.
-            invoked = error_of(lambda: alice.invoke(FunctionName="hello", Payload=b'{"k":"v"}'))
-            check("boto3 invoke (a body) refused with the reason",
-                  invoked is not None and invoked[0] == "InvalidSignatureException" and
-                  "nginx auth_request forwards no request body" in invoked[1], invoked)
-            check("denied calls never reached the upstream", len(Upstream.seen) == before, Upstream.seen[before:])
-
-            # The AWS CLI, the same way.
-            env = dict(os.environ, AWS_ACCESS_KEY_ID=ALICE[0], AWS_SECRET_ACCESS_KEY=ALICE[1],
-                       AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1", AWS_CONFIG_FILE=os.devnull,
-                       AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-            listed = subprocess.run(["aws", "--endpoint-url", endpoint, "lambda", "list-functions"], env=env,
-                                    capture_output=True, text=True, timeout=60)
-            check("aws lambda list-functions through nginx", listed.returncode == 0 and "hello" in listed.stdout,
-                  (listed.returncode, listed.stdout, listed.stderr))
-            deleted = subprocess.run(["aws", "--endpoint-url", endpoint, "lambda", "delete-function",
-                                      "--function-name", "hello"], env=env, capture_output=True, text=True, timeout=60)
-            check("aws lambda delete-function denied", deleted.returncode != 0 and
-                  "AccessDeniedException" in deleted.stderr and "lambda:DeleteFunction" in deleted.stderr,
-                  (deleted.returncode, deleted.stderr))
-            check("the CLI's denied call never reached the upstream",
-                  all(m != "DELETE" for m, _, _ in Upstream.seen), Upstream.seen)
+                yield None
+            else:
+                yield "http://127.0.0.1:%d" % port, base
         finally:
             proxy.terminate()
             try:
@@ -207,6 +167,58 @@ def main():
                 proxy.kill()
             upstream.shutdown()
             stop(gatehouse)
+
+
+def main():
+    with nginx_in_front(sys.argv[1], WORLD, Upstream) as running:
+        if running is None:
+            return summary()
+        endpoint = running[0]
+        alice = client(endpoint, ALICE)
+
+        # Allowed reads reach the upstream, carrying the identity gatehouse authenticated.
+        names = [f["FunctionName"] for f in alice.list_functions()["Functions"]]
+        check("boto3 list-functions through nginx", names == ["hello"], names)
+        config = alice.get_function(FunctionName="hello")["Configuration"]
+        check("boto3 get-function through nginx", config["FunctionArn"] == F, config)
+        check("allowed reads reached the upstream as alice",
+              [(m, p.rstrip("/"), who) for m, p, who in Upstream.seen] ==
+              [("GET", "/2015-03-31/functions", ALICE_ARN), ("GET", "/2015-03-31/functions/hello", ALICE_ARN)],
+              Upstream.seen)
+
+        # Denied: the client sees Lambda's AccessDeniedException; the upstream never sees it.
+        before = len(Upstream.seen)
+        denied = error_of(lambda: alice.delete_function(FunctionName="hello"))
+        check("boto3 delete-function denied with Lambda's error", denied == (
+            "AccessDeniedException",
+            "User: " + ALICE_ARN + " is not authorized to perform: lambda:DeleteFunction on resource: " + F +
+            " because no identity-based policy allows the lambda:DeleteFunction action", 403), denied)
+        # A bad secret: InvalidSignatureException.
+        forged = error_of(lambda: client(endpoint, (ALICE[0], "x" * 40)).list_functions())
+        check("boto3 with a wrong secret: InvalidSignatureException",
+              forged is not None and forged[0] == "InvalidSignatureException" and forged[2] == 403, forged)
+        # A body nginx cannot forward: refused with the reason, never passed on.
+        invoked = error_of(lambda: alice.invoke(FunctionName="hello", Payload=b'{"k":"v"}'))
+        check("boto3 invoke (a body) refused with the reason",
+              invoked is not None and invoked[0] == "InvalidSignatureException" and
+              "nginx auth_request forwards no request body" in invoked[1], invoked)
+        check("denied calls never reached the upstream", len(Upstream.seen) == before, Upstream.seen[before:])
+
+        # The AWS CLI, the same way.
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ALICE[0], AWS_SECRET_ACCESS_KEY=ALICE[1],
+                   AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1", AWS_CONFIG_FILE=os.devnull,
+                   AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        listed = subprocess.run(["aws", "--endpoint-url", endpoint, "lambda", "list-functions"], env=env,
+                                capture_output=True, text=True, timeout=60)
+        check("aws lambda list-functions through nginx", listed.returncode == 0 and "hello" in listed.stdout,
+              (listed.returncode, listed.stdout, listed.stderr))
+        deleted = subprocess.run(["aws", "--endpoint-url", endpoint, "lambda", "delete-function",
+                                  "--function-name", "hello"], env=env, capture_output=True, text=True, timeout=60)
+        check("aws lambda delete-function denied", deleted.returncode != 0 and
+              "AccessDeniedException" in deleted.stderr and "lambda:DeleteFunction" in deleted.stderr,
+              (deleted.returncode, deleted.stderr))
+        check("the CLI's denied call never reached the upstream",
+              all(m != "DELETE" for m, _, _ in Upstream.seen), Upstream.seen)
     return summary()
 
 
