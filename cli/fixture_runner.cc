@@ -586,11 +586,13 @@ class Loader {
     return load_expect(v["expect"], path + ".expect", fixture, c.expect);
   }
 
-  // `{"policy": name, "statement": i | "sid": s}`, positions only where `with_positions`.
-  bool read_expected_match(const Value& m, const std::string& at, bool with_positions, ExpectedMatch& match) {
-    if (with_positions) {
+  // `{"policy": name, "statement": i | "sid": s}`; `start`/`end` positions only in `matched`;
+  // Embedded: the members are part of a larger object whose fields the caller checked.
+  enum class MatchFields { WithPositions, Plain, Embedded };
+  bool read_expected_match(const Value& m, const std::string& at, MatchFields fields, ExpectedMatch& match) {
+    if (fields == MatchFields::WithPositions) {
       if (!check_object(m, at, {"policy"}, {"statement", "sid", "start", "end"})) return false;
-    } else if (!check_object(m, at, {"policy"}, {"statement", "sid"})) {
+    } else if (fields == MatchFields::Plain && !check_object(m, at, {"policy"}, {"statement", "sid"})) {
       return false;
     }
     if (!read_nonempty_string(m["policy"], at + ".policy", match.policy)) return false;
@@ -637,7 +639,7 @@ class Loader {
       for (rapidjson::SizeType i = 0; i < n; ++i) {
         const std::string item = list ? at + "[" + std::to_string(i) + "]" : at;
         ExpectedMatch match;
-        if (!read_expected_match(list ? (*s)[i] : *s, item, false, match)) return false;
+        if (!read_expected_match(list ? (*s)[i] : *s, item, MatchFields::Plain, match)) return false;
         if (!check_known_policy(fixture, match.policy, item + ".policy")) return false;
         e.decided_by.push_back(std::move(match));
       }
@@ -655,7 +657,7 @@ class Loader {
       if (!read_nonempty_string((*s)["key"], at + ".key", condition.key)) return false;
       if (member(*s, "policy")) {
         ExpectedMatch match;
-        if (!read_expected_match(*s, at, false, match)) return false;
+        if (!read_expected_match(*s, at, MatchFields::Embedded, match)) return false;
         if (!check_known_policy(fixture, match.policy, at + ".policy")) return false;
         condition.statement = std::move(match);
       } else if (member(*s, "statement") || member(*s, "sid")) {
@@ -715,7 +717,7 @@ class Loader {
       for (rapidjson::SizeType i = 0; i < s->Size(); ++i) {
         const std::string at = path + ".matched[" + std::to_string(i) + "]";
         ExpectedMatch match;
-        if (!read_expected_match((*s)[i], at, true, match)) return false;
+        if (!read_expected_match((*s)[i], at, MatchFields::WithPositions, match)) return false;
         e.matched->push_back(std::move(match));
       }
     }
@@ -1189,12 +1191,12 @@ CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
                                                           policy::operator_spec_name(f.condition->spec),
                                                           f.condition->key_as_written});
   }
-  result.evaluated = in.identity;
-  if (in.boundary) result.evaluated.push_back(in.boundary);
-  result.evaluated.insert(result.evaluated.end(), in.session.begin(), in.session.end());
-  if (in.resource) result.evaluated.push_back(in.resource);
-  for (const auto& level : in.scp_levels) result.evaluated.insert(result.evaluated.end(), level.begin(), level.end());
-  for (const auto& level : in.rcp_levels) result.evaluated.insert(result.evaluated.end(), level.begin(), level.end());
+  result.granting = in.identity;
+  if (in.resource) result.granting.push_back(in.resource);
+  if (in.boundary) result.limiting.push_back(in.boundary);
+  result.limiting.insert(result.limiting.end(), in.session.begin(), in.session.end());
+  for (const auto& level : in.scp_levels) result.limiting.insert(result.limiting.end(), level.begin(), level.end());
+  for (const auto& level : in.rcp_levels) result.limiting.insert(result.limiting.end(), level.begin(), level.end());
 
   const Expectation& e = c.expect;
   if (outcome.decision != e.decision) {

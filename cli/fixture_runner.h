@@ -161,7 +161,10 @@ struct CaseResult {
   std::vector<StatementRef> deciding;
   std::vector<std::string> missing_keys;
   std::vector<FailedConditionRef> failed_conditions;
-  std::vector<const policy::CompiledPolicy*> evaluated;  // every policy that took part (valid with the fixture)
+  // The policies that took part (valid while the fixture is): those that grant (identity,
+  // resource) and those that only limit (boundary, session, SCPs, RCPs), whose Allow statements
+  // the engine, like the simulator's MatchedStatements, never reports.
+  std::vector<const policy::CompiledPolicy*> granting, limiting;
   double duration_ms = 0;
 };
 

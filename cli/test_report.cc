@@ -91,7 +91,7 @@ std::string seconds(double ms) {
 
 }  // namespace
 
-Coverage::Policy& Coverage::entry(const Fixture& fixture, const policy::CompiledPolicy* compiled) {
+Coverage::Policy& Coverage::entry(const Fixture& fixture, const policy::CompiledPolicy* compiled, bool grants) {
   const auto origin = fixture.origins.find(compiled);
   std::pair<std::string, std::string> key = origin != fixture.origins.end()
                                                 ? std::make_pair(origin->second.file, origin->second.label)
@@ -100,37 +100,43 @@ Coverage::Policy& Coverage::entry(const Fixture& fixture, const policy::Compiled
   if (added) {
     it->second.file = key.first;
     it->second.label = key.second;
-    for (const auto& s : compiled->statements) it->second.statements.push_back({s.index, s.sid, false});
+    for (const auto& s : compiled->statements) {
+      it->second.statements.push_back({s.index, s.sid, s.effect == policy::Effect::Allow, false});
+    }
   }
+  it->second.grants = it->second.grants || grants;
   return it->second;
 }
 
 void Coverage::add(const Fixture& fixture, const std::vector<CaseResult>& results) {
-  const auto attach = [&](const std::string& name) {
+  const auto attach = [&](const std::string& name, bool grants) {
     const auto p = fixture.policies.find(name);
-    if (p != fixture.policies.end() && p->second.compiled) entry(fixture, &*p->second.compiled);
+    if (p != fixture.policies.end() && p->second.compiled) entry(fixture, &*p->second.compiled, grants);
   };
   for (const auto& [name, principal] : fixture.principals) {
-    for (const auto& n : principal.identity) attach(n);
-    if (principal.boundary) attach(*principal.boundary);
-    for (const auto& n : principal.session) attach(n);
+    for (const auto& n : principal.identity) attach(n, true);
+    if (principal.boundary) attach(*principal.boundary, false);
+    for (const auto& n : principal.session) attach(n, false);
     for (const auto& level : principal.scp_levels) {
-      for (const auto& n : level) attach(n);
+      for (const auto& n : level) attach(n, false);
     }
   }
   for (const auto& [arn, resource] : fixture.resources) {
-    if (resource.policy) attach(*resource.policy);
+    if (resource.policy) attach(*resource.policy, true);
     for (const auto& level : resource.rcp_levels) {
-      for (const auto& n : level) attach(n);
+      for (const auto& n : level) attach(n, false);
     }
   }
   for (const auto& r : results) {
-    for (const auto* p : r.evaluated) {
-      if (p) entry(fixture, p);
+    for (const auto* p : r.granting) {
+      if (p) entry(fixture, p, true);
+    }
+    for (const auto* p : r.limiting) {
+      if (p) entry(fixture, p, false);
     }
     for (const auto& s : r.deciding) {
       if (!s.policy) continue;
-      for (auto& statement : entry(fixture, s.policy).statements) {
+      for (auto& statement : entry(fixture, s.policy, false).statements) {
         if (statement.index == s.index) statement.matched = true;
       }
     }
@@ -139,15 +145,20 @@ void Coverage::add(const Fixture& fixture, const std::vector<CaseResult>& result
 
 std::size_t Coverage::statements() const {
   std::size_t n = 0;
-  for (const auto& [key, p] : policies_) n += p.statements.size();
+  for (const auto& item : policies_) {
+    const Policy& p = item.second;
+    n += static_cast<std::size_t>(std::count_if(p.statements.begin(), p.statements.end(),
+                                                [&](const Statement& s) { return p.counts(s); }));
+  }
   return n;
 }
 
 std::size_t Coverage::matched() const {
   std::size_t n = 0;
-  for (const auto& [key, p] : policies_) {
+  for (const auto& item : policies_) {
+    const Policy& p = item.second;
     n += static_cast<std::size_t>(std::count_if(p.statements.begin(), p.statements.end(),
-                                                [](const Statement& s) { return s.matched; }));
+                                                [&](const Statement& s) { return s.matched && p.counts(s); }));
   }
   return n;
 }
@@ -171,7 +182,7 @@ void write_failure(std::ostream& out, const std::string& file, const CaseResult&
 void write_coverage(std::ostream& out, const Coverage& coverage) {
   for (const auto& [key, p] : coverage.policies()) {
     for (const auto& s : p.statements) {
-      if (s.matched) continue;
+      if (s.matched || !p.counts(s)) continue;
       out << "NOT MATCHED " << p.file << ": policy " << p.label << ": statement #" << s.index;
       if (!s.sid.empty()) out << " (Sid " << s.sid << ")";
       out << "\n";
@@ -279,7 +290,7 @@ std::string json_report(const std::vector<FileReport>& files, const Coverage* co
     w.StartArray();
     for (const auto& [key, p] : coverage->policies()) {
       for (const auto& s : p.statements) {
-        if (s.matched) continue;
+        if (s.matched || !p.counts(s)) continue;
         w.StartObject();
         w.Key("file");
         json_string(w, p.file);

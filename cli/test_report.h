@@ -25,18 +25,24 @@ struct FileReport {
 
 // Which statements of the policies a run's cases evaluated no case matched (was among the
 // deciding statements of), like `opa test --coverage`. The policies counted are those a case
-// evaluated and those the fixture attaches to its principals and resources.
+// evaluated and those the fixture attaches to its principals and resources. The engine names
+// the Allow statements of identity and resource policies and the Deny statements of every
+// policy; the Allow statements of policies that only limit (boundaries, session policies,
+// SCPs, RCPs) are never named, so they are not counted unless the policy also grants somewhere.
 class Coverage {
  public:
   struct Statement {
     std::uint32_t index = 0;
     std::string sid;
+    bool allow = true;
     bool matched = false;
   };
   struct Policy {
     std::string file;   // the fixture or world file the policy comes from
     std::string label;  // its name there
+    bool grants = false;  // used as an identity or resource policy
     std::vector<Statement> statements;
+    bool counts(const Statement& s) const { return grants || !s.allow; }
   };
 
   // Adds one fixture's policies and its results (call while `fixture` is alive).
@@ -48,7 +54,7 @@ class Coverage {
   const std::map<std::pair<std::string, std::string>, Policy>& policies() const { return policies_; }
 
  private:
-  Policy& entry(const Fixture& fixture, const policy::CompiledPolicy* compiled);
+  Policy& entry(const Fixture& fixture, const policy::CompiledPolicy* compiled, bool grants);
   std::map<std::pair<std::string, std::string>, Policy> policies_;
 };
 
