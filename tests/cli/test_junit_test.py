@@ -78,7 +78,23 @@ def main():
         assert doc["errors"][0]["file"] == broken and doc["errors"][0]["path"] == "$", doc["errors"]
         assert run.stderr.decode().startswith("ERROR " + broken + ": $: unknown field `oops`"), run.stderr
     check_completion(binary)
-    print("junit/json reports, completion: ok")
+    check_docs_example(binary)
+    print("junit/json reports, completion, docs example: ok")
+
+
+def check_docs_example(binary):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    with open(os.path.join(root, "docs", "testing.md"), encoding="utf-8") as f:
+        page = f.read()
+    blocks = page.split("```")[1::2]
+    example = next(b for b in blocks if b.startswith("json\n") and '"where"' in b)
+    with open(os.path.join(root, "fixtures", "runner", "invoke-table.json"), encoding="utf-8") as f:
+        assert json.loads(example[len("json\n"):]) == json.load(f), "docs/testing.md example != fixture"
+    shown = next(b for b in blocks if "$ gatehouse test --verbose --coverage" in b).strip("\n").split("\n")
+    command = shown[0][len("$ "):].split()
+    run = subprocess.run([binary] + command[1:], capture_output=True, text=True, cwd=root)
+    assert run.returncode == 0, run
+    assert run.stdout.rstrip("\n").split("\n") == shown[1:], (run.stdout, shown)
 
 
 def complete(binary, words, cwd=None):
