@@ -559,6 +559,7 @@ class Loader {
     if (auto problem = request_problem(c.action, c.resource, outside_catalog)) {
       return fail(path + "." + std::string(problem->member), problem->message);
     }
+    if (!resolve_world_trust(c.action, c.resource, path + ".resource", fixture)) return false;
     if (const Value* s = member(v, "context"); s && !read_context(*s, path + ".context", c.context)) return false;
     if (const Value* s = member(v, "identity")) {
       c.identity.emplace();
@@ -835,6 +836,27 @@ class Loader {
     return true;
   }
 
+  // sts:AssumeRole on a role of the world that `resources` does not declare: the role's trust
+  // policy is the resource policy, as the STS API evaluates it.
+  bool resolve_world_trust(const std::string& action, const std::string& resource, const std::string& path,
+                           Fixture& fixture) {
+    if (!world_store_ || fixture.resources.count(resource) || !policy::equals_ignore_case(action, "sts:AssumeRole")) {
+      return true;
+    }
+    const auto arn = policy::parse_arn(resource);
+    if (!arn || arn->service != "iam" || !arn->resource.starts_with("role/")) return true;
+    const std::string_view role = arn->resource.substr(arn->resource.rfind('/') + 1);
+    auto trust = world_store_->find_role_trust(arn->account, role);
+    if (!trust) return fail(path, "cannot read the role from the world: " + trust.error().message);
+    if (!trust.value() || !trust.value()->trust) return true;  // not a role of the world: no resource policy
+    FixtureResource r;
+    r.kind = policy::ResourcePolicyKind::Trust;
+    r.world_policy = trust.value()->trust;
+    fixture.origins[r.world_policy.get()] = {fixture.world, "role " + std::string(role) + ": trust policy"};
+    fixture.resources.emplace(resource, std::move(r));
+    return true;
+  }
+
   // Row `where[j]` of a parameterized case: the case's fields, the row's replacing them
   // (`context` merged key by key), under a name of its own.
   bool load_table(const Value& v, const std::string& path, Fixture& fixture, std::set<std::string>& names) {
@@ -871,6 +893,14 @@ class Loader {
         if (m.value.IsString() && key != "boundary" && key != "resourcePolicy" && key != "resourceKind") {
           parts.emplace_back(m.value.GetString(), m.value.GetStringLength());
         }
+        if (key == "context" && m.value.IsObject()) {
+          for (const auto& entry : m.value.GetObject()) {
+            if (entry.value.IsString()) {
+              parts.push_back(std::string(entry.name.GetString(), entry.name.GetStringLength()) + "=" +
+                              std::string(entry.value.GetString(), entry.value.GetStringLength()));
+            }
+          }
+        }
         auto existing = merged.FindMember(Value(m.name, alloc));
         if (key == "context" && m.value.IsObject() && existing != merged.MemberEnd() && existing->value.IsObject()) {
           for (const auto& entry : m.value.GetObject()) {
@@ -878,19 +908,7 @@ class Loader {
             if (same != existing->value.MemberEnd()) existing->value.RemoveMember(same);
             existing->value.AddMember(Value(entry.name, alloc), Value(entry.value, alloc), alloc);
           }
-          for (const auto& entry : m.value.GetObject()) {
-            if (entry.value.IsString()) {
-              parts.push_back(std::string(entry.name.GetString()) + "=" + entry.value.GetString());
-            }
-          }
           continue;
-        }
-        if (key == "context" && m.value.IsObject()) {
-          for (const auto& entry : m.value.GetObject()) {
-            if (entry.value.IsString()) {
-              parts.push_back(std::string(entry.name.GetString()) + "=" + entry.value.GetString());
-            }
-          }
         }
         if (existing != merged.MemberEnd()) merged.RemoveMember(existing);
         merged.AddMember(Value(m.name, alloc), Value(m.value, alloc), alloc);
@@ -1150,7 +1168,11 @@ CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
   }
   if (c.resource_policy.set) resource_policy = c.resource_policy.name;
   if (c.resource_kind) in.resource_kind = *c.resource_kind;
-  if (resource_policy) in.resource = compiled_or_note(fixture, *resource_policy, problems);
+  if (resource_policy) {
+    in.resource = compiled_or_note(fixture, *resource_policy, problems);
+  } else if (declared != fixture.resources.end() && !c.resource_policy.set) {
+    in.resource = declared->second.world_policy.get();
+  }
   for (const auto& level : principal.scp_levels) {
     auto& out = in.scp_levels.emplace_back();
     for (const auto& name : level) out.push_back(compiled_or_note(fixture, name, problems));

@@ -59,6 +59,9 @@ struct FixturePrincipal {
 
 struct FixtureResource {
   std::optional<std::string> policy;
+  // A role of the fixture's world named by an sts:AssumeRole case: its trust policy, as the
+  // store compiles it for the STS API (`policy` stays empty).
+  std::shared_ptr<const policy::CompiledPolicy> world_policy;
   policy::ResourcePolicyKind kind = policy::ResourcePolicyKind::Function;
   std::vector<std::vector<std::string>> rcp_levels;
 };

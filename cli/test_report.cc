@@ -123,6 +123,7 @@ void Coverage::add(const Fixture& fixture, const std::vector<CaseResult>& result
   }
   for (const auto& [arn, resource] : fixture.resources) {
     if (resource.policy) attach(*resource.policy, true);
+    if (resource.world_policy) entry(fixture, resource.world_policy.get(), true);
     for (const auto& level : resource.rcp_levels) {
       for (const auto& n : level) attach(n, false);
     }

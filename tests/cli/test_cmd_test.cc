@@ -778,3 +778,25 @@ TEST_CASE("gatehouse test rejects a bad world reference", "[cli][test][world]") 
     }
   }
 }
+
+TEST_CASE("gatehouse test takes a world role's trust policy for sts:AssumeRole", "[cli][test][world]") {
+  TempDir dir;
+  dir.write("team.world.json", kWorld);
+  const std::string worker = "arn:aws:iam::111111111111:role/worker";
+  const std::string cases =
+      world_case("lambda assumes worker", "lambda", "sts:AssumeRole", worker,
+                 R"({"decision": "allowed", "decidedBy": {"policy": "AssumeRolePolicyDocument", "statement": 0}})") +
+      "," + world_case("alice may not", "alice", "sts:AssumeRole", worker, R"({"decision": "implicitDeny"})") + "," +
+      world_case("no such role", "lambda", "sts:AssumeRole", "arn:aws:iam::111111111111:role/nobody",
+                 R"({"decision": "implicitDeny"})");
+  const std::string text = R"({"description": "trust", "source": "s", "world": "team.world.json",
+    "principals": {"lambda": {"arn": "lambda.amazonaws.com"}}, "cases": [)" + cases + "]}";
+  const auto file = dir.write("trust.json", text);
+  const Run r = run({"--coverage", "--run", "lambda assumes", file.string()});
+  CHECK(r.err.empty());
+  CHECK(r.code == 0);
+  CHECK(r.out.find("role worker: trust policy") == std::string::npos);  // matched
+  CHECK(run({file.string()}).out == "3 passed, 0 failed\n");
+  const Run other = run({"--coverage", "--run", "alice", file.string()});
+  CHECK_THAT(other.out, Catch::Contains(": policy role worker: trust policy: statement #0\n"));
+}
