@@ -901,16 +901,17 @@ class Loader {
             }
           }
         }
-        auto existing = merged.FindMember(Value(m.name, alloc));
-        if (key == "context" && m.value.IsObject() && existing != merged.MemberEnd() && existing->value.IsObject()) {
+        // Lookups by name (no member iterators: their comparison is ambiguous under C++20).
+        const bool present = merged.HasMember(m.name);
+        if (key == "context" && m.value.IsObject() && present && merged[m.name].IsObject()) {
+          Value& context = merged[m.name];
           for (const auto& entry : m.value.GetObject()) {
-            auto same = existing->value.FindMember(entry.name);
-            if (same != existing->value.MemberEnd()) existing->value.RemoveMember(same);
-            existing->value.AddMember(Value(entry.name, alloc), Value(entry.value, alloc), alloc);
+            context.RemoveMember(entry.name);
+            context.AddMember(Value(entry.name, alloc), Value(entry.value, alloc), alloc);
           }
           continue;
         }
-        if (existing != merged.MemberEnd()) merged.RemoveMember(existing);
+        if (present) merged.RemoveMember(m.name);
         merged.AddMember(Value(m.name, alloc), Value(m.value, alloc), alloc);
       }
       std::string name;
