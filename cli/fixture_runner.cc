@@ -312,7 +312,7 @@ class Loader {
     std::set<std::string> names;
     for (rapidjson::SizeType i = 0; i < cases.Size(); ++i) {
       const std::string path = "$.cases[" + std::to_string(i) + "]";
-      if (cases[i].IsObject() && member(cases[i], "where")) {
+      if (cases[i].IsObject() && (member(cases[i], "where") || member(cases[i], "matrix"))) {
         if (!load_table(cases[i], path, fixture, names)) return false;
         continue;
       }
@@ -859,17 +859,61 @@ class Loader {
 
   // Row `where[j]` of a parameterized case: the case's fields, the row's replacing them
   // (`context` merged key by key), under a name of its own.
+  // `matrix`: every combination of the values given for principal, action, resource and context,
+  // in order (the last key varies fastest), as the rows of a `where`.
+  static constexpr std::size_t kMaxMatrixRows = 10000;
+  bool matrix_rows(const Value& matrix, const std::string& path, rapidjson::Document& rows) {
+    if (!check_object(matrix, path, {}, {"principal", "action", "resource", "context"})) return false;
+    if (matrix.ObjectEmpty()) return fail(path, "expected at least one of principal, action, resource, context");
+    auto& alloc = rows.GetAllocator();
+    rows.SetArray();
+    rows.PushBack(Value(rapidjson::kObjectType), alloc);
+    for (const char* key : {"principal", "action", "resource", "context"}) {
+      const Value* values = member(matrix, key);
+      if (!values) continue;
+      const std::string at = path + "." + key;
+      const bool context = std::string_view(key) == "context";
+      if (!values->IsArray() || values->Empty()) {
+        return fail(at, context ? "expected a non-empty array of context objects" : "expected a non-empty array of strings");
+      }
+      for (rapidjson::SizeType i = 0; i < values->Size(); ++i) {
+        if (context ? !(*values)[i].IsObject() : !(*values)[i].IsString()) {
+          return fail(at + "[" + std::to_string(i) + "]", context ? "expected an object" : "expected a string");
+        }
+      }
+      if (static_cast<std::size_t>(rows.Size()) * values->Size() > kMaxMatrixRows) {
+        return fail(path, "more than " + std::to_string(kMaxMatrixRows) + " combinations");
+      }
+      Value next(rapidjson::kArrayType);
+      for (const auto& row : rows.GetArray()) {
+        for (const auto& value : values->GetArray()) {
+          Value combined(row, alloc);
+          combined.AddMember(rapidjson::StringRef(key), Value(value, alloc), alloc);
+          next.PushBack(combined, alloc);
+        }
+      }
+      static_cast<Value&>(rows).Swap(next);
+    }
+    return true;
+  }
+
   bool load_table(const Value& v, const std::string& path, Fixture& fixture, std::set<std::string>& names) {
-    if (!check_object(v, path, {"name", "description", "source", "where"},
+    if (!check_object(v, path, {"name", "description", "source"},
                       {"note", "principal", "action", "resource", "context", "identity", "boundary", "session",
-                       "resourcePolicy", "resourceKind", "actionOutsideCatalog", "expect"}))
+                       "resourcePolicy", "resourceKind", "actionOutsideCatalog", "expect", "where", "matrix"}))
       return false;
     std::string name_template;
     if (!read_nonempty_string(v["name"], path + ".name", name_template)) return false;
-    const Value& rows = v["where"];
-    if (!rows.IsArray() || rows.Empty()) return fail(path + ".where", "expected a non-empty array of rows");
+    const Value* where = member(v, "where");
+    const Value* matrix = member(v, "matrix");
+    if (where && matrix) return fail(path, "give one of `where` and `matrix`");
+    rapidjson::Document generated;
+    if (matrix && !matrix_rows(*matrix, path + ".matrix", generated)) return false;
+    const Value& rows = where ? *where : static_cast<const Value&>(generated);
+    const std::string rows_path = path + (where ? ".where" : ".matrix");
+    if (!rows.IsArray() || rows.Empty()) return fail(rows_path, "expected a non-empty array of rows");
     for (rapidjson::SizeType j = 0; j < rows.Size(); ++j) {
-      const std::string at = path + ".where[" + std::to_string(j) + "]";
+      const std::string at = rows_path + "[" + std::to_string(j) + "]";
       const Value& row = rows[j];
       if (!check_object(row, at, {},
                         {"name", "principal", "action", "resource", "context", "identity", "boundary", "session",
@@ -879,7 +923,8 @@ class Loader {
       auto& alloc = merged.GetAllocator();
       merged.SetObject();
       for (const auto& m : v.GetObject()) {
-        if (std::string_view(m.name.GetString()) == "where") continue;
+        const std::string_view field(m.name.GetString(), m.name.GetStringLength());
+        if (field == "where" || field == "matrix") continue;
         merged.AddMember(Value(m.name, alloc), Value(m.value, alloc), alloc);
       }
       std::vector<std::string> parts;  // what the row sets, for its name

@@ -800,3 +800,61 @@ TEST_CASE("gatehouse test takes a world role's trust policy for sts:AssumeRole",
   const Run other = run({"--coverage", "--run", "alice", file.string()});
   CHECK_THAT(other.out, Catch::Contains(": policy role worker: trust policy: statement #0\n"));
 }
+
+TEST_CASE("gatehouse test runs a case for every combination of a matrix", "[cli][test][where]") {
+  TempDir dir;
+  const std::string c = R"({"name": "c", "description": "d", "source": "s",
+    "resource": "arn:aws:lambda:us-east-1:111111111111:function:F", "expect": {"decision": "allowed"},
+    "matrix": {"principal": ["alice", "bob"], "action": ["lambda:InvokeFunction"],
+               "context": [{"aws:SourceIp": "203.0.113.9"}, {"aws:SourceIp": "198.51.100.1"}]}})";
+  const auto file = dir.write("m.json", reasons_fixture(c));
+  const Run r = run({"--verbose", file.string()});
+  CHECK(r.code == 1);
+  CHECK(r.out.find("PASS " + file.string() + ": c[alice,lambda:InvokeFunction,aws:SourceIp=203.0.113.9]\n") == 0);
+  for (const char* failing : {"c[alice,lambda:InvokeFunction,aws:SourceIp=198.51.100.1]: decision",
+                              "c[bob,lambda:InvokeFunction,aws:SourceIp=203.0.113.9]: decision",
+                              "c[bob,lambda:InvokeFunction,aws:SourceIp=198.51.100.1]: decision"}) {
+    CHECK_THAT(r.out, Catch::Contains("FAIL " + file.string() + ": " + failing));
+  }
+  CHECK(last_line(r.out) == "1 passed, 3 failed");
+}
+
+TEST_CASE("gatehouse test rejects a malformed matrix", "[cli][test][where]") {
+  const std::string head = R"({"name": "t", "description": "d", "source": "s", "action": "lambda:InvokeFunction",
+    "resource": "arn:aws:lambda:us-east-1:111111111111:function:F", "expect": {"decision": "allowed"}, )";
+  const std::pair<std::string, std::string> rows[] = {
+      {head + R"("matrix": []})", "$.cases[0].matrix: expected an object"},
+      {head + R"("matrix": {}})", "$.cases[0].matrix: expected at least one of"},
+      {head + R"("matrix": {"principal": []}})", "$.cases[0].matrix.principal: expected a non-empty array of strings"},
+      {head + R"("matrix": {"principal": ["alice", 3]}})", "$.cases[0].matrix.principal[1]: expected a string"},
+      {head + R"("matrix": {"context": ["x"]}})", "$.cases[0].matrix.context[0]: expected an object"},
+      {head + R"("matrix": {"expect": [1]}})", "$.cases[0].matrix: unknown field `expect`"},
+      {head + R"("matrix": {"principal": ["alice"]}, "where": [{"principal": "bob"}]})",
+       "$.cases[0]: give one of `where` and `matrix`"},
+      {head + R"("matrix": {"principal": ["nobody"]}})", "$.cases[0].matrix[0].principal: no principal named `nobody`"},
+      {head + R"("matrix": {"context": [{"aws:SourceIp": 5}]}, "principal": "alice"})",
+       "$.cases[0].matrix[0].context.aws:SourceIp: a context value is a string"},
+  };
+  for (const auto& [c, error] : rows) {
+    DYNAMIC_SECTION(error) {
+      TempDir dir;
+      const auto file = dir.write("bad.json", reasons_fixture(c));
+      const Run r = run({file.string()});
+      CHECK(r.code == 2);
+      CHECK_THAT(r.err, Catch::Contains("ERROR " + file.string() + ": " + error));
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
+  }
+  SECTION("too many combinations") {
+    std::string many = "[";
+    for (int i = 0; i < 101; ++i) many += std::string(i ? "," : "") + "\"lambda:InvokeFunction\"";
+    many += "]";
+    TempDir dir;
+    const auto file = dir.write(
+        "big.json", reasons_fixture(head + R"("matrix": {"principal": )" + many + R"(, "action": )" + many +
+                                    R"(, "resource": )" + many + "}}"));
+    const Run r = run({file.string()});
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("$.cases[0].matrix: more than 10000 combinations"));
+  }
+}
