@@ -370,6 +370,16 @@ std::string decision_case(const std::string& name, const std::string& principal,
 const std::string kFromOffice = R"({"aws:SourceIp": "203.0.113.9"})";
 const std::string kFromHome = R"({"aws:SourceIp": "198.51.100.1"})";
 
+// `text` as a fixture file of `dir` is refused: exit 2, one line naming the file and `error`.
+Run check_rejected(const TempDir& dir, const std::string& text, const std::string& error) {
+  const auto file = dir.write("bad.json", text);
+  const Run r = run({file.string()});
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("ERROR " + file.string() + ": " + error));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  return r;
+}
+
 // A case that passes and one that fails (no address given), named as the test wants.
 std::string passing_and_failing(const std::string& passing, const std::string& failing) {
   return decision_case(passing, "alice", "F", kFromOffice, R"({"decision": "allowed"})") + "," +
@@ -467,12 +477,7 @@ TEST_CASE("gatehouse test rejects malformed reason assertions", "[cli][test][rea
   };
   for (const auto& [expect, error] : rows) {
     DYNAMIC_SECTION(error) {
-      TempDir dir;
-      const auto file = dir.write("bad.json", reasons_fixture(decision_case("c", "alice", "F", "{}", expect)));
-      const Run r = run({file.string()});
-      CHECK(r.code == 2);
-      CHECK_THAT(r.err, Catch::Contains("ERROR " + file.string() + ": " + error));
-      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+      check_rejected(TempDir(), reasons_fixture(decision_case("c", "alice", "F", "{}", expect)), error);
     }
   }
 }
@@ -654,14 +659,7 @@ TEST_CASE("gatehouse test rejects malformed parameterized cases", "[cli][test][w
        "$.cases[0].name: unclosed `{`"},
   };
   for (const auto& [c, error] : rows) {
-    DYNAMIC_SECTION(error) {
-      TempDir dir;
-      const auto file = dir.write("bad.json", reasons_fixture(c));
-      const Run r = run({file.string()});
-      CHECK(r.code == 2);
-      CHECK_THAT(r.err, Catch::Contains("ERROR " + file.string() + ": " + error));
-      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-    }
+    DYNAMIC_SECTION(error) { check_rejected(TempDir(), reasons_fixture(c), error); }
   }
 }
 
@@ -769,12 +767,8 @@ TEST_CASE("gatehouse test rejects a bad world reference", "[cli][test][world]") 
       TempDir dir;
       dir.write("ok.world.json", kWorld);
       dir.write("bad.world.json", R"({"accounts": [{"id": "111111111111", "users": [{"nam": "x"}]}]})");
-      const auto file = dir.write("f.json", text);
-      const Run r = run({file.string()});
-      CHECK(r.code == 2);
-      CHECK_THAT(r.err, Catch::Contains("ERROR " + file.string() + ": " + error));
+      const Run r = check_rejected(dir, text, error);
       if (error == "$.world: `") CHECK_THAT(r.err, Catch::EndsWith("` is not a readable file\n"));
-      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     }
   }
 }
@@ -836,14 +830,7 @@ TEST_CASE("gatehouse test rejects a malformed matrix", "[cli][test][where]") {
        "$.cases[0].matrix[0].context.aws:SourceIp: a context value is a string"},
   };
   for (const auto& [c, error] : rows) {
-    DYNAMIC_SECTION(error) {
-      TempDir dir;
-      const auto file = dir.write("bad.json", reasons_fixture(c));
-      const Run r = run({file.string()});
-      CHECK(r.code == 2);
-      CHECK_THAT(r.err, Catch::Contains("ERROR " + file.string() + ": " + error));
-      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-    }
+    DYNAMIC_SECTION(error) { check_rejected(TempDir(), reasons_fixture(c), error); }
   }
   SECTION("too many combinations") {
     std::string many = "[";
