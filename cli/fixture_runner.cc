@@ -939,11 +939,23 @@ class Loader {
           parts.emplace_back(m.value.GetString(), m.value.GetStringLength());
         }
         if (key == "context" && m.value.IsObject()) {
+          // key=value, key=[a,b] for a list, key=null for a removal.
           for (const auto& entry : m.value.GetObject()) {
+            std::string shown;
             if (entry.value.IsString()) {
-              parts.push_back(std::string(entry.name.GetString(), entry.name.GetStringLength()) + "=" +
-                              std::string(entry.value.GetString(), entry.value.GetStringLength()));
+              shown.assign(entry.value.GetString(), entry.value.GetStringLength());
+            } else if (entry.value.IsNull()) {
+              shown = "null";
+            } else if (entry.value.IsArray()) {
+              std::vector<std::string> items;
+              for (const auto& item : entry.value.GetArray()) {
+                if (item.IsString()) items.emplace_back(item.GetString(), item.GetStringLength());
+              }
+              shown = "[" + join_text(items, ",") + "]";
+            } else {
+              continue;  // refused with its path when the row's case loads
             }
+            parts.push_back(std::string(entry.name.GetString(), entry.name.GetStringLength()) + "=" + shown);
           }
         }
         // Lookups by name (no member iterators: their comparison is ambiguous under C++20).

@@ -603,6 +603,7 @@ TEST_CASE("gatehouse test runs each row of a parameterized case under its own na
     "where": [
       {"principal": "alice"},
       {"principal": "bob", "expect": {"decision": "implicitDeny"}},
+      {"principal": "bob", "context": {"aws:TagKeys": ["a", "b"], "aws:SourceIp": null}, "expect": {"decision": "implicitDeny"}},
       {"principal": "alice", "context": {"aws:SourceIp": "198.51.100.1"}},
       {"name": "G", "principal": "alice", "resource": "arn:aws:lambda:us-east-1:111111111111:function:G"}
     ]},
@@ -614,6 +615,7 @@ TEST_CASE("gatehouse test runs each row of a parameterized case under its own na
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("PASS " + file.string() + ": invoke[alice]\n"));
   CHECK_THAT(r.out, Catch::Contains("PASS " + file.string() + ": invoke[bob]\n"));
+  CHECK_THAT(r.out, Catch::Contains("PASS " + file.string() + ": invoke[bob,aws:TagKeys=[a,b],aws:SourceIp=null]\n"));
   CHECK_THAT(r.out, Catch::Contains("FAIL " + file.string() +
                                     ": invoke[alice,aws:SourceIp=198.51.100.1]: decision: expected allowed, got "
                                     "implicitDeny"));
@@ -622,7 +624,7 @@ TEST_CASE("gatehouse test runs each row of a parameterized case under its own na
                                     ": bob on arn:aws:lambda:us-east-1:111111111111:function:F (0)\n"));
   CHECK_THAT(r.out, Catch::Contains("PASS " + file.string() +
                                     ": alice on arn:aws:lambda:us-east-1:111111111111:function:F (two)\n"));
-  CHECK(last_line(r.out) == "4 passed, 2 failed");
+  CHECK(last_line(r.out) == "5 passed, 2 failed");
   SECTION("--run selects rows by their names") {
     const Run one = run({"--run", R"(\[bob\])", file.string()});
     CHECK(one.out == "1 passed, 0 failed\n");
