@@ -874,7 +874,8 @@ class Loader {
       const std::string at = path + "." + key;
       const bool context = std::string_view(key) == "context";
       if (!values->IsArray() || values->Empty()) {
-        return fail(at, context ? "expected a non-empty array of context objects" : "expected a non-empty array of strings");
+        return fail(at, context ? "expected a non-empty array of context objects"
+                                : "expected a non-empty array of strings");
       }
       for (rapidjson::SizeType i = 0; i < values->Size(); ++i) {
         if (context ? !(*values)[i].IsObject() : !(*values)[i].IsString()) {
@@ -1002,8 +1003,9 @@ class Loader {
   bool row_case_name(const std::string& name, const std::string& row_name, const std::vector<std::string>& parts,
                      std::size_t index, const std::string& path, std::string& out) {
     if (name.find('{') == std::string::npos) {
-      out = name + "[" + (row_name.empty() ? (parts.empty() ? std::to_string(index) : join_text(parts, ",")) : row_name) +
-            "]";
+      const std::string label =
+          !row_name.empty() ? row_name : (parts.empty() ? std::to_string(index) : join_text(parts, ","));
+      out = name + "[" + label + "]";
       return true;
     }
     out.clear();
