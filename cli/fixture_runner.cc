@@ -1,7 +1,9 @@
 #include "cli/fixture_runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <fstream>
 #include <initializer_list>
 #include <set>
@@ -16,7 +18,12 @@
 #include "policy/action_catalog.h"
 #include "policy/arn.h"
 #include "policy/context.h"
+#include "policy/operators.h"
 #include "policy/text.h"
+#include "store/bootstrap.h"
+#include "store/store.h"
+
+#include <unistd.h>
 
 namespace gatehouse::cli {
 namespace {
@@ -24,19 +31,10 @@ namespace {
 using rapidjson::Value;
 namespace fs = std::filesystem;
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
 std::string quoted_list(const std::vector<std::string>& items) {
   std::vector<std::string> quoted;
   for (const auto& item : items) quoted.push_back("`" + item + "`");
-  return "[" + join(quoted, ", ") + "]";
+  return "[" + join_text(quoted, ", ") + "]";
 }
 
 std::optional<policy::PolicyType> policy_type_from_name(std::string_view name) {
@@ -175,7 +173,7 @@ std::optional<RequestProblem> request_problem(std::string_view action, std::stri
       if (std::none_of(patterns.begin(), patterns.end(), fits)) {
         return RequestProblem{"resource", "`" + std::string(resource) + "` cannot be the resource of " +
                                               policy::known_actions()[*id].name + ", which is authorized on " +
-                                              join(patterns, " or ")};
+                                              join_text(patterns, " or ")};
       }
     }
     return std::nullopt;
@@ -195,6 +193,9 @@ std::optional<RequestProblem> request_problem(std::string_view action, std::stri
 class Loader {
  public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
+  ~Loader() { close_world(); }
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
 
   bool fail(const std::string& path, std::string message) {
     if (!error_) error_ = FixtureError{file_, path, std::move(message)};
@@ -214,7 +215,7 @@ class Loader {
       if (!known) {
         std::vector<std::string> allowed(required.begin(), required.end());
         allowed.insert(allowed.end(), optional.begin(), optional.end());
-        return fail(path, "unknown field `" + std::string(key) + "` (known: " + join(allowed, ", ") + ")");
+        return fail(path, "unknown field `" + std::string(key) + "` (known: " + join_text(allowed, ", ") + ")");
       }
       if (!seen.insert(key).second) return fail(path, "duplicate field `" + std::string(key) + "`");
     }
@@ -295,12 +296,13 @@ class Loader {
 
   bool load(const Value& root, Fixture& fixture) {
     if (!check_object(root, "$", {"description", "source", "cases"},
-                      {"note", "policies", "principals", "resources", "context"}))
+                      {"note", "policies", "principals", "resources", "context", "world"}))
       return false;
     std::string text;
     if (!read_nonempty_string(root["description"], "$.description", text)) return false;
     if (!read_nonempty_string(root["source"], "$.source", text)) return false;
     if (const Value* note = member(root, "note"); note && !read_string(*note, "$.note", text)) return false;
+    if (const Value* v = member(root, "world"); v && !load_world(*v, fixture)) return false;
     if (const Value* v = member(root, "policies"); v && !load_policies(*v, fixture)) return false;
     if (const Value* v = member(root, "principals"); v && !load_principals(*v, fixture)) return false;
     if (const Value* v = member(root, "resources"); v && !load_resources(*v, fixture)) return false;
@@ -309,13 +311,28 @@ class Loader {
     if (!cases.IsArray() || cases.Empty()) return fail("$.cases", "expected a non-empty array of cases");
     std::set<std::string> names;
     for (rapidjson::SizeType i = 0; i < cases.Size(); ++i) {
+      const std::string path = "$.cases[" + std::to_string(i) + "]";
+      if (cases[i].IsObject() && (member(cases[i], "where") || member(cases[i], "matrix"))) {
+        if (!load_table(cases[i], path, fixture, names)) return false;
+        continue;
+      }
       FixtureCase c;
-      c.path = "$.cases[" + std::to_string(i) + "]";
+      c.path = path;
       if (!load_case(cases[i], fixture, c)) return false;
       if (!names.insert(c.name).second) return fail(c.path + ".name", "duplicate case name `" + c.name + "`");
       fixture.cases.push_back(std::move(c));
     }
     return true;
+  }
+
+  // Closes and removes the world's scratch store; what was resolved from it stays valid.
+  void close_world() {
+    world_store_.reset();
+    if (!world_dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(world_dir_, ec);
+      world_dir_.clear();
+    }
   }
 
  private:
@@ -357,7 +374,9 @@ class Loader {
       } else {
         p.error = parsed.error().message;
       }
-      if (!fixture.policies.emplace(name, std::move(p)).second) return fail(path, "duplicate policy name");
+      const auto [stored, added] = fixture.policies.emplace(name, std::move(p));
+      if (!added) return fail(path, "duplicate policy name");
+      if (stored->second.compiled) fixture.origins[&*stored->second.compiled] = {file_, name};
     }
     return true;
   }
@@ -489,7 +508,7 @@ class Loader {
     return true;
   }
 
-  bool load_case(const Value& v, const Fixture& fixture, FixtureCase& c) {
+  bool load_case(const Value& v, Fixture& fixture, FixtureCase& c) {
     if (!v.IsObject()) return fail(c.path, "expected an object");
     const std::string& path = c.path;
     std::string text;
@@ -527,8 +546,8 @@ class Loader {
     }
 
     if (!read_nonempty_string(v["principal"], path + ".principal", c.principal)) return false;
-    if (!fixture.principals.count(c.principal)) {
-      return fail(path + ".principal", "no principal named `" + c.principal + "` in `principals`");
+    if (!fixture.principals.count(c.principal) && !resolve_world_principal(c.principal, path + ".principal", fixture)) {
+      return false;
     }
     if (!read_nonempty_string(v["action"], path + ".action", c.action)) return false;
     if (!read_nonempty_string(v["resource"], path + ".resource", c.resource)) return false;
@@ -540,6 +559,7 @@ class Loader {
     if (auto problem = request_problem(c.action, c.resource, outside_catalog)) {
       return fail(path + "." + std::string(problem->member), problem->message);
     }
+    if (!resolve_world_trust(c.action, c.resource, path + ".resource", fixture)) return false;
     if (const Value* s = member(v, "context"); s && !read_context(*s, path + ".context", c.context)) return false;
     if (const Value* s = member(v, "identity")) {
       c.identity.emplace();
@@ -564,13 +584,95 @@ class Loader {
     if (c.resource_policy.name && !c.resource_kind && !fixture.resources.count(c.resource)) {
       return fail(path, "`resourcePolicy` on an undeclared resource needs `resourceKind`");
     }
-    return load_expect(v["expect"], path + ".expect", c.expect);
+    return load_expect(v["expect"], path + ".expect", fixture, c.expect);
   }
 
-  bool load_expect(const Value& v, const std::string& path, Expectation& e) {
+  // `{"policy": name, "statement": i | "sid": s}`; `start`/`end` positions only in `matched`;
+  // Embedded: the members are part of a larger object whose fields the caller checked.
+  enum class MatchFields { WithPositions, Plain, Embedded };
+  bool read_expected_match(const Value& m, const std::string& at, MatchFields fields, ExpectedMatch& match) {
+    if (fields == MatchFields::WithPositions) {
+      if (!check_object(m, at, {"policy"}, {"statement", "sid", "start", "end"})) return false;
+    } else if (fields == MatchFields::Plain && !check_object(m, at, {"policy"}, {"statement", "sid"})) {
+      return false;
+    }
+    if (!read_nonempty_string(m["policy"], at + ".policy", match.policy)) return false;
+    const Value* index = member(m, "statement");
+    const Value* sid = member(m, "sid");
+    if ((index == nullptr) == (sid == nullptr)) return fail(at, "give exactly one of `statement` and `sid`");
+    if (index) {
+      if (!index->IsUint()) return fail(at + ".statement", "expected a 0-based statement index");
+      match.statement = index->GetUint();
+    } else {
+      std::string text;
+      if (!read_string(*sid, at + ".sid", text)) return false;
+      match.sid = text;
+    }
+    for (const char* key : {"start", "end"}) {
+      if (const Value* p = member(m, key)) {
+        policy::Position pos;
+        if (!read_position(*p, at + "." + key, pos)) return false;
+        (std::string_view(key) == "start" ? match.start : match.end) = pos;
+      }
+    }
+    return true;
+  }
+
+  // A reason assertion names a policy the case can see: one of the file's or of the world's.
+  bool check_known_policy(const Fixture& fixture, const std::string& name, const std::string& path) {
+    if (fixture.policies.count(name)) return true;
+    for (const auto& entry : fixture.origins) {
+      if (entry.first->id == name) return true;
+    }
+    return fail(path, "no policy named `" + name + "` in `policies`" +
+                          (fixture.world.empty() ? std::string() : " or among the world principals' policies"));
+  }
+
+  bool load_reason(const Value& v, const std::string& path, const Fixture& fixture, Expectation& e) {
+    if (const Value* s = member(v, "decidedBy")) {
+      const std::string at = path + ".decidedBy";
+      if (e.decision == policy::Decision::ImplicitDeny) {
+        return fail(at, "an implicit deny is decided by no statement (give `failedCondition` or `missingKeys`)");
+      }
+      const bool list = s->IsArray();
+      if (list && s->Empty()) return fail(at, "expected a statement or a non-empty array of statements");
+      const rapidjson::SizeType n = list ? s->Size() : 1;
+      for (rapidjson::SizeType i = 0; i < n; ++i) {
+        const std::string item = list ? at + "[" + std::to_string(i) + "]" : at;
+        ExpectedMatch match;
+        if (!read_expected_match(list ? (*s)[i] : *s, item, MatchFields::Plain, match)) return false;
+        if (!check_known_policy(fixture, match.policy, item + ".policy")) return false;
+        e.decided_by.push_back(std::move(match));
+      }
+    }
+    if (const Value* s = member(v, "failedCondition")) {
+      const std::string at = path + ".failedCondition";
+      if (e.decision == policy::Decision::Allowed) return fail(at, "an allowed decision has no failing condition");
+      if (!check_object(*s, at, {"operator", "key"}, {"policy", "statement", "sid"})) return false;
+      ExpectedCondition condition;
+      std::string op;
+      if (!read_nonempty_string((*s)["operator"], at + ".operator", op)) return false;
+      const auto spec = policy::parse_operator(op);
+      if (!spec) return fail(at + ".operator", "`" + op + "` is not a condition operator");
+      condition.op = policy::operator_spec_name(*spec);
+      if (!read_nonempty_string((*s)["key"], at + ".key", condition.key)) return false;
+      if (member(*s, "policy")) {
+        ExpectedMatch match;
+        if (!read_expected_match(*s, at, MatchFields::Embedded, match)) return false;
+        if (!check_known_policy(fixture, match.policy, at + ".policy")) return false;
+        condition.statement = std::move(match);
+      } else if (member(*s, "statement") || member(*s, "sid")) {
+        return fail(at, "`statement` and `sid` need `policy`");
+      }
+      e.failed_condition = std::move(condition);
+    }
+    return true;
+  }
+
+  bool load_expect(const Value& v, const std::string& path, const Fixture& fixture, Expectation& e) {
     if (!check_object(v, path, {"decision"},
                       {"matched", "reason", "message", "missingKeys", "allowedByPermissionsBoundary",
-                       "allowedByOrganizations", "evalDecisionDetails"}))
+                       "allowedByOrganizations", "evalDecisionDetails", "decidedBy", "failedCondition"}))
       return false;
     std::string text;
     if (!read_string(v["decision"], path + ".decision", text)) return false;
@@ -615,28 +717,316 @@ class Loader {
       e.matched.emplace();
       for (rapidjson::SizeType i = 0; i < s->Size(); ++i) {
         const std::string at = path + ".matched[" + std::to_string(i) + "]";
-        const Value& m = (*s)[i];
-        if (!check_object(m, at, {"policy"}, {"statement", "sid", "start", "end"})) return false;
         ExpectedMatch match;
-        if (!read_nonempty_string(m["policy"], at + ".policy", match.policy)) return false;
-        const Value* index = member(m, "statement");
-        const Value* sid = member(m, "sid");
-        if ((index == nullptr) == (sid == nullptr)) return fail(at, "give exactly one of `statement` and `sid`");
-        if (index) {
-          if (!index->IsUint()) return fail(at + ".statement", "expected a 0-based statement index");
-          match.statement = index->GetUint();
-        } else {
-          if (!read_string(*sid, at + ".sid", text)) return false;
-          match.sid = text;
+        if (!read_expected_match((*s)[i], at, MatchFields::WithPositions, match)) return false;
+        e.matched->push_back(std::move(match));
+      }
+    }
+    return load_reason(v, path, fixture, e);
+  }
+
+  // `"world": "path"`: a world file (the bootstrap format of `serve --bootstrap`), read relative to
+  // the fixture's folder, loaded by the store's own bootstrap loader into a scratch store.
+  // Its principals are resolved on first use (resolve_world_principal).
+  bool load_world(const Value& v, Fixture& fixture) {
+    std::string name;
+    if (!read_nonempty_string(v, "$.world", name)) return false;
+    const fs::path world = fs::path(file_).parent_path() / name;
+    std::error_code ec;
+    // Only regular files: a fixture must not make the runner read a device or a folder.
+    if (!fs::is_regular_file(world, ec)) return fail("$.world", "`" + world.string() + "` is not a readable file");
+    auto parsed = store::read_bootstrap_file(world);
+    if (!parsed) return fail("$.world", "bad world file: " + parsed.error().to_string());
+    static std::atomic<unsigned> counter{0};
+    world_dir_ = fs::temp_directory_path(ec) /
+                 ("gatehouse-test-world-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    if (ec) return fail("$.world", "no temporary directory: " + ec.message());
+    fs::remove_all(world_dir_, ec);
+    store::Options options;
+    options.data_dir = world_dir_;
+    options.sync = false;
+    options.initial_map_size = std::size_t{8} << 20;
+    auto opened = store::Store::open(options);
+    if (!opened) return fail("$.world", "cannot open a scratch store: " + opened.error().message);
+    world_store_ = std::move(opened.value());
+    auto applied = store::load_bootstrap_world(*world_store_, parsed.value());
+    if (!applied) return fail("$.world", "bad world file: " + applied.error().to_string());
+    fixture.world = world.string();
+    world_ = std::move(parsed.value());
+    return true;
+  }
+
+  // Labels a world principal's policies for coverage: who holds them and how.
+  static std::string world_policy_label(const store::AppliedPolicy& p) {
+    using store::PolicySource;
+    switch (p.source) {
+      case PolicySource::Managed:
+      case PolicySource::SessionManaged:
+        return "managed " + p.arn;
+      case PolicySource::Boundary:
+        return "boundary " + (p.arn.empty() ? p.name : p.arn);
+      case PolicySource::UserInline:
+        return "user " + p.owner + ": inline " + p.name;
+      case PolicySource::GroupInline:
+        return "group " + p.owner + ": inline " + p.name;
+      case PolicySource::RoleInline:
+        return "role " + p.owner + ": inline " + p.name;
+      case PolicySource::SessionInline:
+        return "session " + p.owner + ": " + p.name;
+    }
+    return p.name;
+  }
+
+  // A case's principal that `principals` does not declare, looked up in the world: a user or
+  // role name (unique in the world), a user or role ARN (a role acts through a session named
+  // after it, as the simulator's CallerArn does), or an assumed-role session ARN.
+  bool resolve_world_principal(const std::string& ref, const std::string& path, Fixture& fixture) {
+    if (!world_store_) return fail(path, "no principal named `" + ref + "` in `principals`");
+    struct Found {
+      bool user = false;
+      std::string account, name, session;
+    };
+    std::vector<Found> found;
+    if (ref.starts_with("arn:")) {
+      const auto caller = policy::caller_from_arn(ref);
+      if (caller && caller->type == policy::PrincipalType::User) {
+        found.push_back({true, caller->account, caller->name, ""});
+      } else if (caller && caller->type == policy::PrincipalType::AssumedRole) {
+        found.push_back({false, caller->account, caller->name, caller->session});
+      }
+    } else {
+      for (const auto& account : world_->accounts) {
+        for (const auto& u : account.users) {
+          if (u.name == ref) found.push_back({true, account.id, u.name, ""});
         }
-        for (const char* key : {"start", "end"}) {
-          if (const Value* p = member(m, key)) {
-            policy::Position pos;
-            if (!read_position(*p, at + "." + key, pos)) return false;
-            (std::string_view(key) == "start" ? match.start : match.end) = pos;
+        for (const auto& r : account.roles) {
+          if (r.name == ref) found.push_back({false, account.id, r.name, r.name});
+        }
+      }
+    }
+    if (found.size() > 1) {
+      return fail(path, "`" + ref + "` names several principals of the world; name it by its ARN");
+    }
+    std::shared_ptr<const store::ResolvedPrincipal> resolved;
+    if (found.size() == 1) {
+      const Found& f = found.front();
+      auto r = f.user ? world_store_->resolve_user(f.account, f.name)
+                      : world_store_->resolve_role(f.account, f.name, f.session);
+      if (!r) return fail(path, "cannot read `" + ref + "` from the world: " + r.error().message);
+      resolved = std::move(r.value());
+    }
+    if (!resolved) {
+      return fail(path, "no principal named `" + ref + "` in `principals` or in the world `" + fixture.world +
+                            "` (a user or role name, a user or role ARN, or an assumed-role session ARN)");
+    }
+    FixturePrincipal p;
+    p.caller = resolved->caller;
+    const store::PrincipalPolicies& policies = resolved->policies;
+    for (const auto& applied : policies.identity) {
+      fixture.origins[applied.compiled.get()] = {fixture.world, world_policy_label(applied)};
+    }
+    for (const auto& applied : policies.session) {
+      fixture.origins[applied.compiled.get()] = {fixture.world, world_policy_label(applied)};
+    }
+    if (policies.boundary) {
+      fixture.origins[policies.boundary->compiled.get()] = {fixture.world, world_policy_label(*policies.boundary)};
+    }
+    p.world = std::move(resolved);
+    fixture.principals.emplace(ref, std::move(p));
+    return true;
+  }
+
+  // sts:AssumeRole on a role of the world that `resources` does not declare: the role's trust
+  // policy is the resource policy, as the STS API evaluates it.
+  bool resolve_world_trust(const std::string& action, const std::string& resource, const std::string& path,
+                           Fixture& fixture) {
+    if (!world_store_ || fixture.resources.count(resource) || !policy::equals_ignore_case(action, "sts:AssumeRole")) {
+      return true;
+    }
+    const auto arn = policy::parse_arn(resource);
+    if (!arn || arn->service != "iam" || !arn->resource.starts_with("role/")) return true;
+    const std::string_view role = arn->resource.substr(arn->resource.rfind('/') + 1);
+    auto trust = world_store_->find_role_trust(arn->account, role);
+    if (!trust) return fail(path, "cannot read the role from the world: " + trust.error().message);
+    if (!trust.value() || !trust.value()->trust) return true;  // not a role of the world: no resource policy
+    FixtureResource r;
+    r.kind = policy::ResourcePolicyKind::Trust;
+    r.world_policy = trust.value()->trust;
+    fixture.origins[r.world_policy.get()] = {fixture.world, "role " + std::string(role) + ": trust policy"};
+    fixture.resources.emplace(resource, std::move(r));
+    return true;
+  }
+
+  // Row `where[j]` of a parameterized case: the case's fields, the row's replacing them
+  // (`context` merged key by key), under a name of its own.
+  // `matrix`: every combination of the values given for principal, action, resource and context,
+  // in order (the last key varies fastest), as the rows of a `where`.
+  static constexpr std::size_t kMaxMatrixRows = 10000;
+  bool matrix_rows(const Value& matrix, const std::string& path, rapidjson::Document& rows) {
+    if (!check_object(matrix, path, {}, {"principal", "action", "resource", "context"})) return false;
+    if (matrix.ObjectEmpty()) return fail(path, "expected at least one of principal, action, resource, context");
+    auto& alloc = rows.GetAllocator();
+    rows.SetArray();
+    rows.PushBack(Value(rapidjson::kObjectType), alloc);
+    for (const char* key : {"principal", "action", "resource", "context"}) {
+      const Value* values = member(matrix, key);
+      if (!values) continue;
+      const std::string at = path + "." + key;
+      const bool context = std::string_view(key) == "context";
+      if (!values->IsArray() || values->Empty()) {
+        return fail(at, context ? "expected a non-empty array of context objects"
+                                : "expected a non-empty array of strings");
+      }
+      for (rapidjson::SizeType i = 0; i < values->Size(); ++i) {
+        if (context ? !(*values)[i].IsObject() : !(*values)[i].IsString()) {
+          return fail(at + "[" + std::to_string(i) + "]", context ? "expected an object" : "expected a string");
+        }
+      }
+      if (static_cast<std::size_t>(rows.Size()) * values->Size() > kMaxMatrixRows) {
+        return fail(path, "more than " + std::to_string(kMaxMatrixRows) + " combinations");
+      }
+      Value next(rapidjson::kArrayType);
+      for (const auto& row : rows.GetArray()) {
+        for (const auto& value : values->GetArray()) {
+          Value combined(row, alloc);
+          combined.AddMember(rapidjson::StringRef(key), Value(value, alloc), alloc);
+          next.PushBack(combined, alloc);
+        }
+      }
+      static_cast<Value&>(rows).Swap(next);
+    }
+    return true;
+  }
+
+  bool load_table(const Value& v, const std::string& path, Fixture& fixture, std::set<std::string>& names) {
+    if (!check_object(v, path, {"name", "description", "source"},
+                      {"note", "principal", "action", "resource", "context", "identity", "boundary", "session",
+                       "resourcePolicy", "resourceKind", "actionOutsideCatalog", "expect", "where", "matrix"}))
+      return false;
+    std::string name_template;
+    if (!read_nonempty_string(v["name"], path + ".name", name_template)) return false;
+    const Value* where = member(v, "where");
+    const Value* matrix = member(v, "matrix");
+    if (where && matrix) return fail(path, "give one of `where` and `matrix`");
+    rapidjson::Document generated;
+    if (matrix && !matrix_rows(*matrix, path + ".matrix", generated)) return false;
+    const Value& rows = where ? *where : static_cast<const Value&>(generated);
+    const std::string rows_path = path + (where ? ".where" : ".matrix");
+    if (!rows.IsArray() || rows.Empty()) return fail(rows_path, "expected a non-empty array of rows");
+    for (rapidjson::SizeType j = 0; j < rows.Size(); ++j) {
+      const std::string at = rows_path + "[" + std::to_string(j) + "]";
+      const Value& row = rows[j];
+      if (!check_object(row, at, {},
+                        {"name", "principal", "action", "resource", "context", "identity", "boundary", "session",
+                         "resourcePolicy", "resourceKind", "expect"}))
+        return false;
+      rapidjson::Document merged;
+      auto& alloc = merged.GetAllocator();
+      merged.SetObject();
+      for (const auto& m : v.GetObject()) {
+        const std::string_view field(m.name.GetString(), m.name.GetStringLength());
+        if (field == "where" || field == "matrix") continue;
+        merged.AddMember(Value(m.name, alloc), Value(m.value, alloc), alloc);
+      }
+      std::vector<std::string> parts;  // what the row sets, for its name
+      std::string row_name;
+      for (const auto& m : row.GetObject()) {
+        const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+        if (key == "name") {
+          if (!read_nonempty_string(m.value, at + ".name", row_name)) return false;
+          continue;
+        }
+        if (m.value.IsString() && key != "boundary" && key != "resourcePolicy" && key != "resourceKind") {
+          parts.emplace_back(m.value.GetString(), m.value.GetStringLength());
+        }
+        if (key == "context" && m.value.IsObject()) {
+          // key=value, key=[a,b] for a list, key=null for a removal.
+          for (const auto& entry : m.value.GetObject()) {
+            std::string shown;
+            if (entry.value.IsString()) {
+              shown.assign(entry.value.GetString(), entry.value.GetStringLength());
+            } else if (entry.value.IsNull()) {
+              shown = "null";
+            } else if (entry.value.IsArray()) {
+              std::vector<std::string> items;
+              for (const auto& item : entry.value.GetArray()) {
+                if (item.IsString()) items.emplace_back(item.GetString(), item.GetStringLength());
+              }
+              shown = "[" + join_text(items, ",") + "]";
+            } else {
+              continue;  // refused with its path when the row's case loads
+            }
+            parts.push_back(std::string(entry.name.GetString(), entry.name.GetStringLength()) + "=" + shown);
           }
         }
-        e.matched->push_back(std::move(match));
+        // Lookups by name (no member iterators: their comparison is ambiguous under C++20).
+        const bool present = merged.HasMember(m.name);
+        if (key == "context" && m.value.IsObject() && present && merged[m.name].IsObject()) {
+          Value& context = merged[m.name];
+          for (const auto& entry : m.value.GetObject()) {
+            context.RemoveMember(entry.name);
+            context.AddMember(Value(entry.name, alloc), Value(entry.value, alloc), alloc);
+          }
+          continue;
+        }
+        if (present) merged.RemoveMember(m.name);
+        merged.AddMember(Value(m.name, alloc), Value(m.value, alloc), alloc);
+      }
+      std::string name;
+      if (!row_case_name(name_template, row_name, parts, j, path + ".name", name)) return false;
+      merged.RemoveMember("name");
+      merged.AddMember("name", Value(name.c_str(), static_cast<rapidjson::SizeType>(name.size()), alloc), alloc);
+      for (const char* required : {"principal", "action", "resource", "expect"}) {
+        if (!merged.HasMember(required)) {
+          return fail(at, "missing `" + std::string(required) + "` (give it in the row or in the case)");
+        }
+      }
+      FixtureCase c;
+      c.path = at;
+      if (!load_case(merged, fixture, c)) return false;
+      for (const auto& [placeholder, value] : {std::pair<std::string, const std::string*>{"{principal}", &c.principal},
+                                               {"{action}", &c.action},
+                                               {"{resource}", &c.resource}}) {
+        for (auto pos = c.name.find(placeholder); pos != std::string::npos;
+             pos = c.name.find(placeholder, pos + value->size())) {
+          c.name.replace(pos, placeholder.size(), *value);
+        }
+      }
+      if (!names.insert(c.name).second) return fail(at, "duplicate case name `" + c.name + "`");
+      fixture.cases.push_back(std::move(c));
+    }
+    return true;
+  }
+
+  // A row's name: the case's name as a template when it holds `{...}` placeholders ({principal},
+  // {action}, {resource}, {row}, {index}); else `case[row name]` or `case[value,value,...]`.
+  bool row_case_name(const std::string& name, const std::string& row_name, const std::vector<std::string>& parts,
+                     std::size_t index, const std::string& path, std::string& out) {
+    if (name.find('{') == std::string::npos) {
+      const std::string label =
+          !row_name.empty() ? row_name : (parts.empty() ? std::to_string(index) : join_text(parts, ","));
+      out = name + "[" + label + "]";
+      return true;
+    }
+    out.clear();
+    for (std::size_t i = 0; i < name.size();) {
+      if (name[i] != '{') {
+        out += name[i++];
+        continue;
+      }
+      const auto close = name.find('}', i);
+      if (close == std::string::npos) return fail(path, "unclosed `{` in the name template");
+      const std::string placeholder = name.substr(i + 1, close - i - 1);
+      i = close + 1;
+      if (placeholder == "row") {
+        out += row_name.empty() ? std::to_string(index) : row_name;
+      } else if (placeholder == "index") {
+        out += std::to_string(index);
+      } else if (placeholder == "principal" || placeholder == "action" || placeholder == "resource") {
+        out += "{" + placeholder + "}";  // filled in by load_case's values below
+      } else {
+        return fail(path, "unknown placeholder `{" + placeholder +
+                              "}` in the name template (known: {principal}, {action}, {resource}, {row}, {index})");
       }
     }
     return true;
@@ -644,6 +1034,9 @@ class Loader {
 
   std::string file_;
   std::optional<FixtureError> error_;
+  fs::path world_dir_;
+  std::unique_ptr<store::Store> world_store_;
+  std::optional<store::BootstrapWorld> world_;
 };
 
 // The compiled policies one decision case uses, and the spans decide() reads.
@@ -678,9 +1071,7 @@ void apply_context(const ContextEntries& entries, policy::RequestContext& contex
 }
 
 std::string describe_match(const policy::Trace::Match& m) {
-  std::string out = m.policy->id + "#" + std::to_string(m.statement->index);
-  if (!m.statement->sid.empty()) out += "(" + m.statement->sid + ")";
-  return out;
+  return describe_statement(StatementRef{m.policy, m.policy->id, m.statement->index, m.statement->sid});
 }
 
 std::string describe_expected(const ExpectedMatch& m) {
@@ -723,7 +1114,7 @@ std::string describe_matches(const std::vector<policy::Trace::Match>& got, bool 
     }
     items.push_back(std::move(item));
   }
-  return "[" + join(items, ", ") + "]";
+  return "[" + join_text(items, ", ") + "]";
 }
 
 std::string describe_expected_matches(const std::vector<ExpectedMatch>& expected) {
@@ -736,7 +1127,7 @@ std::string describe_expected_matches(const std::vector<ExpectedMatch>& expected
     }
     items.push_back(std::move(item));
   }
-  return "[" + join(items, ", ") + "]";
+  return "[" + join_text(items, ", ") + "]";
 }
 
 std::string expected_got(std::string_view what, std::string_view expected, std::string_view got) {
@@ -744,8 +1135,13 @@ std::string expected_got(std::string_view what, std::string_view expected, std::
 }
 
 CaseResult run_validation_case(const Fixture& fixture, const FixtureCase& c) {
-  CaseResult result{c.name, false, {}};
+  CaseResult result;
+  result.name = c.name;
+  result.path = c.path;
+  result.validation = true;
   const FixturePolicy& p = fixture.policies.at(*c.validate);
+  result.actual = p.compiled ? "valid" : p.error;
+  result.expected = c.expect.validation_error.value_or("valid");
   const std::string got = p.compiled ? "valid" : "`" + p.error + "`";
   const std::string expected = c.expect.validation_error ? "`" + *c.expect.validation_error + "`" : "valid";
   if (got != expected) result.mismatches.push_back(expected_got("validation", expected, got));
@@ -753,20 +1149,73 @@ CaseResult run_validation_case(const Fixture& fixture, const FixtureCase& c) {
   return result;
 }
 
+StatementRef statement_ref(const policy::CompiledPolicy* policy, const policy::CompiledStatement* statement) {
+  return StatementRef{policy, policy->id, statement->index, statement->sid};
+}
+
+// Reason assertions, against the engine's own explanation of the decision.
+void check_reasons(const Expectation& e, const policy::Trace& trace, std::vector<std::string>& problems) {
+  for (const auto& want : e.decided_by) {
+    const bool found = std::any_of(trace.matched.begin(), trace.matched.end(),
+                                   [&](const policy::Trace::Match& m) { return match_equals(want, m); });
+    if (!found) {
+      problems.push_back("decidedBy: expected " + describe_expected(want) + " among the deciding statements, got " +
+                         describe_matches(trace.matched, false));
+    }
+  }
+  if (e.failed_condition) {
+    const ExpectedCondition& want = *e.failed_condition;
+    std::vector<std::string> failed;
+    bool found = false;
+    for (const auto& f : trace.failed_conditions) {
+      const std::string op = policy::operator_spec_name(f.condition->spec);
+      failed.push_back(
+          describe_failed_condition({statement_ref(f.policy, f.statement), op, f.condition->key_as_written}));
+      if (op != want.op || !policy::equals_ignore_case(f.condition->key_as_written, want.key)) continue;
+      if (want.statement && !match_equals(*want.statement, policy::Trace::Match{f.policy, f.statement, {}})) continue;
+      found = true;
+    }
+    if (!found) {
+      std::string expected = want.op + " " + want.key;
+      if (want.statement) expected += " in " + describe_expected(*want.statement);
+      problems.push_back("failedCondition: expected " + expected + " to fail, got " +
+                         (failed.empty() ? std::string("no failed condition") : "[" + join_text(failed, ", ") + "]"));
+    }
+  }
+}
+
 CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
-  CaseResult result{c.name, false, {}};
+  CaseResult result;
+  result.name = c.name;
+  result.path = c.path;
+  result.expected = std::string(policy::decision_name(c.expect.decision));
   const FixturePrincipal& principal = fixture.principals.at(c.principal);
   const auto declared = fixture.resources.find(c.resource);
 
   CaseInputs in;
   std::vector<std::string>& problems = result.mismatches;
-  for (const auto& name : c.identity.value_or(principal.identity)) {
-    in.identity.push_back(compiled_or_note(fixture, name, problems));
+  // A world principal's policies as the store gathers them for the authorization pipeline;
+  // a case's overrides replace a part with the file's policies.
+  const policy::PolicySet gathered = principal.world ? principal.world->policies.policy_set() : policy::PolicySet{};
+  if (principal.world && !c.identity) {
+    in.identity.assign(gathered.identity.begin(), gathered.identity.end());
+  } else {
+    for (const auto& name : c.identity.value_or(principal.identity)) {
+      in.identity.push_back(compiled_or_note(fixture, name, problems));
+    }
   }
-  const std::optional<std::string> boundary = c.boundary.set ? c.boundary.name : principal.boundary;
-  if (boundary) in.boundary = compiled_or_note(fixture, *boundary, problems);
-  for (const auto& name : c.session.value_or(principal.session)) {
-    in.session.push_back(compiled_or_note(fixture, name, problems));
+  if (principal.world && !c.boundary.set) {
+    in.boundary = gathered.boundary;
+  } else {
+    const std::optional<std::string> boundary = c.boundary.set ? c.boundary.name : principal.boundary;
+    if (boundary) in.boundary = compiled_or_note(fixture, *boundary, problems);
+  }
+  if (principal.world && !c.session) {
+    in.session.assign(gathered.session.begin(), gathered.session.end());
+  } else {
+    for (const auto& name : c.session.value_or(principal.session)) {
+      in.session.push_back(compiled_or_note(fixture, name, problems));
+    }
   }
   std::optional<std::string> resource_policy;
   if (declared != fixture.resources.end()) {
@@ -779,7 +1228,11 @@ CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
   }
   if (c.resource_policy.set) resource_policy = c.resource_policy.name;
   if (c.resource_kind) in.resource_kind = *c.resource_kind;
-  if (resource_policy) in.resource = compiled_or_note(fixture, *resource_policy, problems);
+  if (resource_policy) {
+    in.resource = compiled_or_note(fixture, *resource_policy, problems);
+  } else if (declared != fixture.resources.end() && !c.resource_policy.set) {
+    in.resource = declared->second.world_policy.get();
+  }
   for (const auto& level : principal.scp_levels) {
     auto& out = in.scp_levels.emplace_back();
     for (const auto& name : level) out.push_back(compiled_or_note(fixture, name, problems));
@@ -811,6 +1264,21 @@ CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
   request.context = &context;
   policy::Trace trace;
   const policy::Outcome outcome = policy::decide(set, request, &trace);
+
+  result.actual = std::string(policy::decision_name(outcome.decision));
+  for (const auto& m : trace.matched) result.deciding.push_back(statement_ref(m.policy, m.statement));
+  result.missing_keys = trace.missing_keys;
+  for (const auto& f : trace.failed_conditions) {
+    result.failed_conditions.push_back(FailedConditionRef{statement_ref(f.policy, f.statement),
+                                                          policy::operator_spec_name(f.condition->spec),
+                                                          f.condition->key_as_written});
+  }
+  result.granting = in.identity;
+  if (in.resource) result.granting.push_back(in.resource);
+  if (in.boundary) result.limiting.push_back(in.boundary);
+  result.limiting.insert(result.limiting.end(), in.session.begin(), in.session.end());
+  for (const auto& level : in.scp_levels) result.limiting.insert(result.limiting.end(), level.begin(), level.end());
+  for (const auto& level : in.rcp_levels) result.limiting.insert(result.limiting.end(), level.begin(), level.end());
 
   const Expectation& e = c.expect;
   if (outcome.decision != e.decision) {
@@ -855,7 +1323,7 @@ CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
     auto describe = [](const std::map<std::string, std::string>& details) {
       std::vector<std::string> items;
       for (const auto& [k, v] : details) items.push_back(k + "=" + v);
-      return "{" + join(items, ", ") + "}";
+      return "{" + join_text(items, ", ") + "}";
     };
     const std::string expected = describe(*e.eval_decision_details);
     const std::string got =
@@ -864,6 +1332,7 @@ CaseResult run_decision_case(const Fixture& fixture, const FixtureCase& c) {
                             : "not cross-account";
     if (got != expected) problems.push_back(expected_got("evalDecisionDetails", expected, got));
   }
+  check_reasons(e, trace, problems);
   result.passed = problems.empty();
   return result;
 }
@@ -908,11 +1377,34 @@ policy::Result<Fixture, FixtureError> load_fixture(const fs::path& file) {
   return parse_fixture(text.str(), file.string());
 }
 
-std::vector<CaseResult> run_fixture(const Fixture& fixture) {
+std::string join_text(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+std::string describe_statement(const StatementRef& s) {
+  std::string out = s.policy_id + "#" + std::to_string(s.index);
+  if (!s.sid.empty()) out += "(" + s.sid + ")";
+  return out;
+}
+
+std::string describe_failed_condition(const FailedConditionRef& f) {
+  return describe_statement(f.statement) + ": " + f.op + " " + f.key;
+}
+
+std::vector<CaseResult> run_fixture(const Fixture& fixture, const CaseFilter& select) {
   std::vector<CaseResult> results;
   results.reserve(fixture.cases.size());
   for (const auto& c : fixture.cases) {
+    if (select && !select(c.name)) continue;
+    const auto start = std::chrono::steady_clock::now();
     results.push_back(c.validate ? run_validation_case(fixture, c) : run_decision_case(fixture, c));
+    results.back().duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
   return results;
 }
@@ -940,7 +1432,10 @@ FixtureFiles find_fixture_files(const std::vector<std::string>& paths) {
         if (name == "demo") it.disable_recursion_pending();
         continue;
       }
-      if (it->path().extension() == ".json" && !name.starts_with("README")) found.push_back(it->path());
+      // *.world.json: world files that fixtures name in `world`, not fixtures.
+      if (it->path().extension() == ".json" && !name.starts_with("README") && !name.ends_with(".world.json")) {
+        found.push_back(it->path());
+      }
     }
     if (ec) out.errors.push_back({arg, "", "cannot list the directory: " + ec.message()});
     std::sort(found.begin(), found.end());

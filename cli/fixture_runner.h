@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +20,7 @@
 #include "policy/principal.h"
 #include "policy/result.h"
 #include "policy/validate.h"
+#include "store/credential.h"
 
 namespace gatehouse::cli {
 
@@ -45,6 +48,9 @@ struct FixturePolicy {
 
 struct FixturePrincipal {
   policy::Caller caller;
+  // A principal of the fixture's world: its policies as the store gathers them for the
+  // authorization pipeline (identity, boundary, session); the names below stay empty.
+  std::shared_ptr<const store::ResolvedPrincipal> world;
   std::vector<std::string> identity;
   std::optional<std::string> boundary;
   std::vector<std::string> session;
@@ -53,6 +59,9 @@ struct FixturePrincipal {
 
 struct FixtureResource {
   std::optional<std::string> policy;
+  // A role of the fixture's world named by an sts:AssumeRole case: its trust policy, as the
+  // store compiles it for the STS API (`policy` stays empty).
+  std::shared_ptr<const policy::CompiledPolicy> world_policy;
   policy::ResourcePolicyKind kind = policy::ResourcePolicyKind::Function;
   std::vector<std::vector<std::string>> rcp_levels;
 };
@@ -64,10 +73,21 @@ struct ExpectedMatch {
   std::optional<policy::Position> start, end;
 };
 
+// A condition that must be among the trace's failed conditions: operator and key as
+// written, optionally in one statement.
+struct ExpectedCondition {
+  std::string op;   // e.g. "StringEquals", "ForAnyValue:StringLike"
+  std::string key;  // as written in the policy, compared case-insensitively
+  std::optional<ExpectedMatch> statement;
+};
+
 struct Expectation {
   // Decision cases.
   policy::Decision decision = policy::Decision::ImplicitDeny;
   std::optional<std::vector<ExpectedMatch>> matched;
+  // Reason assertions: statements that must be among the deciding ones, and a failing condition.
+  std::vector<ExpectedMatch> decided_by;
+  std::optional<ExpectedCondition> failed_condition;
   std::optional<std::string> reason;
   std::optional<std::string> message;
   std::optional<std::vector<std::string>> missing_keys;
@@ -103,26 +123,71 @@ struct FixtureCase {
 
 struct Fixture {
   std::string file;
+  std::string world;  // the world file as loaded (resolved against the fixture's folder); empty: none
   std::map<std::string, FixturePolicy> policies;  // node-based: compiled policies keep their addresses
   std::map<std::string, FixturePrincipal> principals;
   std::map<std::string, FixtureResource> resources;  // keyed by the exact resource ARN
   ContextEntries context;                            // defaults for every case
   std::vector<FixtureCase> cases;
+  // Where each policy comes from, for coverage: the fixture's own (by name) and the world's
+  // (by owner and name). Compiled policies keep their addresses (node-based map, shared_ptr).
+  struct PolicyOrigin {
+    std::string file;   // the fixture or world file
+    std::string label;  // "invoke-F", "user alice: inline own", "managed arn:aws:iam::...:policy/p"
+  };
+  std::map<const policy::CompiledPolicy*, PolicyOrigin> origins;
+};
+
+// A statement as reports name it. `policy` is valid while the fixture is (coverage); the
+// report keeps the policy id.
+struct StatementRef {
+  const policy::CompiledPolicy* policy = nullptr;
+  std::string policy_id;
+  std::uint32_t index = 0;
+  std::string sid;
+};
+
+struct FailedConditionRef {
+  StatementRef statement;
+  std::string op;   // operator as written
+  std::string key;  // key as written
 };
 
 struct CaseResult {
   std::string name;
+  std::string path;  // JSON path of the case (or of its table row)
   bool passed = false;
   std::vector<std::string> mismatches;  // "decision: expected allowed, got implicitDeny"
+  bool validation = false;
+  std::string expected, actual;  // decision names; validation: "valid" or the error message
+  // Decision cases, from the engine's trace.
+  std::vector<StatementRef> deciding;
+  std::vector<std::string> missing_keys;
+  std::vector<FailedConditionRef> failed_conditions;
+  // The policies that took part (valid while the fixture is): those that grant (identity,
+  // resource) and those that only limit (boundary, session, SCPs, RCPs), whose Allow statements
+  // the engine, like the simulator's MatchedStatements, never reports.
+  std::vector<const policy::CompiledPolicy*> granting, limiting;
+  double duration_ms = 0;
 };
+
+// The items with `separator` between them.
+std::string join_text(const std::vector<std::string>& items, std::string_view separator);
+
+// "invoke-F#0(Invoke)": policy id, 0-based index, Sid if any.
+std::string describe_statement(const StatementRef& s);
+// "invoke-F#0(Invoke): StringEquals aws:SourceIp".
+std::string describe_failed_condition(const FailedConditionRef& f);
 
 // Parses and checks a fixture (unknown fields, missing fields, dangling names)
 // and validates and compiles every policy it declares. `file` names it in errors.
+// A `world` field is read relative to the folder of `file`.
 policy::Result<Fixture, FixtureError> parse_fixture(std::string_view json, const std::string& file);
 policy::Result<Fixture, FixtureError> load_fixture(const std::filesystem::path& file);
 
-// Runs every case of a loaded fixture, in file order.
-std::vector<CaseResult> run_fixture(const Fixture& fixture);
+// Runs the cases of a loaded fixture that `select` accepts (all without one), in file order.
+using CaseFilter = std::function<bool(const std::string& name)>;
+std::vector<CaseResult> run_fixture(const Fixture& fixture, const CaseFilter& select = {});
 
 // Expands the PATH arguments of `gatehouse test`: files as given, directories
 // recursively (*.json, skipping README* files and demo/ directories), sorted.

@@ -21,6 +21,7 @@ _gatehouse() {
       return ;;
     --data) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
     --listen | --grpc-listen | --region | --idle-timeout | --header-timeout | --drain-timeout) return ;;
+    --run | --coverage-min) return ;;  # gatehouse test: a regular expression, a percentage
   esac
   if [[ $cur == -* ]]; then
     local flags
