@@ -20,12 +20,15 @@ namespace {
 const std::string kPolicyA = "arn:aws:iam::111111111111:policy/pa";
 const std::string kPolicyB = "arn:aws:iam::222222222222:policy/pb";
 
-// GetUser as a mixed-up handler would write it: it resolves and authorizes the user the request
-// names, then reads the account's admin.
-Reply get_user_reading_admin(const Call& call) {
-  auto found = server::iam::target(call, store::EntityKind::User);
-  if (!found) return found.error();
-  if (auto ok = server::iam::authorize_target(call, "iam:GetUser", found.value()); !ok) return ok.error();
+using server::iam::on_entity;
+using server::iam::Target;
+constexpr auto kUserKind = store::EntityKind::User;
+constexpr auto kGroupKind = store::EntityKind::Group;
+
+// GetUser as a mixed-up handler would write it: it is given the user the request names, resolved,
+// and authorizes it, then reads the account's admin.
+Reply get_user_reading_admin(const Call& call, const Target& found) {
+  if (auto ok = server::iam::authorize_target(call, "iam:GetUser", found); !ok) return ok.error();
   auto user = server::iam::fetch(call, [&](const store::Snapshot& s) { return s.get_user(call.account(), "admin"); });
   if (!user) return user.error();
   return server::query::answer(Xml());
@@ -33,22 +36,18 @@ Reply get_user_reading_admin(const Call& call) {
 
 // AddUserToGroup authorized on the group as it should be, but adding the caller rather than the
 // user the request names.
-Reply add_caller_to_group(const Call& call) {
-  auto group = server::iam::target(call, store::EntityKind::Group);
-  if (!group) return group.error();
-  if (auto ok = server::iam::authorize_target(call, "iam:AddUserToGroup", group.value()); !ok) return ok.error();
+Reply add_caller_to_group(const Call& call, const Target& group) {
+  if (auto ok = server::iam::authorize_target(call, "iam:AddUserToGroup", group); !ok) return ok.error();
   return server::iam::done(server::iam::write(call, [&](store::Mutation& m) {
-    return server::iam::lift(m.add_user_to_group(call.account(), group.value().ref.name, call.caller().name));
+    return server::iam::lift(m.add_user_to_group(call.account(), group.ref.name, call.caller().name));
   }));
 }
 
 // AttachUserPolicy's secondary read, of whatever policy PolicyArn names (another account's too).
-Reply attach_reading_policy(const Call& call) {
-  auto found = server::iam::target(call, store::EntityKind::User);
-  if (!found) return found.error();
+Reply attach_reading_policy(const Call& call, const Target& found) {
   auto arn = server::iam::policy_arn_parameter(call);
   if (!arn) return arn.error();
-  if (auto ok = server::iam::authorize_target(call, "iam:AttachUserPolicy", found.value()); !ok) return ok.error();
+  if (auto ok = server::iam::authorize_target(call, "iam:AttachUserPolicy", found); !ok) return ok.error();
   auto read = server::iam::read(call, [&](const store::Snapshot& s) -> server::iam::Outcome<void> {
     s.find_policy(arn.value());
     return policy::success();
@@ -58,12 +57,12 @@ Reply attach_reading_policy(const Call& call) {
 }
 
 constexpr auto kDoubles = std::to_array<server::query::Operation>({
-    {"GetUser", true, get_user_reading_admin},
-    {"AddUserToGroup", false, add_caller_to_group},
-    {"AttachUserPolicy", false, attach_reading_policy},
+    {"GetUser", true, on_entity<kUserKind, get_user_reading_admin>},
+    {"AddUserToGroup", false, on_entity<kGroupKind, add_caller_to_group>},
+    {"AttachUserPolicy", false, on_entity<kUserKind, attach_reading_policy>},
     // Wired right: reads only what the request names.
-    {"GetGroup", true, server::iam::get_group},
-    {"ListGroupsForUser", true, server::iam::list_groups_for_user},
+    {"GetGroup", true, on_entity<kGroupKind, server::iam::get_group>},
+    {"ListGroupsForUser", true, on_entity<kUserKind, server::iam::list_groups_for_user>},
 });
 
 void seed(World& w) {
