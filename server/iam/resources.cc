@@ -238,12 +238,12 @@ class Resolver {
         }
         break;
       }
-      case From::AllUsers: out.push_back({TouchedKind::User, account(), "*"}); break;
-      case From::AllGroups: out.push_back({TouchedKind::Group, account(), "*"}); break;
-      case From::AllRoles: out.push_back({TouchedKind::Role, account(), "*"}); break;
+      case From::AllUsers: out.push_back({TouchedKind::User, account(), {}, true}); break;
+      case From::AllGroups: out.push_back({TouchedKind::Group, account(), {}, true}); break;
+      case From::AllRoles: out.push_back({TouchedKind::Role, account(), {}, true}); break;
       case From::AllPolicies:
-        out.push_back({TouchedKind::Policy, account(), "*"});
-        out.push_back({TouchedKind::Policy, std::string(store::kAwsAccount), "*"});
+        out.push_back({TouchedKind::Policy, account(), {}, true});
+        out.push_back({TouchedKind::Policy, std::string(store::kAwsAccount), {}, true});
         break;
     }
     return out;
@@ -264,7 +264,7 @@ class Resolver {
         if (auto key = principal(arn)) push(std::move(*key));
       }
     };
-    if (base.name == "*") {
+    if (base.every) {
       // Every role of the account (ListRoles shows each one's trust policy).
       if (base.kind == TouchedKind::Role && via == Via::TrustPrincipals) {
         for (const store::Role& role : s_.list_roles(account())) trust(role);

@@ -27,6 +27,7 @@ std::string_view kind_word(store::TouchedKind kind) {
 }  // namespace
 
 std::string describe(const EntityKey& key) {
+  if (key.every) return "every " + std::string(kind_word(key.kind)) + " of account " + key.account;
   return std::string(kind_word(key.kind)) + " " + key.name + " of account " + key.account;
 }
 
@@ -57,7 +58,7 @@ bool arn_names(std::string_view arn, store::TouchedKind kind, std::string_view a
 
 bool covers(const EntityKey& declared, store::TouchedKind kind, std::string_view account, std::string_view name) {
   if (declared.kind != kind || declared.account != account) return false;
-  if (declared.name == "*") return true;
+  if (declared.every) return true;
   return kind == store::TouchedKind::Policy ? declared.name == name : same_name(declared.name, name);
 }
 

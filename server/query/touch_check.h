@@ -21,12 +21,13 @@ namespace gatehouse::server::query {
 
 // One resource an IAM/STS request may touch, canonical: its kind, its account ("aws" for AWS's
 // managed policies) and its name (users, roles, groups; compared without case, as IAM names are
-// unique without case) or its ARN (managed policies). The name "*" stands for every resource of
-// the kind in the account (ListUsers, ListPolicies, ...).
+// unique without case) or its ARN (managed policies); or, with `every` set and no name, every
+// resource of the kind in the account (ListUsers, ListPolicies, ...). A name is never a pattern.
 struct EntityKey {
   store::TouchedKind kind = store::TouchedKind::User;
   std::string account;
   std::string name;
+  bool every = false;
   friend bool operator==(const EntityKey&, const EntityKey&) = default;
 };
 

@@ -62,12 +62,16 @@ TEST_CASE("touch check: a same-account entity neither authorized nor declared fa
 
 TEST_CASE("touch check: a declared wildcard covers its kind in its account only", "[server][query][bypass]") {
   const std::vector<std::string> authorized{"*"};
-  const std::vector<EntityKey> declared{{TouchedKind::User, "111111111111", "*"},
-                                        {TouchedKind::Policy, "aws", "*"}};
+  const std::vector<EntityKey> declared{{TouchedKind::User, "111111111111", {}, true},
+                                        {TouchedKind::Policy, "aws", {}, true},
+                                        // A name from the request is a name, never a pattern.
+                                        {TouchedKind::Role, "111111111111", "*", false}};
   IamTouchCheck check("111111111111", authorized, declared);
   check.touched(TouchedKind::User, "111111111111", {}, "alice");
   check.touched(TouchedKind::Policy, "aws", {}, "arn:aws:iam::aws:policy/ReadOnlyAccess");
   CHECK_FALSE(check.violation());
   check.touched(TouchedKind::Role, "111111111111", {}, "deployer");
-  CHECK(check.violation());
+  REQUIRE(check.violation());
+  CHECK(*check.violation() ==
+        "role deployer of account 111111111111, which the request was neither authorized for nor declares");
 }
