@@ -25,9 +25,12 @@ constexpr std::array<D, 1> kPolicy{{{F::PolicyArn}}};
 constexpr std::array<D, 1> kUserOrCaller{{{F::UserOrCaller}}};
 // Creating a user: the permissions boundary is read (attachable?) and counted.
 constexpr std::array<D, 2> kCreateUser{{{F::UserName}, {F::PermissionsBoundary}}};
-// Setting a boundary: the new one is read and counted.
-constexpr std::array<D, 2> kUserBoundary{{{F::UserName}, {F::PermissionsBoundary}}};
-constexpr std::array<D, 2> kRoleBoundary{{{F::RoleName}, {F::PermissionsBoundary}}};
+// Setting a boundary: the new one is read and counted, the one it replaces counted down.
+constexpr std::array<D, 3> kUserBoundary{{{F::UserName}, {F::PermissionsBoundary}, {F::UserName, V::Boundary}}};
+constexpr std::array<D, 3> kRoleBoundary{{{F::RoleName}, {F::PermissionsBoundary}, {F::RoleName, V::Boundary}}};
+// Removing a boundary, or the user or role it bounds: the boundary is counted down.
+constexpr std::array<D, 2> kUserUnbound{{{F::UserName}, {F::UserName, V::Boundary}}};
+constexpr std::array<D, 2> kRoleUnbound{{{F::RoleName}, {F::RoleName, V::Boundary}}};
 // Attaching or detaching: the policy is read and counted.
 constexpr std::array<D, 2> kUserAttach{{{F::UserName}, {F::PolicyArn}}};
 constexpr std::array<D, 2> kGroupAttach{{{F::GroupName}, {F::PolicyArn}}};
@@ -65,7 +68,7 @@ constexpr std::array<D, 1> kCaller{{{F::Caller}}};
 constexpr auto kTable = std::to_array<OperationResources>({
     {"iam:CreateUser", kCreateUser},
     {"iam:GetUser", kUserOrCaller},
-    {"iam:DeleteUser", kUser},
+    {"iam:DeleteUser", kUserUnbound},
     {"iam:ListUsers", kAllUsers},
     {"iam:CreateAccessKey", kUserOrCaller},
     {"iam:UpdateAccessKey", kUserOrCaller},
@@ -75,7 +78,7 @@ constexpr auto kTable = std::to_array<OperationResources>({
     {"iam:UntagUser", kUser},
     {"iam:ListUserTags", kUser},
     {"iam:PutUserPermissionsBoundary", kUserBoundary},
-    {"iam:DeleteUserPermissionsBoundary", kUser},
+    {"iam:DeleteUserPermissionsBoundary", kUserUnbound},
     {"iam:CreateGroup", kGroup},
     {"iam:GetGroup", kGroupMembers},
     {"iam:DeleteGroup", kGroup},
@@ -106,7 +109,7 @@ constexpr auto kTable = std::to_array<OperationResources>({
     {"iam:ListAttachedRolePolicies", kRoleAttached},
     {"iam:CreateRole", kCreateRole},
     {"iam:GetRole", kRoleShown},
-    {"iam:DeleteRole", kRole},
+    {"iam:DeleteRole", kRoleUnbound},
     {"iam:UpdateRole", kRoleShown},
     {"iam:UpdateRoleDescription", kRoleShown},
     {"iam:UpdateAssumeRolePolicy", kTrustUpdate},
@@ -116,7 +119,7 @@ constexpr auto kTable = std::to_array<OperationResources>({
     {"iam:UntagRole", kRole},
     {"iam:ListRoleTags", kRole},
     {"iam:PutRolePermissionsBoundary", kRoleBoundary},
-    {"iam:DeleteRolePermissionsBoundary", kRole},
+    {"iam:DeleteRolePermissionsBoundary", kRoleUnbound},
     {"iam:CreatePolicy", kNothing},  // the new policy is the authorized resource
     {"iam:GetPolicy", kPolicy},
     {"iam:DeletePolicy", kPolicy},

@@ -166,3 +166,36 @@ TEST_CASE("declared resources: every IAM and STS operation has a row, and every 
   }
   CHECK(actions.size() == server::iam::operation_resources().size());
 }
+
+TEST_CASE("strict touch check: a boundary replaced or removed is counted down where it is declared", "[iam][touch]") {
+  World w;
+  seed(w);
+  const std::string doc = document(allow("s3:*", "*"));
+  require_success(w.admin("CreatePolicy", {{"PolicyName", "pb2"}, {"PolicyDocument", doc}}), "CreatePolicy", true);
+  const std::string other = "arn:aws:iam::111111111111:policy/pb2";
+  // A user: created bounded, its boundary replaced, removed, set again; the user deleted with it.
+  require_success(w.admin("CreateUser", {{"UserName", "dave"}, {"PermissionsBoundary", kPolicyA}}), "CreateUser", true);
+  require_success(w.admin("PutUserPermissionsBoundary", {{"UserName", "dave"}, {"PermissionsBoundary", other}}),
+                  "PutUserPermissionsBoundary", false);
+  require_success(w.admin("DeleteUserPermissionsBoundary", {{"UserName", "DAVE"}}), "DeleteUserPermissionsBoundary",
+                  false);
+  require_success(w.admin("PutUserPermissionsBoundary", {{"UserName", "dave"}, {"PermissionsBoundary", kPolicyA}}),
+                  "PutUserPermissionsBoundary", false);
+  require_success(w.admin("DeleteUser", {{"UserName", "dave"}}), "DeleteUser", false);
+  // A role the same way.
+  const Form role{{"RoleName", "r"}, {"AssumeRolePolicyDocument", kTrust}, {"PermissionsBoundary", kPolicyA}};
+  require_success(w.admin("CreateRole", role), "CreateRole", true);
+  require_success(w.admin("PutRolePermissionsBoundary", {{"RoleName", "r"}, {"PermissionsBoundary", other}}),
+                  "PutRolePermissionsBoundary", false);
+  require_success(w.admin("DeleteRolePermissionsBoundary", {{"RoleName", "r"}}), "DeleteRolePermissionsBoundary",
+                  false);
+  require_success(w.admin("PutRolePermissionsBoundary", {{"RoleName", "r"}, {"PermissionsBoundary", other}}),
+                  "PutRolePermissionsBoundary", false);
+  require_success(w.admin("DeleteRole", {{"RoleName", "r"}}), "DeleteRole", false);
+  // Nothing uses either policy any more.
+  for (const std::string& arn : {kPolicyA, other}) {
+    const Response policy = w.admin("GetPolicy", {{"PolicyArn", arn}});
+    INFO(policy.body);
+    CHECK(policy.text("PermissionsBoundaryUsageCount") == "0");
+  }
+}
