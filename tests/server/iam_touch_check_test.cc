@@ -1,5 +1,6 @@
-// The IAM/STS touch check (server/query/touch_check.h): another account's entities may be read
-// or written only when the request put their ARN to the pipeline.
+// The IAM/STS touch check (server/query/touch_check.h): an entity may be read or written when the
+// request put its ARN to the pipeline, or when the operation declares it for this request
+// (server/iam/resources.h) in the caller's account; anything else fails, same account or not.
 #include <catch2/catch.hpp>
 
 #include "server/query/touch_check.h"
