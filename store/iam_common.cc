@@ -6,6 +6,7 @@
 
 #include "policy/arn.h"
 #include "store/ids.h"
+#include "store/touch.h"
 
 namespace gatehouse::store::detail {
 
@@ -233,6 +234,8 @@ Result<ManagedPolicy> attachable_policy(const Snapshot& s, std::string_view acco
 }
 
 void count_usage(Mutation& m, std::string_view arn, std::string_view account, int attachments, int boundaries) {
+  // A write of the policy's counts: a touch of the policy (its owner from the ARN, "aws" for AWS's).
+  if (const auto parsed = policy::parse_arn(arn)) note_touch(TouchedKind::Policy, parsed->account, {}, arn);
   const auto& db = m.state().db;
   const std::string key = keys::policy_usage(arn, account);
   PolicyUsage usage = load<PolicyUsage>(m.transaction(), db.policy_usage, key).value_or(PolicyUsage{});

@@ -1,7 +1,9 @@
-// Which Lambda resources a store call reads or writes, for whoever asks on this thread. The
-// control plane installs an observer around each authorized request in its checked mode (the
-// tests run in it) and fails the request when the store touched a resource that the request
-// was not authorized for: "authorize exactly what you act on" as a check, not a convention.
+// Which resources a store call reads or writes (functions, mappings, IAM users, roles, groups and
+// managed policies), for whoever asks on this thread. The control plane and the IAM/STS query API
+// install an observer around each request in their checked mode (the tests run in it) and fail
+// the request when the store touched a resource that the request was not authorized for (or, for
+// IAM/STS, does not declare: server/iam/resources.h): "authorize exactly what you act on" as a
+// check, not a convention.
 #pragma once
 
 #include <string_view>
@@ -30,7 +32,7 @@ class ScopedTouchObserver {
   TouchObserver* previous_;
 };
 
-// Called by the store where it reads or writes a function or a mapping; a no-op with no observer.
+// Called by the store where it reads or writes one of those resources; a no-op with no observer.
 void note_touch(TouchedKind kind, std::string_view account, std::string_view region, std::string_view name) noexcept;
 
 }  // namespace gatehouse::store

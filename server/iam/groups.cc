@@ -10,16 +10,17 @@ using store::EntityKind;
 constexpr auto kGroupName = [](const store::Group& g) { return g.name; };
 constexpr auto kWriteGroup = [](Xml& xml, const store::Group& g) { write_group(xml, g); };
 
-// AddUserToGroup / RemoveUserFromGroup: authorized on the group.
-Reply membership(const Call& call, std::string_view action,
+// AddUserToGroup / RemoveUserFromGroup: authorized on the group; the user the request names is
+// resolved as the group is (its stored name when it exists) and is the only one written.
+Reply membership(const Call& call, const Target& group, std::string_view action,
                  store::Result<void> (store::Mutation::*change)(std::string_view, std::string_view, std::string_view)) {
-  auto group = target(call, EntityKind::Group);
-  if (!group) return group.error();
-  auto user = entity_name_parameter(call, EntityKind::User);
+  auto name = entity_name_parameter(call, EntityKind::User);
+  if (!name) return name.error();
+  if (auto ok = authorize_target(call, action, group); !ok) return ok.error();
+  auto user = target_named(call, EntityKind::User, std::move(name).value());
   if (!user) return user.error();
-  if (auto ok = authorize_target(call, action, group.value()); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) {
-    return lift((m.*change)(call.account(), group.value().ref.name, user.value()));
+    return lift((m.*change)(call.account(), group.ref.name, user.value().ref.name));
   }));
 }
 
@@ -49,14 +50,12 @@ Reply create_group(const Call& call) {
   return audited(std::move(xml));
 }
 
-Reply get_group(const Call& call) {
-  auto found = target(call, EntityKind::Group);
-  if (!found) return found.error();
-  if (auto ok = authorize_target(call, "iam:GetGroup", found.value()); !ok) return ok.error();
+Reply get_group(const Call& call, const Target& found) {
+  if (auto ok = authorize_target(call, "iam:GetGroup", found); !ok) return ok.error();
   store::Group group;
   std::vector<store::User> users;
   auto status = read(call, [&](const store::Snapshot& s) -> Outcome<void> {
-    auto g = lift(s.get_group(call.account(), found.value().ref.name));
+    auto g = lift(s.get_group(call.account(), found.ref.name));
     if (!g) return g.error();
     group = std::move(g).value();
     for (const auto& member : group.members) {
@@ -74,12 +73,9 @@ Reply get_group(const Call& call) {
       [](Xml& xml, const store::User& u) { write_user(xml, u, false); }, std::move(head));
 }
 
-Reply delete_group(const Call& call) {
-  auto found = target(call, EntityKind::Group);
-  if (!found) return found.error();
-  if (auto ok = authorize_target(call, "iam:DeleteGroup", found.value()); !ok) return ok.error();
-  return done(
-      write(call, [&](store::Mutation& m) { return lift(m.delete_group(call.account(), found.value().ref.name)); }));
+Reply delete_group(const Call& call, const Target& group) {
+  if (auto ok = authorize_target(call, "iam:DeleteGroup", group); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_group(call.account(), group.ref.name)); }));
 }
 
 Reply list_groups(const Call& call) {
@@ -93,24 +89,20 @@ Reply list_groups(const Call& call) {
   return list_page(call, "Groups", std::move(groups).value(), kGroupName, kWriteGroup);
 }
 
-Reply list_groups_for_user(const Call& call) {
-  auto user = target(call, EntityKind::User);
-  if (!user) return user.error();
-  if (auto ok = authorize_target(call, "iam:ListGroupsForUser", user.value()); !ok) {
-    return ok.error();
-  }
-  auto groups = fetch(
-      call, [&](const store::Snapshot& s) { return s.list_groups_for_user(call.account(), user.value().ref.name); });
+Reply list_groups_for_user(const Call& call, const Target& user) {
+  if (auto ok = authorize_target(call, "iam:ListGroupsForUser", user); !ok) return ok.error();
+  auto groups =
+      fetch(call, [&](const store::Snapshot& s) { return s.list_groups_for_user(call.account(), user.ref.name); });
   if (!groups) return groups.error();
   return list_page(call, "Groups", std::move(groups).value(), kGroupName, kWriteGroup);
 }
 
-Reply add_user_to_group(const Call& call) {
-  return membership(call, "iam:AddUserToGroup", &store::Mutation::add_user_to_group);
+Reply add_user_to_group(const Call& call, const Target& group) {
+  return membership(call, group, "iam:AddUserToGroup", &store::Mutation::add_user_to_group);
 }
 
-Reply remove_user_from_group(const Call& call) {
-  return membership(call, "iam:RemoveUserFromGroup", &store::Mutation::remove_user_from_group);
+Reply remove_user_from_group(const Call& call, const Target& group) {
+  return membership(call, group, "iam:RemoveUserFromGroup", &store::Mutation::remove_user_from_group);
 }
 
 }  // namespace gatehouse::server::iam

@@ -58,10 +58,21 @@ Outcome<std::string> document_parameter(const Call& call, std::string_view name 
 // The answer of an operation without output.
 Reply done(const Outcome<void>& status);
 
+// The operations on the user, group or role their name parameter names (UserName, GroupName,
+// RoleName) get it resolved (target()) before they run, and act on that entity only: the table
+// in operations.cc wires each as on_entity<kind, handler>.
+using EntityHandler = Reply (*)(const Call& call, const Target& target);
+template <store::EntityKind K, EntityHandler Handler>
+Reply on_entity(const Call& call) {
+  auto found = target(call, K);
+  if (!found) return found.error();
+  return Handler(call, found.value());
+}
+
 // users.cc
 Reply create_user(const Call& call);
 Reply get_user(const Call& call);
-Reply delete_user(const Call& call);
+Reply delete_user(const Call& call, const Target& target);
 Reply list_users(const Call& call);
 
 // access_keys.cc
@@ -72,50 +83,50 @@ Reply list_access_keys(const Call& call);
 
 // tags_boundaries.cc (users and roles)
 template <store::EntityKind K>
-Reply tag_entity(const Call& call);
+Reply tag_entity(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply untag_entity(const Call& call);
+Reply untag_entity(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply list_entity_tags(const Call& call);
+Reply list_entity_tags(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply put_permissions_boundary(const Call& call);
+Reply put_permissions_boundary(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply delete_permissions_boundary(const Call& call);
+Reply delete_permissions_boundary(const Call& call, const Target& target);
 
 // groups.cc
 Reply create_group(const Call& call);
-Reply get_group(const Call& call);
-Reply delete_group(const Call& call);
+Reply get_group(const Call& call, const Target& target);
+Reply delete_group(const Call& call, const Target& target);
 Reply list_groups(const Call& call);
-Reply list_groups_for_user(const Call& call);
-Reply add_user_to_group(const Call& call);
-Reply remove_user_from_group(const Call& call);
+Reply list_groups_for_user(const Call& call, const Target& target);
+Reply add_user_to_group(const Call& call, const Target& target);
+Reply remove_user_from_group(const Call& call, const Target& target);
 
 // roles.cc
 Reply create_role(const Call& call);
-Reply get_role(const Call& call);
-Reply delete_role(const Call& call);
-Reply update_role(const Call& call);
-Reply update_role_description(const Call& call);
-Reply update_assume_role_policy(const Call& call);
+Reply get_role(const Call& call, const Target& target);
+Reply delete_role(const Call& call, const Target& target);
+Reply update_role(const Call& call, const Target& target);
+Reply update_role_description(const Call& call, const Target& target);
+Reply update_assume_role_policy(const Call& call, const Target& target);
 Reply list_roles(const Call& call);
-Reply list_instance_profiles_for_role(const Call& call);
+Reply list_instance_profiles_for_role(const Call& call, const Target& target);
 
 // entity_policies.cc (users, groups and roles)
 template <store::EntityKind K>
-Reply put_entity_policy(const Call& call);
+Reply put_entity_policy(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply get_entity_policy(const Call& call);
+Reply get_entity_policy(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply delete_entity_policy(const Call& call);
+Reply delete_entity_policy(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply list_entity_policies(const Call& call);
+Reply list_entity_policies(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply attach_entity_policy(const Call& call);
+Reply attach_entity_policy(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply detach_entity_policy(const Call& call);
+Reply detach_entity_policy(const Call& call, const Target& target);
 template <store::EntityKind K>
-Reply list_attached_entity_policies(const Call& call);
+Reply list_attached_entity_policies(const Call& call, const Target& target);
 
 // managed_policies.cc
 Reply create_policy(const Call& call);

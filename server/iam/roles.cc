@@ -115,45 +115,35 @@ Reply create_role(const Call& call) {
   return audited(std::move(xml));
 }
 
-Reply get_role(const Call& call) {
-  auto found = target(call, EntityKind::Role);
-  if (!found) return found.error();
-  if (auto ok = authorize_target(call, "iam:GetRole", found.value()); !ok) {
-    return ok.error();
-  }
-  auto role = fetch(
-      call, [&](const store::Snapshot& s) { return shown(s, s.get_role(call.account(), found.value().ref.name)); });
+Reply get_role(const Call& call, const Target& found) {
+  if (auto ok = authorize_target(call, "iam:GetRole", found); !ok) return ok.error();
+  auto role =
+      fetch(call, [&](const store::Snapshot& s) { return shown(s, s.get_role(call.account(), found.ref.name)); });
   return answer_role(role, false);
 }
 
-Reply delete_role(const Call& call) {
-  auto found = target(call, EntityKind::Role);
-  if (!found) return found.error();
-  if (auto ok = authorize_target(call, "iam:DeleteRole", found.value()); !ok) {
-    return ok.error();
-  }
-  return done(
-      write(call, [&](store::Mutation& m) { return lift(m.delete_role(call.account(), found.value().ref.name)); }));
+Reply delete_role(const Call& call, const Target& found) {
+  if (auto ok = authorize_target(call, "iam:DeleteRole", found); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_role(call.account(), found.ref.name)); }));
 }
 
 namespace {
 
 // UpdateRole / UpdateRoleDescription (Description required, no MaxSessionDuration member): the
 // role as changed.
-Outcome<store::Role> change_role(const Call& call, std::string_view action, bool description_only) {
-  auto found = target(call, EntityKind::Role);
-  if (!found) return found.error();
+Outcome<store::Role> change_role(const Call& call, const Target& found, std::string_view action,
+                                 bool description_only) {
   if (description_only && !call.params().has("Description")) return query::missing("description");
   auto description = description_parameter(call);
   if (!description) return description.error();
   Outcome<std::optional<std::int32_t>> max_session = std::optional<std::int32_t>();
   if (!description_only) max_session = max_session_parameter(call);
   if (!max_session) return max_session.error();
-  if (auto ok = authorize_target(call, action, found.value()); !ok) return ok.error();
+  if (auto ok = authorize_target(call, action, found); !ok) return ok.error();
   const store::UpdateRoleInput input{description.value(), max_session.value()};
   Outcome<store::Role> out = ApiError{};
   auto status = write(call, [&](store::Mutation& m) -> Outcome<void> {
-    out = lift(shown(m, m.update_role(call.account(), found.value().ref.name, input)));
+    out = lift(shown(m, m.update_role(call.account(), found.ref.name, input)));
     if (!out) return out.error();
     return policy::success();
   });
@@ -163,29 +153,24 @@ Outcome<store::Role> change_role(const Call& call, std::string_view action, bool
 
 }  // namespace
 
-Reply update_role(const Call& call) {
-  auto role = change_role(call, "iam:UpdateRole", false);
+Reply update_role(const Call& call, const Target& found) {
+  auto role = change_role(call, found, "iam:UpdateRole", false);
   if (!role) return role.error();
   // UpdateRoleResponse is a structure without members: an empty <UpdateRoleResult/>.
   return query::answer(Xml());
 }
 
-Reply update_role_description(const Call& call) {
-  auto role = change_role(call, "iam:UpdateRoleDescription", true);
+Reply update_role_description(const Call& call, const Target& found) {
+  auto role = change_role(call, found, "iam:UpdateRoleDescription", true);
   return answer_role(role, true);
 }
 
-Reply update_assume_role_policy(const Call& call) {
-  auto found = target(call, EntityKind::Role);
-  if (!found) return found.error();
+Reply update_assume_role_policy(const Call& call, const Target& found) {
   auto document = document_parameter(call);
   if (!document) return document.error();
-  if (auto ok = authorize_target(call, "iam:UpdateAssumeRolePolicy", found.value());
-      !ok) {
-    return ok.error();
-  }
+  if (auto ok = authorize_target(call, "iam:UpdateAssumeRolePolicy", found); !ok) return ok.error();
   return done(write(call, [&](store::Mutation& m) {
-    return lift(m.update_assume_role_policy(call.account(), found.value().ref.name, document.value()));
+    return lift(m.update_assume_role_policy(call.account(), found.ref.name, document.value()));
   }));
 }
 
@@ -204,16 +189,11 @@ Reply list_roles(const Call& call) {
       [](Xml& xml, const store::Role& r) { write_role(xml, r, false); });
 }
 
-Reply list_instance_profiles_for_role(const Call& call) {
+Reply list_instance_profiles_for_role(const Call& call, const Target& found) {
   // The service keeps no instance profiles: a role's list is empty (tools that delete a role,
   // such as Terraform, ask for it first).
-  auto found = target(call, EntityKind::Role);
-  if (!found) return found.error();
-  if (auto ok = authorize_target(call, "iam:ListInstanceProfilesForRole", found.value());
-      !ok) {
-    return ok.error();
-  }
-  auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.value().ref.name); });
+  if (auto ok = authorize_target(call, "iam:ListInstanceProfilesForRole", found); !ok) return ok.error();
+  auto role = fetch(call, [&](const store::Snapshot& s) { return s.get_role(call.account(), found.ref.name); });
   if (!role) return role.error();
   return list_page(
       call, "InstanceProfiles", std::vector<std::string>(), [](const std::string& s) { return s; },

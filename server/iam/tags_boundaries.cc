@@ -8,43 +8,34 @@ namespace gatehouse::server::iam {
 using store::EntityKind;
 
 template <EntityKind K>
-Reply tag_entity(const Call& call) {
-  auto found = target(call, K);
-  if (!found) return found.error();
+Reply tag_entity(const Call& call, const Target& found) {
   if (!call.params().has_list("Tags")) return query::missing("tags");
   auto tags = tags_parameter(call);
   if (!tags) return tags.error();
   Facts facts = request_tag_facts(call, tags.value(), false);
-  facts.resource_tags = found.value().tags;
-  if (auto ok = authorize_target(call, entity_action("Tag", K, ""), found.value(), facts); !ok) return ok.error();
-  return done(write(call, [&](store::Mutation& m) { return lift(m.tag_entity(found.value().ref, tags.value())); }));
+  facts.resource_tags = found.tags;
+  if (auto ok = authorize_target(call, entity_action("Tag", K, ""), found, facts); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) { return lift(m.tag_entity(found.ref, tags.value())); }));
 }
 
 template <EntityKind K>
-Reply untag_entity(const Call& call) {
-  auto found = target(call, K);
-  if (!found) return found.error();
+Reply untag_entity(const Call& call, const Target& found) {
   const std::vector<std::string> tag_keys = call.params().members("TagKeys");
   if (!call.params().has_list("TagKeys")) return query::missing("tagKeys");
   if (tag_keys.size() > store::kMaxTags) {
     return query::invalid("[...]", "tagKeys", "Member must have length less than or equal to 50");
   }
-  Facts facts = target_facts(found.value());
+  Facts facts = target_facts(found);
   facts.tag_keys = tag_keys;
-  if (auto ok = authorize_target(call, entity_action("Untag", K, ""), found.value(), facts); !ok) return ok.error();
-  return done(write(call, [&](store::Mutation& m) { return lift(m.untag_entity(found.value().ref, tag_keys)); }));
+  if (auto ok = authorize_target(call, entity_action("Untag", K, ""), found, facts); !ok) return ok.error();
+  return done(write(call, [&](store::Mutation& m) { return lift(m.untag_entity(found.ref, tag_keys)); }));
 }
 
 template <EntityKind K>
-Reply list_entity_tags(const Call& call) {
-  auto found = target(call, K);
-  if (!found) return found.error();
-  if (auto ok = authorize_target(call, entity_action("List", K, "Tags"), found.value());
-      !ok) {
-    return ok.error();
-  }
+Reply list_entity_tags(const Call& call, const Target& found) {
+  if (auto ok = authorize_target(call, entity_action("List", K, "Tags"), found); !ok) return ok.error();
   auto tags = fetch(call, [&](const store::Snapshot& s) -> store::Result<store::Tags> {
-    const std::string& name = found.value().ref.name;
+    const std::string& name = found.ref.name;
     if constexpr (K == EntityKind::User) {
       auto user = s.get_user(call.account(), name);
       if (!user) return user.error();
@@ -63,39 +54,34 @@ Reply list_entity_tags(const Call& call) {
 }
 
 template <EntityKind K>
-Reply put_permissions_boundary(const Call& call) {
-  auto found = target(call, K);
-  if (!found) return found.error();
+Reply put_permissions_boundary(const Call& call, const Target& found) {
   auto boundary = policy_arn_parameter(call, "PermissionsBoundary", "permissionsBoundary");
   if (!boundary) return boundary.error();
   // iam:PermissionsBoundary is the boundary being set.
   Facts facts;
-  facts.resource_tags = found.value().tags;
+  facts.resource_tags = found.tags;
   facts.set("iam:PermissionsBoundary", boundary.value());
-  if (auto ok = authorize_target(call, entity_action("Put", K, "PermissionsBoundary"), found.value(), facts); !ok) {
+  if (auto ok = authorize_target(call, entity_action("Put", K, "PermissionsBoundary"), found, facts); !ok) {
     return ok.error();
   }
   return done(write(
-      call, [&](store::Mutation& m) { return lift(m.put_permissions_boundary(found.value().ref, boundary.value())); }));
+      call, [&](store::Mutation& m) { return lift(m.put_permissions_boundary(found.ref, boundary.value())); }));
 }
 
 template <EntityKind K>
-Reply delete_permissions_boundary(const Call& call) {
-  auto found = target(call, K);
-  if (!found) return found.error();
-  if (auto ok = authorize_target(call, entity_action("Delete", K, "PermissionsBoundary"), found.value());
-      !ok) {
+Reply delete_permissions_boundary(const Call& call, const Target& found) {
+  if (auto ok = authorize_target(call, entity_action("Delete", K, "PermissionsBoundary"), found); !ok) {
     return ok.error();
   }
-  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_permissions_boundary(found.value().ref)); }));
+  return done(write(call, [&](store::Mutation& m) { return lift(m.delete_permissions_boundary(found.ref)); }));
 }
 
 #define GATEHOUSE_IAM_TAGGED(K)                            \
-  template Reply tag_entity<K>(const Call&);               \
-  template Reply untag_entity<K>(const Call&);             \
-  template Reply list_entity_tags<K>(const Call&);         \
-  template Reply put_permissions_boundary<K>(const Call&); \
-  template Reply delete_permissions_boundary<K>(const Call&);
+  template Reply tag_entity<K>(const Call&, const Target&);               \
+  template Reply untag_entity<K>(const Call&, const Target&);             \
+  template Reply list_entity_tags<K>(const Call&, const Target&);         \
+  template Reply put_permissions_boundary<K>(const Call&, const Target&); \
+  template Reply delete_permissions_boundary<K>(const Call&, const Target&);
 GATEHOUSE_IAM_TAGGED(EntityKind::User)
 GATEHOUSE_IAM_TAGGED(EntityKind::Role)
 #undef GATEHOUSE_IAM_TAGGED

@@ -94,12 +94,9 @@ Reply get_user(const Call& call) {
   return query::answer(std::move(xml));
 }
 
-Reply delete_user(const Call& call) {
-  auto found = target(call, store::EntityKind::User);
-  if (!found) return found.error();
-  if (auto ok = authorize_target(call, "iam:DeleteUser", found.value()); !ok) return ok.error();
-  auto status =
-      write(call, [&](store::Mutation& m) { return lift(m.delete_user(call.account(), found.value().ref.name)); });
+Reply delete_user(const Call& call, const Target& user) {
+  if (auto ok = authorize_target(call, "iam:DeleteUser", user); !ok) return ok.error();
+  auto status = write(call, [&](store::Mutation& m) { return lift(m.delete_user(call.account(), user.ref.name)); });
   if (!status) return status.error();
   return query::no_output();
 }

@@ -1,5 +1,4 @@
 #include "server/query/api.h"
-#include "server/query/touch_check.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -243,7 +242,12 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
       return ApiError{403, "InvalidClientTokenId", "The security token included in the request is invalid."};
     }
     if (!options_.check_touches) return operation->run(call);
-    IamTouchCheck check(call.account(), call.authorized());
+    // Resolved before the operation runs (and outside the check): the resolution reads the store.
+    const std::string action =
+        std::string(service == http::QueryService::Sts ? "sts:" : "iam:") + std::string(operation->name);
+    const std::vector<EntityKey> declared =
+        options_.declared ? options_.declared(call, action) : std::vector<EntityKey>();
+    IamTouchCheck check(call.account(), call.authorized(), declared);
     const store::ScopedTouchObserver observing(check);
     Reply checked = operation->run(call);
     if (auto violation = check.violation()) return ApiError{500, "ServiceFailure", "The store was asked for " + *violation};

@@ -6,6 +6,8 @@
 
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "server/audit/audit_log.h"
 #include "server/authz/pipeline.h"
@@ -14,6 +16,7 @@
 #include "server/http/router.h"
 #include "server/metrics/metrics.h"
 #include "server/query/operation.h"
+#include "server/query/touch_check.h"
 #include "sigv4/clock.h"
 #include "store/store.h"
 
@@ -22,9 +25,13 @@ namespace gatehouse::server::query {
 struct Options {
   audit::AuditLog* audit_log = nullptr;
   metrics::ServiceMetrics* metrics = nullptr;
-  // When set, an operation that made the store touch another account's user, role, group or
-  // policy without being authorized on it fails with ServiceFailure (touch_check.h): on in tests.
+  // When set, an operation that made the store touch a user, role, group or policy that it was
+  // neither authorized on nor declares (below) fails with ServiceFailure (touch_check.h): on in tests.
   bool check_touches = false;
+  // What an operation declares it reads or writes beyond its authorized resource, resolved for
+  // one request before the operation runs (server/iam/resources.h). `action` is the service
+  // prefix and the Action: iam:AddUserToGroup, sts:AssumeRole. None when null.
+  std::vector<EntityKey> (*declared)(const Call& call, std::string_view action) = nullptr;
 };
 
 class QueryApi {

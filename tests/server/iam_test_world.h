@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <span>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "server/audit/audit_log.h"
 #include "server/authz/pipeline.h"
 #include "server/iam/operations.h"
+#include "server/iam/resources.h"
 #include "server/query/api.h"
 #include "sigv4/signer.h"
 #include "store/mutation.h"
@@ -115,7 +117,13 @@ inline void require_success(const Response& r, std::string_view action, bool wit
 
 class World {
  public:
-  World() : dir_(make_dir()), store_(open(dir_)), clock_(std::chrono::system_clock::now()), pipeline_(*store_, clock_) {
+  // `operations`: the IAM operation table the API dispatches to (a test double may wire its own).
+  explicit World(std::span<const server::query::Operation> operations = server::iam::operations())
+      : dir_(make_dir()),
+        store_(open(dir_)),
+        clock_(std::chrono::system_clock::now()),
+        pipeline_(*store_, clock_),
+        operations_(operations) {
     require_ok(store_->write([](store::Mutation& m) -> store::Result<void> {
       for (auto account : {kA, kB}) {
         if (auto r = m.create_account(account); !r) return r.error();
@@ -194,9 +202,10 @@ class World {
 
  private:
   void make_api(server::audit::AuditLog* log) {
-    api_ = std::make_unique<server::query::QueryApi>(*store_, pipeline_, clock_, server::iam::operations(),
+    api_ = std::make_unique<server::query::QueryApi>(*store_, pipeline_, clock_, operations_,
                                                      std::span<const server::query::Operation>(),
-                                                     server::query::Options{log, nullptr, /*check_touches=*/true});
+                                                     server::query::Options{log, nullptr, /*check_touches=*/true,
+                                                                            server::iam::declared_resources});
   }
   static std::filesystem::path make_dir() { return test_support::scratch_dir("gatehouse-iam-"); }
   static std::unique_ptr<store::Store> open(const std::filesystem::path& dir) {
@@ -207,6 +216,7 @@ class World {
   std::unique_ptr<store::Store> store_;
   sigv4::FixedClock clock_;
   server::authz::Pipeline pipeline_;
+  std::span<const server::query::Operation> operations_;
   std::unique_ptr<server::audit::AuditLog> audit_;
   std::unique_ptr<server::query::QueryApi> api_;
   int requests_ = 0;

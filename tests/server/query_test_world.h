@@ -12,6 +12,7 @@
 
 #include "server/authz/pipeline.h"
 #include "server/iam/common.h"
+#include "server/iam/resources.h"
 #include "server/query/api.h"
 #include "server/sts/operations.h"
 #include "sigv4/signer.h"
@@ -113,7 +114,7 @@ class World {
   World()
       : dir_(make_dir()), store_(open(dir_)), clock_(std::chrono::system_clock::now()), pipeline_(*store_, clock_),
         api_(*store_, pipeline_, clock_, server::iam::operations(), server::sts::operations(),
-             {.check_touches = true}) {
+             {.check_touches = true, .declared = server::iam::declared_resources}) {
     require_ok(store_->write([](store::Mutation& m) -> store::Result<void> {
       for (auto account : {kA, kB}) {
         if (auto r = m.create_account(account); !r) return r.error();
