@@ -39,6 +39,7 @@
 #include "sigv4/signer.h"
 #include "store/mutation.h"
 #include "store/store.h"
+#include "tests/zip_writer.h"
 
 namespace {
 
@@ -102,7 +103,7 @@ void build_world(store::Store& s) {
     function.config.runtime = "python3.12";
     function.config.role = kRole;
     function.config.handler = "app.handler";
-    function.zip = std::string("PK\x03\x04seed", 8);
+    function.zip = gatehouse::executor::testing::small_zip();
     if (auto r = m.create_function(function); !r) return r.error();
     return store::success();
   }), "building the store world");

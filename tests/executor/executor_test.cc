@@ -10,7 +10,7 @@
 
 #include "executor/executor.h"
 #include "executor/zip.h"
-#include "tests/executor/zip_writer.h"
+#include "tests/zip_writer.h"
 
 using namespace gatehouse::executor;
 using testing::make_zip;
