@@ -358,7 +358,9 @@ def async_events(binary):
         {"name": "lambda-dlq-revoked", "assumeRolePolicy": TRUST_LAMBDA, "inlinePolicies": {"send": send}}]
     failing = package("def handler(event, context):\n    raise Exception('async boom')\n")
     with tempfile.TemporaryDirectory() as tmp:
-        process, base, data = start_world(binary, tmp, world_data, ["--async-retry-delays", "1s,1s"])
+        process, base, data = start_world(binary, tmp, world_data, [
+            "--async-retry-delays", "1s,1s", "--event-invoke-config", "once,MaximumRetryAttempts=0",
+            "--event-invoke-config", "twice,MaximumRetryAttempts=1"])
         world = os.path.join(tmp, "world.json")
         try:
             root = client(base, ROOT)
@@ -403,6 +405,18 @@ def async_events(binary):
             check("dlq redrive: the event runs again", wait_for(
                 lambda: metric(base, 'gatehouse_invocations_total{function="fails"}') == 4))
             check("dlq redrive: and succeeds", metric(base, 'gatehouse_invocation_errors_total{function="fails"}') == 3)
+
+            # Per function (--event-invoke-config): MaximumRetryAttempts 0 and 1 (one and two attempts).
+            for name, attempts in (("once", 1), ("twice", 2)):
+                root.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler",
+                                     Role="arn:aws:iam::%s:role/lambda-dlq" % ACCOUNT,
+                                     DeadLetterConfig={"TargetArn": dlq}, Code={"ZipFile": failing})
+                r = root.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 0}')
+                path = os.path.join(data, "dead-letters", r["ResponseMetadata"]["RequestId"] + ".json")
+                check("MaximumRetryAttempts=%d: dead letter written" % (attempts - 1), wait_for(lambda: os.path.exists(path)))
+                check("MaximumRetryAttempts=%d: %d attempt(s)" % (attempts - 1, attempts),
+                      json.load(open(path)).get("Attempts") == attempts and
+                      metric(base, 'gatehouse_invocations_total{function="%s"}' % name) == attempts)
 
             root.create_function(FunctionName="revoked", Runtime="python3.11", Handler="app.handler",
                                  Role="arn:aws:iam::%s:role/lambda-dlq-revoked" % ACCOUNT,
