@@ -337,10 +337,12 @@ Reply get_account_settings(store::Store& store, const Call& call) {
   w.Int64(kCodeSizeUnzipped);
   w.Key("CodeSizeZipped");
   w.Int64(kCodeSizeZipped);
+  // The limit the executor enforces (serve --concurrency); AWS's default without one.
+  const std::int64_t concurrency = call.invocations ? call.invocations->concurrency() : kConcurrentExecutions;
   w.Key("ConcurrentExecutions");
-  w.Int64(kConcurrentExecutions);
+  w.Int64(concurrency);
   w.Key("UnreservedConcurrentExecutions");
-  w.Int64(kConcurrentExecutions);
+  w.Int64(concurrency);
   w.EndObject();
   w.Key("AccountUsage");
   w.StartObject();

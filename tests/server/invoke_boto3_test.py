@@ -81,6 +81,16 @@ def handler(event, context):
 """ % (MARKER, MARKER)
 
 
+def audit_record(path, request_id):
+    """The audit record of one request (the server writes it before answering)."""
+    with open(path) as f:
+        for line in f:
+            record = json.loads(line)
+            if record.get("requestID") == request_id:
+                return record
+    return {}
+
+
 def invoke(c, name, payload=b"{}", **kwargs):
     r = c.invoke(FunctionName=name, Payload=payload, **kwargs)
     return r, r["Payload"].read()
@@ -95,7 +105,8 @@ def main():
     os.environ[MARKER] = "1"  # the server's environment: must never reach a function
     with tempfile.TemporaryDirectory() as tmp:
         work_dirs = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*")))
-        process, base, data = start_world(binary, tmp, WORLD)
+        audit_path = os.path.join(tmp, "audit.jsonl")
+        process, base, data = start_world(binary, tmp, WORLD, ["--audit-log", audit_path])
         mine = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*"))) - work_dirs
         stopped = None
         try:
@@ -146,6 +157,10 @@ def main():
                                       ZipFile=package("def handler(event, context):\n    return 'v2'\n"))
             r, body = invoke(root, "echo", b'"x"', Qualifier="PROD")
             check("alias: version 1's code", body == b'"x"' and r["ExecutedVersion"] == "1", (body, r.get("ExecutedVersion")))
+            audited = audit_record(audit_path, r["ResponseMetadata"]["RequestId"])
+            check("audit: the executed version of an Invoke through the alias",
+                  audited.get("additionalEventData") == {"executedVersion": "1"} and
+                  audited.get("requestParameters", {}).get("qualifier") == "PROD", audited)
             r, body = invoke(root, "echo", b'"x"')
             check("$LATEST: the new code", body == b'"v2"' and r["ExecutedVersion"] == "$LATEST", body)
 
@@ -187,6 +202,8 @@ def main():
             check("raise: Python's shape", list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"] and
                   error["errorType"] == "Exception" and error["errorMessage"] == "boom" and
                   error["requestId"] == r["ResponseMetadata"]["RequestId"], error)
+            check("audit: $LATEST ran and failed", audit_record(audit_path, r["ResponseMetadata"]["RequestId"]).get(
+                "additionalEventData") == {"executedVersion": "$LATEST", "functionError": "Unhandled"})
 
             root.create_function(FunctionName="slow", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
                                  Timeout=1, Code={"ZipFile": package(
@@ -501,6 +518,9 @@ def concurrency_limit(binary):
         process, base, _ = start_world(binary, tmp, WORLD, ["--concurrency", "1", "--keep-warm", "1s"])
         try:
             root = client(base, ROOT)
+            limits = root.get_account_settings()["AccountLimit"]
+            check("GetAccountSettings: the limit the executor enforces", limits["ConcurrentExecutions"] == 1 and
+                  limits["UnreservedConcurrentExecutions"] == 1, limits)
             root.create_function(FunctionName="nap", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
                                  Timeout=10, Code={"ZipFile": package(
                                      "import time\ndef handler(event, context):\n    time.sleep(event)\n"
