@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "executor/executor.h"
-#include "tests/executor/zip_writer.h"
+#include "tests/zip_writer.h"
 
 using namespace gatehouse::executor;
 

@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_world.h"
 #include "server/authz/pipeline.h"
 #include "server/control/lambda_api.h"
 #include "server/http/router.h"
@@ -39,6 +40,7 @@
 #include "sigv4/signer.h"
 #include "store/mutation.h"
 #include "store/store.h"
+#include "tests/zip_writer.h"
 
 namespace {
 
@@ -59,71 +61,17 @@ constexpr std::size_t kMaxSamples = 2'000'000;
 constexpr double kRatioTarget = 0.60;
 constexpr double kP99TargetMs = 5.0;
 
-constexpr const char* kAccount = "111111111111";
-constexpr const char* kKeyId = "AKIABENCHEXAMPLE0001";
-constexpr const char* kSecret = "benchSecretKeyEXAMPLEbenchSecretKeyEXAMP";
-constexpr const char* kRole = "arn:aws:iam::111111111111:role/app/R";
-constexpr const char* kTrust =
-    R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
 constexpr const char* kPolicy =
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:GetFunctionConfiguration","Resource":"arn:aws:lambda:us-east-1:111111111111:function:F"}]})";
 constexpr const char* kConfigurationTarget = "/2015-03-31/functions/F/configuration";
 
-[[noreturn]] void fail(const std::string& what) {
-  std::fprintf(stderr, "server_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <class R>
-void require_ok(const R& result, const char* what) {
-  if (!result) fail(std::string(what) + ": " + result.error().message);
-}
-
-std::filesystem::path make_temp_dir() {
-  std::random_device rd;
-  auto path = std::filesystem::temp_directory_path() /
-              ("gatehouse-server-bench-" + std::to_string(rd()) + std::to_string(rd()));
-  std::filesystem::create_directories(path);
-  return path;
-}
+using gatehouse::bench::fail;
+using gatehouse::bench::require_ok;
 
 // Account, user with a key and an inline policy allowing only GetFunctionConfiguration on F, and F.
 void build_world(store::Store& s) {
-  require_ok(s.write([](store::Mutation& m) -> store::Result<void> {
-    if (auto r = m.create_account(kAccount); !r) return r.error();
-    if (auto r = m.create_user({kAccount, "bench", "/", "", {}}); !r) return r.error();
-    if (auto r = m.import_access_key({kAccount, "bench", kKeyId, kSecret}); !r) return r.error();
-    if (auto r = m.put_inline_policy({store::EntityKind::User, kAccount, "bench"}, "p", kPolicy); !r) return r.error();
-    store::CreateRoleInput role{.account = kAccount, .name = "R", .path = "/app/", .assume_role_policy = kTrust,
-                                .description = {}, .max_session_duration = {}, .permissions_boundary = {}, .tags = {}};
-    if (auto r = m.create_role(role); !r) return r.error();
-    store::CreateFunctionInput function;
-    function.function = {kAccount, "us-east-1", "F"};
-    function.config.runtime = "python3.12";
-    function.config.role = kRole;
-    function.config.handler = "app.handler";
-    function.zip = std::string("PK\x03\x04seed", 8);
-    if (auto r = m.create_function(function); !r) return r.error();
-    return store::success();
-  }), "building the store world");
-}
-
-// The whole request as bytes on the wire, so the hot loop only writes a buffer.
-std::string raw_request(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::string raw = "GET " + target + " HTTP/1.1\r\n";
-  for (const auto& [name, value] : headers) raw += name + ": " + value + "\r\n";
-  return raw + "\r\n";
-}
-
-// Signed once before the phase: a header signature stays valid for 5 minutes, far beyond a phase.
-std::string signed_configuration_request(std::uint16_t port) {
-  const std::string host = "127.0.0.1:" + std::to_string(port);
-  const std::vector<sigv4::Header> headers = {{"Host", host}};
-  const sigv4::SignInput input{"GET", kConfigurationTarget, headers, sigv4::PayloadHash::of_body({})};
-  const sigv4::SignOptions options{"us-east-1", "lambda", std::chrono::system_clock::now(), std::nullopt, false};
-  auto signed_request = sigv4::sign_request(input, {kKeyId, kSecret, std::nullopt}, options);
-  if (!signed_request) fail("signing: " + signed_request.error());
-  return raw_request(kConfigurationTarget, signed_request.value().headers);
+  require_ok(gatehouse::bench::build_world(s, kPolicy, {"F", "python3.12", gatehouse::executor::testing::small_zip()}),
+             "building the store world");
 }
 
 struct PhaseResult {
@@ -300,15 +248,9 @@ Flags parse_flags(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Flags flags = parse_flags(argc, argv);
-  const std::filesystem::path dir = make_temp_dir();
   int status = 0;
   {
-    store::Options store_options;
-    store_options.data_dir = dir;
-    store_options.sync = false;
-    auto opened = store::Store::open(store_options);
-    if (!opened) fail("cannot open the store: " + opened.error().message);
-    std::unique_ptr<store::Store> s = std::move(opened.value());
+    const gatehouse::bench::ScratchStore s("gatehouse-server-bench");
     build_world(*s);
 
     // Composed as cli/serve.cc composes it.
@@ -331,8 +273,8 @@ int main(int argc, char** argv) {
     std::thread server_thread([&server] { server.run(); });
 
     const std::string host = "127.0.0.1:" + std::to_string(port);
-    const std::string healthz_request = raw_request("/healthz", {{"Host", host}});
-    const std::string authorized_request = signed_configuration_request(port);
+    const std::string healthz_request = gatehouse::bench::raw_request("GET", "/healthz", {{"Host", host}});
+    const std::string authorized_request = gatehouse::bench::signed_request("GET", kConfigurationTarget, port);
     std::printf("server_bench: loopback 127.0.0.1, keep-alive, %d connections; server 1 thread, load generator 1 thread;\n"
                 "              %lld ms warm-up then %lld s measured per phase, %d run(s)\n",
                 kConnections, static_cast<long long>(kWarmup.count()), static_cast<long long>(kMeasure.count()),
@@ -385,6 +327,5 @@ int main(int argc, char** argv) {
       status = 1;
     }
   }
-  std::filesystem::remove_all(dir);
   return status;
 }

@@ -25,5 +25,6 @@ int run_sign(const Args& args, Io io);
 int run_serve(const Args& args, Io io);
 int run_dlq(const Args& args, Io io);
 int run_logs(const Args& args, Io io);
+int run_sync(const Args& args, Io io);
 
 }  // namespace gatehouse::cli

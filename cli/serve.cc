@@ -62,7 +62,7 @@ constexpr std::string_view kUsage =
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
     "                       [--log-format text|json] [--quiet] [--debug-signatures]\n"
     "                       [--runtime ID=PATH]... [--concurrency N] [--keep-warm DURATION]\n"
-    "                       [--async-retry-delays D1,D2]\n"
+    "                       [--async-retry-delays D1,D2] [--event-invoke-config FUNCTION,SETTINGS]...\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
@@ -109,6 +109,10 @@ constexpr std::string_view kUsage =
     "  --keep-warm DURATION  stop a function's environment idle this long: 30s, 10m, 1h (default 10m)\n"
     "  --async-retry-delays D1,D2  waits before the two retries of a failed Event invocation\n"
     "                        (default 1m,2m)\n"
+    "  --event-invoke-config FUNCTION,MaximumRetryAttempts=N,MaximumEventAgeInSeconds=S\n"
+    "                        a function's Event invocation settings as AWS names them (N 0-2, default 2;\n"
+    "                        S 60-21600, default 21600); FUNCTION a name, NAME:QUALIFIER, an ARN or *;\n"
+    "                        repeatable\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -227,6 +231,13 @@ ServeOptions parse_checked(const po::variables_map& vm) {
       throw BadArgument{"--async-retry-delays must be two durations like 1m,2m or 1s,2s, not `" + text + "`"};
     }
     options.async_retry_delays = {*first, *second};
+  }
+  if (vm.count("event-invoke-config")) {
+    for (const std::string& text : vm["event-invoke-config"].as<std::vector<std::string>>()) {
+      auto entry = server::invoke::parse_event_invoke_config(text);
+      if (!entry) throw BadArgument{"--event-invoke-config: " + entry.error() + ", not `" + text + "`"};
+      options.event_invoke_configs.push_back(std::move(entry).value());
+    }
   }
   if (vm.count("runtime")) {
     for (const std::string& text : vm["runtime"].as<std::vector<std::string>>()) {
@@ -358,7 +369,8 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "bootstrap-mode", po::value<std::string>())("key-file", po::value<std::string>())(
       "log-format", po::value<std::string>())("quiet", "")(
       "runtime", po::value<std::vector<std::string>>()->composing())("concurrency", po::value<std::string>())(
-      "keep-warm", po::value<std::string>())("async-retry-delays", po::value<std::string>())("ephemeral", "")(
+      "keep-warm", po::value<std::string>())("async-retry-delays", po::value<std::string>())(
+      "event-invoke-config", po::value<std::vector<std::string>>()->composing())("ephemeral", "")(
       "world", po::value<std::string>())("clock", po::value<std::string>())("no-grpc", "");
   try {
     po::variables_map vm;
@@ -650,6 +662,7 @@ int run_serve(const Args& args, Io io) {
         std::make_unique<server::invoke::Invocations>(executor, *store, clock, options.concurrency, &registry);
     server::invoke::AsyncOptions async_options;
     async_options.retry_delays = options.async_retry_delays;
+    async_options.per_function = options.event_invoke_configs;
     running.queue = std::make_unique<server::invoke::AsyncQueue>(
         *running.invocations, *store, pipeline, fs::path(data_dir) / "async-events",
         fs::path(data_dir) / "dead-letters", async_options, &registry);

@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "server/http/request_log.h"
+#include "server/invoke/async_queue.h"
 #include "sigv4/verifier.h"
 #include "store/bootstrap.h"
 
@@ -48,6 +49,8 @@ struct ServeOptions {
   std::chrono::milliseconds keep_warm{600'000};  // --keep-warm: idle environments stopped after this
   // --async-retry-delays: the waits before the two retries of a failed Event invocation.
   std::vector<std::chrono::milliseconds> async_retry_delays{std::chrono::minutes(1), std::chrono::minutes(2)};
+  // --event-invoke-config: per-function MaximumRetryAttempts / MaximumEventAgeInSeconds.
+  std::vector<std::pair<std::string, server::invoke::EventInvokeConfig>> event_invoke_configs;
 };
 
 // What --debug-signatures prints for a signature that did not match: the canonical request and

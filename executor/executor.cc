@@ -244,8 +244,18 @@ Executor::Executor(Options options) : options_(std::move(options)) {
   fs::create_directories(runtime, ec);
   fs::create_directories(fs::path(work_dir_) / "code", ec);
   fs::permissions(fs::path(work_dir_) / "code", fs::perms(0711), ec);
-  for (const auto& [name, text] : {std::pair{"bootstrap.py", kPythonBootstrap}, std::pair{"bootstrap.mjs", kNodeBootstrap}}) {
-    const fs::path file = runtime / name;
+  // The sandbox's user as Lambda's /etc/passwd names it (uid 993, gid 990): runtimes and SDKs
+  // that ask for the user's home directory (Node's os.homedir(), the JavaScript SDK's config
+  // files) get an answer instead of ENOENT; the directory does not exist, as on Lambda.
+  const fs::path etc = fs::path(work_dir_) / "etc";
+  fs::create_directories(etc, ec);
+  const std::string passwd =
+      "root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:993:990::/home/sbx_user1051:/sbin/nologin\n";
+  const std::string group = "root:x:0:\nsbx_user1051:x:990:\n";
+  for (const auto& [file, text] : {std::pair{runtime / "bootstrap.py", std::string_view(kPythonBootstrap)},
+                                   std::pair{runtime / "bootstrap.mjs", std::string_view(kNodeBootstrap)},
+                                   std::pair{etc / "passwd", std::string_view(passwd)},
+                                   std::pair{etc / "group", std::string_view(group)}}) {
     fs::remove(file, ec);
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
     if (fd < 0) continue;
@@ -258,6 +268,7 @@ Executor::Executor(Options options) : options_(std::move(options)) {
     ::close(fd);
   }
   fs::permissions(runtime, fs::perms(0555), ec);
+  fs::permissions(etc, fs::perms(0555), ec);
   const HostSupport support = probe_host(options_.sandbox);
   unavailable_ = support.problem;
   no_memory_limit_ = support.no_memory_limit;
@@ -378,6 +389,7 @@ std::variant<std::unique_ptr<Executor::Environment>, Failure> Executor::start_en
   SandboxSpec spec;
   spec.code_dir = *dir;
   spec.runtime_dir = (fs::path(work_dir_) / "runtime").string();
+  spec.etc_dir = (fs::path(work_dir_) / "etc").string();
   spec.memory_bytes = static_cast<std::uint64_t>(std::max(function.memory_mb, 1)) << 20;
   spec.tmp_bytes = static_cast<std::uint64_t>(std::max(function.ephemeral_mb, 1)) << 20;
   const std::uint16_t api_port = options_.service_port == kRuntimeApiPort ? kRuntimeApiPort + 1 : kRuntimeApiPort;

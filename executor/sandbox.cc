@@ -303,6 +303,10 @@ std::unique_ptr<Sandbox> Sandbox::start(const SandboxOptions& options, const San
       "--perms", "1777", "--size", std::to_string(spec.tmp_bytes), "--tmpfs", "/tmp",
       "--ro-bind", spec.code_dir, "/var/task", "--ro-bind", spec.runtime_dir, "/var/runtime"};
   args.insert(args.end(), base.begin(), base.end());
+  if (!spec.etc_dir.empty()) {
+    args.insert(args.end(), {"--ro-bind", spec.etc_dir + "/passwd", "/etc/passwd", "--ro-bind", spec.etc_dir + "/group",
+                             "/etc/group"});
+  }
   for (const std::string& path : spec.extra_read_only) {
     args.insert(args.end(), {"--ro-bind", path, path});
   }

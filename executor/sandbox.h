@@ -32,6 +32,7 @@ struct SandboxSpec {
   std::vector<std::pair<std::string, std::string>> environment;  // exactly the command's environment
   std::string code_dir;     // host directory shown read-only at /var/task
   std::string runtime_dir;  // host directory shown read-only at /var/runtime
+  std::string etc_dir;      // host directory whose passwd and group are shown at /etc (none: no /etc)
   std::vector<std::string> extra_read_only;  // host paths shown at the same place (an interpreter's tree)
   std::uint64_t tmp_bytes = 512ull << 20;
   std::uint64_t memory_bytes = 128ull << 20;

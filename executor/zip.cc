@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <vector>
@@ -74,7 +75,7 @@ std::optional<std::string> normal_entry_path(std::string_view name) {
 }
 
 std::optional<std::string> read_zip(std::string_view bytes, const EntryFn& on_entry, const DataFn& on_data,
-                                    std::uint64_t unzipped_limit) {
+                                    const ZipLimits& limits) {
   const std::string not_zip(kNotAZip);
   if (bytes.empty()) return not_zip;
   zip_error_t error;
@@ -92,6 +93,10 @@ std::optional<std::string> read_zip(std::string_view bytes, const EntryFn& on_en
   }
   const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
   if (count < 0) return not_zip;
+  if (static_cast<std::uint64_t>(count) > limits.entries) {
+    return "Could not unzip uploaded file: the package has " + std::to_string(count) + " entries; at most " +
+           std::to_string(limits.entries) + " are accepted.";
+  }
   std::uint64_t total = 0;
   std::vector<char> buffer(64 * 1024);
   std::set<std::string, std::less<>> links;  // nothing may be written through a link
@@ -122,8 +127,15 @@ std::optional<std::string> read_zip(std::string_view bytes, const EntryFn& on_en
     }
     const bool link = (mode & S_IFMT) == S_IFLNK;
     entry.executable = (mode & S_IXUSR) != 0;
+    zip_stat_t stat;
+    zip_stat_init(&stat);
+    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(i), 0, &stat) != 0 ||
+        !(stat.valid & ZIP_STAT_COMP_SIZE)) {
+      return not_zip;
+    }
     std::unique_ptr<zip_file_t, FileCloser> file(zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(i), 0));
     if (!file) return not_zip;
+    std::uint64_t expanded = 0;  // this entry's bytes so far, against its compressed size
     std::string link_target;
     bool announced = false;
     for (;;) {
@@ -131,7 +143,12 @@ std::optional<std::string> read_zip(std::string_view bytes, const EntryFn& on_en
       if (n < 0) return not_zip;  // corrupt data, bad CRC, unsupported method
       if (n == 0) break;
       total += static_cast<std::uint64_t>(n);
-      if (total > unzipped_limit) return too_big(unzipped_limit);
+      if (total > limits.unzipped) return too_big(limits.unzipped);
+      expanded += static_cast<std::uint64_t>(n);
+      if (expanded > kRatioFloor && expanded / std::max<std::uint64_t>(stat.comp_size, 1) >= limits.ratio) {
+        return "Could not unzip uploaded file: the entry " + entry.path + " expands more than " +
+               std::to_string(limits.ratio) + " times its compressed size (a decompression bomb).";
+      }
       if (entry.directory) continue;
       if (link) {
         if (link_target.size() + static_cast<std::size_t>(n) > 4096) return not_zip;
@@ -158,13 +175,13 @@ std::optional<std::string> read_zip(std::string_view bytes, const EntryFn& on_en
   return std::nullopt;
 }
 
-std::optional<std::string> check_zip(std::string_view zip, std::uint64_t unzipped_limit) {
+std::optional<std::string> check_zip(std::string_view zip, const ZipLimits& limits) {
   return read_zip(
-      zip, [](const ZipEntry&) { return true; }, [](std::string_view) { return true; }, unzipped_limit);
+      zip, [](const ZipEntry&) { return true; }, [](std::string_view) { return true; }, limits);
 }
 
 std::optional<std::string> unpack_zip(std::string_view zip, const std::filesystem::path& dir,
-                                      std::uint64_t unzipped_limit) {
+                                      const ZipLimits& limits) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::create_directory(dir, ec) || ec) return "Could not create the code directory.";
@@ -203,7 +220,7 @@ std::optional<std::string> unpack_zip(std::string_view zip, const std::filesyste
         }
         return true;
       },
-      unzipped_limit);
+      limits);
   close_current();
   if (refused) {
     fs::remove_all(dir, ec);

@@ -188,6 +188,10 @@ std::string render(const ApiCall& call) {
     }
     w.EndArray();
   }
+  if (!call.additional_event_data.empty()) {
+    w.Key("additionalEventData");
+    w.RawValue(call.additional_event_data.data(), call.additional_event_data.size(), rapidjson::kObjectType);
+  }
   member(w, "eventType", "AwsApiCall");
   w.Key("managementEvent");
   w.Bool(!call.data_event);

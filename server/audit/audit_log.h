@@ -85,6 +85,8 @@ struct ApiCall {
   std::string response_elements;       // a redacted JSON object; empty: null
   std::optional<Failure> error;
   std::vector<Resource> resources;
+  // A JSON object for additionalEventData (e.g. Invoke's executed version); empty: absent.
+  std::string additional_event_data;
 };
 
 // The record as one line of JSON (no newline), with a new eventID.

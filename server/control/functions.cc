@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 
+#include "executor/zip.h"
 #include "policy/values.h"
 #include "server/control/handlers.h"
 #include "server/control/json_shapes.h"
@@ -21,7 +22,7 @@ namespace et = lambda::error_type;
 constexpr std::size_t kZippedLimit = 52428800;        // lambda-api 9 step 6
 constexpr std::size_t kEnvironmentLimit = 4096;       // lambda-api 4.1
 constexpr std::int64_t kTotalCodeSizeLimit = 80530636800;  // 75 GB (lambda-api 4.2 AccountLimit)
-constexpr std::int64_t kCodeSizeUnzipped = 262144000;
+constexpr auto kCodeSizeUnzipped = static_cast<std::int64_t>(executor::kUnzippedLimit);
 constexpr std::int64_t kCodeSizeZipped = 52428800;
 constexpr std::int64_t kConcurrentExecutions = 1000;
 
@@ -111,89 +112,19 @@ policy::Result<store::FunctionConfigUpdate, LambdaError> read_configuration(cons
   return u;
 }
 
-// Little-endian fields of a zip archive, bounds-checked by the caller.
-std::uint64_t read_le(std::string_view bytes, std::size_t at, std::size_t width) {
-  std::uint64_t value = 0;
-  for (std::size_t i = width; i-- > 0;) value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
-  return value;
-}
-
-enum class ZipSize { Fits, TooLarge, Unreadable };
-
-// Whether the uncompressed sizes the central directory declares (ZIP64 included) add up to at
-// most `limit` (APPNOTE 4.3.12, 4.3.14-16, 4.5.3). An archive without an end-of-central-
-// directory record is not measured: only its local header was checked.
-ZipSize unzipped_size(std::string_view zip, std::uint64_t limit) {
-  constexpr std::size_t kEndSize = 22, kEntrySize = 46, kLocatorSize = 20, kEnd64Size = 56;
-  if (zip.size() < kEndSize) return ZipSize::Fits;
-  // The end record is the last thing in the file but for its comment (at most 65535 bytes).
-  const std::size_t lowest = zip.size() > kEndSize + 0xFFFF ? zip.size() - kEndSize - 0xFFFF : 0;
-  std::size_t end = zip.size() - kEndSize;
-  while (zip.compare(end, 4, "PK\x05\x06") != 0 || end + kEndSize + read_le(zip, end + 20, 2) > zip.size()) {
-    if (end == lowest) return ZipSize::Fits;
-    --end;
-  }
-  std::uint64_t entries = read_le(zip, end + 10, 2);
-  std::uint64_t offset = read_le(zip, end + 16, 4);
-  if (entries == 0xFFFF || offset == 0xFFFFFFFF) {
-    // ZIP64: the locator just before the end record points at the ZIP64 end record.
-    if (end < kLocatorSize || zip.compare(end - kLocatorSize, 4, "PK\x06\x07") != 0) return ZipSize::Unreadable;
-    const std::uint64_t end64 = read_le(zip, end - kLocatorSize + 8, 8);
-    if (zip.size() < kEnd64Size || end64 > zip.size() - kEnd64Size || zip.compare(end64, 4, "PK\x06\x06") != 0) return ZipSize::Unreadable;
-    entries = read_le(zip, end64 + 32, 8);
-    offset = read_le(zip, end64 + 48, 8);
-  }
-  std::uint64_t total = 0;
-  for (std::uint64_t i = 0; i < entries; ++i) {
-    if (offset > zip.size() || zip.size() - offset < kEntrySize || zip.compare(offset, 4, "PK\x01\x02") != 0) {
-      return ZipSize::Unreadable;
-    }
-    std::uint64_t size = read_le(zip, offset + 24, 4);
-    const std::size_t name = read_le(zip, offset + 28, 2), extra = read_le(zip, offset + 30, 2),
-                      comment = read_le(zip, offset + 32, 2);
-    if (zip.size() - offset - kEntrySize < name + extra + comment) return ZipSize::Unreadable;
-    if (size == 0xFFFFFFFF) {
-      // The ZIP64 extended information field (id 1) starts with the real uncompressed size.
-      std::size_t at = offset + kEntrySize + name;
-      const std::size_t stop = at + extra;
-      bool found = false;
-      while (!found && at + 4 <= stop) {
-        const std::size_t id = read_le(zip, at, 2), length = read_le(zip, at + 2, 2);
-        if (at + 4 + length > stop) return ZipSize::Unreadable;
-        if (id == 1 && length >= 8) {
-          size = read_le(zip, at + 4, 8);
-          found = true;
-        }
-        at += 4 + length;
-      }
-      if (!found) return ZipSize::Unreadable;
-    }
-    if (size > limit - total) return ZipSize::TooLarge;
-    total += size;
-    offset += kEntrySize + name + extra + comment;
-  }
-  return ZipSize::Fits;
-}
-
 // The deployment package of a FunctionCode (CreateFunction's Code, UpdateFunctionCode's body):
 // ZipFile bytes; S3 sources do not exist here (lambda-api 4.2, 9 step 6).
 policy::Result<std::string, LambdaError> read_zip(const rapidjson::Value& code) {
   if (auto zip = string_of(code, "ZipFile")) {
     auto bytes = policy::decode_base64(*zip);
-    const LambdaError bad_zip =
-        invalid("Could not unzip uploaded file. Please check your file, then try to upload again.");
-    if (!bytes) return bad_zip;
+    if (!bytes) return invalid(std::string(executor::kNotAZip));
     if (bytes->size() > kZippedLimit) {
       return make_error("RequestEntityTooLargeException", 413, "Zipped size must be smaller than 52428800 bytes");
     }
-    // A zip archive starts with a local file header, or is an empty archive's end record.
-    if (!bytes->starts_with(std::string_view("PK\x03\x04", 4)) && !bytes->starts_with(std::string_view("PK\x05\x06", 4))) {
-      return bad_zip;
-    }
-    switch (unzipped_size(*bytes, kCodeSizeUnzipped)) {
-      case ZipSize::Fits: break;
-      case ZipSize::TooLarge: return invalid("Unzipped size must be smaller than 262144000 bytes");
-      case ZipSize::Unreadable: return bad_zip;
+    // Checked at upload by the reader that unpacks it later (executor.md 5): every entry is
+    // decompressed and counted, never trusted from the headers.
+    if (auto refused = executor::check_zip(*bytes, static_cast<std::uint64_t>(kCodeSizeUnzipped))) {
+      return invalid(std::move(*refused));
     }
     return std::move(*bytes);
   }
@@ -406,10 +337,12 @@ Reply get_account_settings(store::Store& store, const Call& call) {
   w.Int64(kCodeSizeUnzipped);
   w.Key("CodeSizeZipped");
   w.Int64(kCodeSizeZipped);
+  // The limit the executor enforces (serve --concurrency); AWS's default without one.
+  const std::int64_t concurrency = call.invocations ? call.invocations->concurrency() : kConcurrentExecutions;
   w.Key("ConcurrentExecutions");
-  w.Int64(kConcurrentExecutions);
+  w.Int64(concurrency);
   w.Key("UnreservedConcurrentExecutions");
-  w.Int64(kConcurrentExecutions);
+  w.Int64(concurrency);
   w.EndObject();
   w.Key("AccountUsage");
   w.StartObject();

@@ -12,6 +12,7 @@
 #include "server/audit/lambda_record.h"
 #include "server/authz/execution_role.h"
 #include "server/control/handlers.h"
+#include "server/control/json_shapes.h"
 #include "server/control/touch_check.h"
 #include "server/http/errors.h"
 #include "server/lambda/authorization.h"
@@ -455,6 +456,21 @@ void LambdaApi::record(const http::HttpRequest& r, Operation operation, const au
   const bool ok = response.status < 300;
   if (ok) {
     call.response_elements = audit::lambda_response_elements(operation, response.body);
+    // The version a synchronous Invoke ran (an alias or no qualifier resolved), and whether the
+    // function failed: the payload and its result stay out (audit-log.md 5), these do not.
+    if (const std::string* version = response.header("X-Amz-Executed-Version")) {
+      rapidjson::StringBuffer data;
+      JsonWriter w(data);
+      w.StartObject();
+      write_string(w, "executedVersion");
+      write_string(w, *version);
+      if (const std::string* failed = response.header("X-Amz-Function-Error")) {
+        write_string(w, "functionError");
+        write_string(w, *failed);
+      }
+      w.EndObject();
+      call.additional_event_data.assign(data.GetString(), data.GetSize());
+    }
   } else {
     const std::string* type = response.header("x-amzn-ErrorType");
     std::string code = type ? *type : "ServiceException";

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -84,6 +85,49 @@ std::string error_message_of(const std::string& payload) {
 }
 
 }  // namespace
+
+const EventInvokeConfig& AsyncOptions::config_for(const QueuedEvent& event) const {
+  const std::string arn = "arn:aws:lambda:" + event.region + ":" + event.account + ":function:" + event.function_name;
+  std::vector<std::string> keys;
+  if (!event.qualifier.empty()) keys.push_back(arn + ":" + event.qualifier);
+  keys.push_back(arn);
+  if (!event.qualifier.empty()) keys.push_back(event.function_name + ":" + event.qualifier);
+  keys.push_back(event.function_name);
+  keys.emplace_back("*");
+  for (const std::string& key : keys) {
+    for (const auto& [function, config] : per_function) {
+      if (function == key) return config;
+    }
+  }
+  return defaults;
+}
+
+policy::Result<std::pair<std::string, EventInvokeConfig>, std::string> parse_event_invoke_config(std::string_view text) {
+  const std::string usage = "expected FUNCTION,MaximumRetryAttempts=N,MaximumEventAgeInSeconds=S (N 0-2, S 60-21600)";
+  const std::size_t comma = text.find(',');
+  std::pair<std::string, EventInvokeConfig> out{std::string(text.substr(0, comma)), {}};
+  if (out.first.empty() || comma == std::string_view::npos) return usage;
+  std::string_view rest = text.substr(comma + 1);
+  while (!rest.empty()) {
+    const std::size_t next = rest.find(',');
+    const std::string_view member = rest.substr(0, next);
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    const std::size_t equals = member.find('=');
+    if (equals == std::string_view::npos) return usage;
+    const std::string_view name = member.substr(0, equals), value = member.substr(equals + 1);
+    long long number = -1;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (error != std::errc() || end != value.data() + value.size()) return usage;
+    if (name == "MaximumRetryAttempts" && number >= 0 && number <= 2) {
+      out.second.maximum_retry_attempts = static_cast<int>(number);
+    } else if (name == "MaximumEventAgeInSeconds" && number >= 60 && number <= 21600) {
+      out.second.maximum_event_age = std::chrono::seconds(number);
+    } else {
+      return usage;
+    }
+  }
+  return out;
+}
 
 std::string event_json(const QueuedEvent& e) {
   rapidjson::StringBuffer buffer;
@@ -265,7 +309,11 @@ void AsyncQueue::work() {
 
     QueuedEvent event = std::move(*next);
     bool done = true;
-    if (now - event.enqueued_ms > options_.max_event_age.count()) {
+    const EventInvokeConfig& config = options_.config_for(event);
+    const auto age_limit = std::chrono::duration_cast<std::chrono::milliseconds>(config.maximum_event_age);
+    const std::size_t retries =
+        std::min(static_cast<std::size_t>(config.maximum_retry_attempts), options_.retry_delays.size());
+    if (now - event.enqueued_ms > age_limit.count()) {
       event.last_error_code = event.last_error_code.empty() ? "429" : event.last_error_code;
       dead_letter(event);  // too old: no further attempt
     } else {
@@ -284,7 +332,7 @@ void AsyncQueue::work() {
             event.last_error_code = std::to_string(failure.status);
             event.last_error_message = error_message_of(failure.message);
           }
-          if (static_cast<std::size_t>(event.attempts) <= options_.retry_delays.size()) {
+          if (static_cast<std::size_t>(event.attempts) <= retries) {
             event.due_ms = now_ms() + options_.retry_delays[static_cast<std::size_t>(event.attempts) - 1].count();
             done = !store_event(event);
           } else {

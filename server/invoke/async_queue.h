@@ -21,18 +21,13 @@
 #include <thread>
 #include <vector>
 
+#include "policy/result.h"
 #include "server/authz/pipeline.h"
 #include "server/invoke/execution.h"
 #include "server/metrics/metrics.h"
 #include "store/store.h"
 
 namespace gatehouse::server::invoke {
-
-struct AsyncOptions {
-  std::vector<std::chrono::milliseconds> retry_delays{std::chrono::minutes(1), std::chrono::minutes(2)};
-  std::chrono::milliseconds max_event_age{std::chrono::hours(6)};
-  unsigned workers = 2;
-};
 
 // One queued event.
 struct QueuedEvent {
@@ -43,6 +38,31 @@ struct QueuedEvent {
   std::int64_t enqueued_ms = 0, due_ms = 0;
   std::string last_error_code, last_error_message;
 };
+
+// A function's settings for Event invocations, named and bounded as AWS's
+// FunctionEventInvokeConfig: MaximumRetryAttempts 0-2 (default 2), MaximumEventAgeInSeconds
+// 60-21600 (default 6 hours). PutFunctionEventInvokeConfig is not among the served operations,
+// so they come from the server's configuration (`serve --event-invoke-config`).
+struct EventInvokeConfig {
+  int maximum_retry_attempts = 2;
+  std::chrono::seconds maximum_event_age{21600};
+};
+
+struct AsyncOptions {
+  std::vector<std::chrono::milliseconds> retry_delays{std::chrono::minutes(1), std::chrono::minutes(2)};
+  EventInvokeConfig defaults;
+  // By function: a name, NAME:QUALIFIER, a function ARN (with or without a qualifier) or `*`.
+  std::vector<std::pair<std::string, EventInvokeConfig>> per_function;
+  unsigned workers = 2;
+
+  // The most specific entry for the event's function: its qualified ARN, its ARN, NAME:QUALIFIER,
+  // NAME, `*`, else the defaults.
+  const EventInvokeConfig& config_for(const QueuedEvent& event) const;
+};
+
+// "FUNCTION,MaximumRetryAttempts=N,MaximumEventAgeInSeconds=S" (either member may be left out:
+// AWS's default then) → the entry, or why not.
+policy::Result<std::pair<std::string, EventInvokeConfig>, std::string> parse_event_invoke_config(std::string_view text);
 
 class AsyncQueue {
  public:

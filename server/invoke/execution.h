@@ -41,6 +41,10 @@ class Invocations {
                                                               std::string_view payload,
                                                               std::string_view request_id) const;
 
+  // The account's limit of invocations running at once (GetAccountSettings reports it; no
+  // function reserves any of it, so all of it is unreserved).
+  int concurrency() const { return concurrency_; }
+
   // Event invocations go to this queue (async_queue.h); without one they are refused.
   void attach_queue(AsyncQueue* queue) { queue_ = queue; }
   AsyncQueue* queue() const { return queue_; }

@@ -141,6 +141,39 @@ TEST_CASE("serve options: region given or not, log format, quiet, bootstrap mode
   fs::remove_all(dir);
 }
 
+TEST_CASE("serve --event-invoke-config: per-function retries and event age, AWS's names and ranges", "[cli][serve]") {
+  const fs::path dir = fresh_dir("event-invoke-config");
+  const auto options = std::get<ServeOptions>(parse_serve_options(
+      {"--data", dir.string(), "--event-invoke-config", "once,MaximumRetryAttempts=0", "--event-invoke-config",
+       "arn:aws:lambda:us-east-1:111111111111:function:f:live,MaximumEventAgeInSeconds=60,MaximumRetryAttempts=1",
+       "--event-invoke-config", "*,MaximumEventAgeInSeconds=3600"}));
+  server::invoke::AsyncOptions async;
+  async.per_function = options.event_invoke_configs;
+  server::invoke::QueuedEvent event;
+  event.account = "111111111111";
+  event.region = "us-east-1";
+  event.function_name = "once";
+  CHECK(async.config_for(event).maximum_retry_attempts == 0);
+  CHECK(async.config_for(event).maximum_event_age == std::chrono::seconds(21600));
+  event.function_name = "f";
+  event.qualifier = "live";
+  CHECK(async.config_for(event).maximum_retry_attempts == 1);
+  CHECK(async.config_for(event).maximum_event_age == std::chrono::seconds(60));
+  event.qualifier = "";  // not the alias: the `*` entry
+  CHECK(async.config_for(event).maximum_retry_attempts == 2);
+  CHECK(async.config_for(event).maximum_event_age == std::chrono::seconds(3600));
+  async.per_function.clear();
+  CHECK(async.config_for(event).maximum_event_age == std::chrono::seconds(21600));
+  for (const char* bad : {"f", "f,MaximumRetryAttempts=3", "f,MaximumEventAgeInSeconds=59",
+                          "f,MaximumEventAgeInSeconds=21601", "f,Retries=1", ",MaximumRetryAttempts=1",
+                          "f,MaximumRetryAttempts=x"}) {
+    const Run r = run({"--data", dir.string(), "--event-invoke-config", bad});
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--event-invoke-config: expected FUNCTION,MaximumRetryAttempts=N"));
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("--debug-signatures tells an unknown access key from a signature mismatch", "[cli][serve]") {
   sigv4::SignatureTrace trace{"AKIAUNKNOWNEXAMPLE00", "GET\n/\n", "AWS4-HMAC-SHA256\n", false, false};
   const std::string unknown = signature_debug_text(trace);

@@ -10,7 +10,7 @@
 
 #include "executor/executor.h"
 #include "executor/zip.h"
-#include "tests/executor/zip_writer.h"
+#include "tests/zip_writer.h"
 
 using namespace gatehouse::executor;
 using testing::make_zip;
@@ -177,7 +177,8 @@ TEST_CASE("executor: function code is contained", "[executor][sandbox]") {
         "      'root': sorted(os.listdir('/')),\n"
         "      'pid1': open('/proc/1/cmdline','rb').read().split(b'\\0')[0].decode(),\n"
         "      'pids': sorted(int(p) for p in os.listdir('/proc') if p.isdigit()),\n"
-        "      'etc': attempt(lambda: open('/etc/passwd').read()),\n"
+        "      'etc': attempt(lambda: sorted(os.listdir('/etc'))),\n"
+        "      'passwd': attempt(lambda: open('/etc/passwd').read()),\n"
         "      'write_task': attempt(lambda: open('/var/task/x', 'w')),\n"
         "      'tmp': attempt(lambda: open('/tmp/x', 'w').write('ok')),\n"
         "      'home': os.environ.get('HOME'),\n"
@@ -186,12 +187,15 @@ TEST_CASE("executor: function code is contained", "[executor][sandbox]") {
   const InvokeOutput out = ok(run(probe, "{}"));
   INFO(out.payload);
   CHECK(out.payload.find(R"("uid": 993)") != std::string::npos);
-  // Only /usr, the code, the runtime, /tmp, /proc, /dev (and the /usr links) exist.
-  CHECK(out.payload.find(R"("root": ["bin", "dev", "lib", "lib64", "proc", "sbin", "tmp", "usr", "var"])") !=
+  // Only /usr, the code, the runtime, /tmp, /proc, /dev, /etc (and the /usr links) exist.
+  CHECK(out.payload.find(R"("root": ["bin", "dev", "etc", "lib", "lib64", "proc", "sbin", "tmp", "usr", "var"])") !=
         std::string::npos);
   // PID 1 is the sandbox's own init, not the server; no host process is visible.
   CHECK(out.payload.find(R"("pid1": "/usr/bin/bwrap", "pids": [1, 2])") != std::string::npos);
-  CHECK(out.payload.find(R"("etc": "FileNotFoundError")") != std::string::npos);
+  // /etc is the sandbox's own two files, naming its user as Lambda does; not the host's.
+  CHECK(out.payload.find(R"("etc": ["group", "passwd"])") != std::string::npos);
+  CHECK(out.payload.find(R"("passwd": "root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:993:990::/home/sbx_user1051:)"
+                         R"(/sbin/nologin\n")") != std::string::npos);
   CHECK(out.payload.find(R"("write_task": "OSError")") != std::string::npos);
   CHECK(out.payload.find(R"("tmp": 2)") != std::string::npos);
   CHECK(out.payload.find(R"("home": null)") != std::string::npos);

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "executor/zip.h"
-#include "tests/executor/zip_writer.h"
+#include "tests/zip_writer.h"
 
 using namespace gatehouse::executor;
 using testing::make_zip;
@@ -47,6 +47,21 @@ TEST_CASE("zip: the unzipped size is counted while decompressing", "[executor][z
   CHECK(zip.size() < 100000);
   CHECK(check_zip(zip, 1 << 20) == std::string("Unzipped size must be smaller than 1048576 bytes"));
   CHECK_FALSE(check_zip(zip).has_value());
+}
+
+TEST_CASE("zip: bombs are refused by entry count and by expansion ratio", "[executor][zip]") {
+  ZipLimits few;
+  few.entries = 3;
+  CHECK_FALSE(check_zip(make_zip({{"a", "1"}, {"b", "2"}, {"c", "3"}}), few).has_value());
+  CHECK(check_zip(make_zip({{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}}), few) ==
+        std::string("Could not unzip uploaded file: the package has 4 entries; at most 3 are accepted."));
+  // Deflate stays under 1100:1 even on zeros; bzip2 does not.
+  CHECK_FALSE(check_zip(make_zip({{"zeros", std::string(8 << 20, '\0')}})).has_value());
+  const std::string bomb = make_zip({{"zeros", std::string(8 << 20, '\0'), S_IFREG | 0644, false, ZIP_CM_BZIP2}});
+  CHECK_THAT(check_zip(bomb).value_or(""), Catch::Contains("expands more than 1100 times"));
+  ZipLimits lenient;
+  lenient.ratio = 1 << 30;
+  CHECK_FALSE(check_zip(bomb, lenient).has_value());
 }
 
 TEST_CASE("zip: unpacked read-only, the owner's execute bit kept", "[executor][zip]") {

@@ -55,7 +55,7 @@ void publish(World& world, std::string_view function, int count) {
     require_ok(world.store().write([&](store::Mutation& m) -> store::Result<void> {
       const store::FunctionRef ref{std::string(kA), "us-east-1", std::string(function)};
       // New code each time: publishing unchanged code returns the last version.
-      if (auto r = m.update_function_code(ref, std::string("PK\x03\x04v", 5) + std::to_string(i), false); !r) {
+      if (auto r = m.update_function_code(ref, executor::testing::make_zip({{"app.py", "V = " + std::to_string(i) + "\n"}}), false); !r) {
         return r.error();
       }
       if (auto r = m.publish_version(ref); !r) return r.error();
@@ -97,7 +97,7 @@ TEST_CASE("bypass 1: another account's event-source mapping is not found by its 
     input.config.runtime = "python3.12";
     input.config.role = "arn:aws:iam::222222222222:role/none";
     input.config.handler = "app.handler";
-    input.zip = std::string("PK\x03\x04seed", 8);
+    input.zip = executor::testing::small_zip();
     return m.create_function(input);
   }));
 

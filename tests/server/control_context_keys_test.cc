@@ -73,7 +73,7 @@ Request request_for(std::string_view operation, std::string_view key, const std:
   if (operation == "InvokeAsync") return {"POST", "/2014-11-13/functions/f/invoke-async/", "{}"};
   if (operation == "ListVersionsByFunction") return {"GET", f + "/versions", ""};
   if (operation == "PublishVersion") return {"POST", f + "/versions", "{}"};
-  if (operation == "UpdateFunctionCode") return {"PUT", f + "/code", R"({"ZipFile":"UEsDBG5ldw=="})"};
+  if (operation == "UpdateFunctionCode") return {"PUT", f + "/code", R"({"ZipFile":")" + kChangedZip + "\"}"};
   FAIL("no request for " << operation);
   return {};
 }

@@ -1,5 +1,8 @@
 // CreateFunction / UpdateFunctionConfiguration: the Runtime enum and deprecated runtimes, and
 // the unzipped code size limit (spec/lambda-api.md 9 steps 1, 4 and 6).
+#include <sys/stat.h>
+#include <zip.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -10,52 +13,14 @@ using namespace gatehouse::control_test;
 
 namespace {
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    std::uint32_t chunk = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) chunk |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) chunk |= static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(chunk >> 18) & 63];
-    out += kAlphabet[(chunk >> 12) & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[(chunk >> 6) & 63] : '=';
-    out += i + 2 < bytes.size() ? kAlphabet[chunk & 63] : '=';
-  }
-  return out;
-}
+using executor::testing::base64;
+using executor::testing::make_zip;
 
-void le(std::string& out, std::uint64_t value, int width) {
-  for (int i = 0; i < width; ++i) out += static_cast<char>((value >> (8 * i)) & 0xFF);
-}
-
-// A zip archive of empty stored entries whose central directory declares `sizes` as their
-// uncompressed sizes; a size of 2^32 or more goes into a ZIP64 extra field.
-std::string zip_declaring(const std::vector<std::uint64_t>& sizes) {
-  std::string local, central;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    const std::string name = "f" + std::to_string(i);
-    const std::uint64_t offset = local.size();
-    local += "PK\x03\x04";
-    le(local, 20, 2); le(local, 0, 2); le(local, 0, 2); le(local, 0, 4); le(local, 0, 4);
-    le(local, 0, 4); le(local, 0, 4); le(local, name.size(), 2); le(local, 0, 2);
-    local += name;
-    const bool big = sizes[i] >= 0xFFFFFFFFull;
-    central += "PK\x01\x02";
-    le(central, 45, 2); le(central, 45, 2); le(central, 0, 2); le(central, 0, 2); le(central, 0, 4);
-    le(central, 0, 4); le(central, 0, 4);
-    le(central, big ? 0xFFFFFFFFull : sizes[i], 4);
-    le(central, name.size(), 2); le(central, big ? 12 : 0, 2); le(central, 0, 2);
-    le(central, 0, 2); le(central, 0, 2); le(central, 0, 4); le(central, offset, 4);
-    central += name;
-    if (big) {
-      le(central, 1, 2); le(central, 8, 2); le(central, sizes[i], 8);
-    }
-  }
-  std::string end = "PK\x05\x06";
-  le(end, 0, 2); le(end, 0, 2); le(end, sizes.size(), 2); le(end, sizes.size(), 2);
-  le(end, central.size(), 4); le(end, local.size(), 4); le(end, 0, 2);
-  return local + central + end;
+// A real archive of `sizes.size()` files of zeros of those sizes (deflated: a few KB for 125 MB).
+std::string zip_of_zeros(const std::vector<std::size_t>& sizes) {
+  std::vector<executor::testing::ZipItem> items;
+  for (std::size_t i = 0; i < sizes.size(); ++i) items.push_back({"f" + std::to_string(i), std::string(sizes[i], '\0')});
+  return make_zip(items);
 }
 
 std::string body_with_zip(std::string_view name, const std::string& zip) {
@@ -128,37 +93,74 @@ TEST_CASE("Runtime: unknown values fail the enum, deprecated ones are refused", 
   }
 }
 
-TEST_CASE("Code: the unzipped size the archive declares is at most 262144000 bytes", "[server][control][code]") {
+TEST_CASE("Code: the package is unzipped and checked at upload", "[server][control][code]") {
   World world;
   world.alice_policy(allow("lambda:*", "*") + "," + allow("iam:PassRole", "*"));
   const std::string too_large = "Unzipped size must be smaller than 262144000 bytes";
-
-  SECTION("exactly the limit, over two files, is accepted") {
-    CHECK(world.call("POST", kFunctionsPath, body_with_zip("F", zip_declaring({131072000, 131072000}))).status == 201);
-  }
-  SECTION("one byte more is refused, and nothing is created") {
-    const Response r = world.call("POST", kFunctionsPath, body_with_zip("F", zip_declaring({131072000, 131072001})));
+  const std::string not_a_zip = "Could not unzip uploaded file. Please check your file, then try to upload again.";
+  const auto refused = [&](const std::string& zip) {
+    const Response r = world.call("POST", kFunctionsPath, body_with_zip("F", zip));
     CHECK(r.status == 400);
     CHECK(r.error_type == "InvalidParameterValueException");
-    CHECK(r.message() == too_large);
-    CHECK(world.call("GET", kFunctionsPath + "/F").status == 404);
+    CHECK(world.call("GET", kFunctionsPath + "/F").status == 404);  // nothing was created
+    return r.message();
+  };
+
+  SECTION("exactly the limit, over two files, is accepted") {
+    CHECK(world.call("POST", kFunctionsPath, body_with_zip("F", zip_of_zeros({131072000, 131072000}))).status == 201);
   }
-  SECTION("a ZIP64 size is read from its extra field") {
-    CHECK(world.call("POST", kFunctionsPath, body_with_zip("F", zip_declaring({1, 0x100000000ull}))).message() ==
-          too_large);
+  SECTION("one byte more is refused, and nothing is created") {
+    CHECK(refused(zip_of_zeros({131072000, 131072001})) == too_large);
   }
-  SECTION("UpdateFunctionCode too") {
+  SECTION("the size is counted while decompressing: a central directory declaring less does not help") {
+    std::string zip = zip_of_zeros({262144001});
+    // Rewrite the central directory's uncompressed size (offset 24 of the one entry) to 1.
+    const std::size_t central = zip.find(std::string("PK\x01\x02", 4));
+    REQUIRE(central != std::string::npos);
+    zip.replace(central + 24, 4, std::string("\x01\x00\x00\x00", 4));
+    CHECK(refused(zip) != "");
+  }
+  SECTION("not a zip, or a corrupt one, is Lambda's message") {
+    CHECK(refused(std::string("PK\x03\x04", 4) + "abc") == not_a_zip);
+    CHECK(refused("just text") == not_a_zip);
+    std::string zip = make_zip({{"app.py", std::string(4096, 'x')}});
+    zip[zip.size() - 6] = 0x7F;  // the central directory's offset now points past the archive
+    CHECK(refused(zip) == not_a_zip);
+  }
+  SECTION("traversal, absolute paths and links leading out are refused at upload") {
+    CHECK_THAT(refused(make_zip({{"../evil.py", "x"}})),
+               Catch::Equals("Could not unzip uploaded file: the entry ../evil.py names a path outside the package."));
+    CHECK_THAT(refused(make_zip({{"/etc/cron.d/x", "x"}})), Catch::Contains("names a path outside the package"));
+    CHECK_THAT(refused(make_zip({{"app.py", "x"}, {"lib/out", "../../etc", S_IFLNK | 0777}})),
+               Catch::Equals("Could not unzip uploaded file: the symbolic link lib/out leads outside the package."));
+    CHECK_THAT(refused(make_zip({{"up", ".", S_IFLNK | 0777}, {"up/x", "y"}})), Catch::Contains("symbolic link"));
+  }
+  SECTION("zip bombs: too many entries, or an entry expanding beyond any real compressor") {
+    std::vector<executor::testing::ZipItem> many;
+    for (int i = 0; i < 65536; ++i) many.push_back({"d/" + std::to_string(i), ""});
+    CHECK(refused(make_zip(many)) ==
+          "Could not unzip uploaded file: the package has 65536 entries; at most 65535 are accepted.");
+    REQUIRE(zip_compression_method_supported(ZIP_CM_BZIP2, 1));
+    CHECK(refused(make_zip({{"zeros", std::string(8 << 20, '\0'), S_IFREG | 0644, false, ZIP_CM_BZIP2}})) ==
+          "Could not unzip uploaded file: the entry zeros expands more than 1100 times its compressed size (a "
+          "decompression bomb).");
+  }
+  SECTION("a link that stays inside and an executable bootstrap are fine") {
+    CHECK(world.call("POST", kFunctionsPath,
+                     body_with_zip("F", make_zip({{"lib/real.py", "x"},
+                                                  {"lib/alias.py", "real.py", S_IFLNK | 0777},
+                                                  {"bootstrap", "#!/bin/sh\n", S_IFREG | 0755}})))
+              .status == 201);
+  }
+  SECTION("UpdateFunctionCode checks the same way") {
     world.seed_function("G");
     const std::string path = kFunctionsPath + "/G/code";
-    const std::string big = R"({"ZipFile":")" + base64(zip_declaring({262144001})) + "\"}";
-    CHECK(world.call("PUT", path, big).message() == too_large);
-    const std::string small = R"({"ZipFile":")" + base64(zip_declaring({1024, 2048})) + "\"}";
+    CHECK(world.call("PUT", path, R"({"ZipFile":")" + base64(zip_of_zeros({262144001})) + "\"}").message() ==
+          too_large);
+    CHECK(world.call("PUT", path, R"({"ZipFile":")" + base64(make_zip({{"../x", "y"}})) + "\"}").message() ==
+          "Could not unzip uploaded file: the entry ../x names a path outside the package.");
+    CHECK(world.call("PUT", path, R"({"ZipFile":")" + base64(std::string("PK\x03\x04", 4) + "abc") + "\"}").message() == not_a_zip);
+    const std::string small = R"({"ZipFile":")" + base64(zip_of_zeros({1024, 2048})) + "\"}";
     CHECK(world.call("PUT", path, small).status == 200);
-  }
-  SECTION("a central directory that does not add up is no zip") {
-    std::string zip = zip_declaring({10});
-    zip[zip.size() - 6] = 0x7F;  // the central directory's offset now points past the archive
-    CHECK(world.call("POST", kFunctionsPath, body_with_zip("F", zip)).message() ==
-          "Could not unzip uploaded file. Please check your file, then try to upload again.");
   }
 }

@@ -170,7 +170,7 @@ const std::vector<Case> kCases = {
     {"UpdateEventSourceMapping", "PUT", kMappings + "/{M}", R"({"Enabled":false})"},
     {"UpdateEventSourceMapping (retarget)", "PUT", kMappings + "/{D}", R"({"FunctionName":"{B}"})"},
     {"UpdateEventSourceMapping (take over)", "PUT", kMappings + "/{M}", R"({"FunctionName":"decoy"})"},
-    {"UpdateFunctionCode", "PUT", "/2015-03-31/functions/{F}/code", R"({"ZipFile":"UEsDBGNoYW5nZWQ="})"},
+    {"UpdateFunctionCode", "PUT", "/2015-03-31/functions/{F}/code", R"({"ZipFile":")" + kChangedZip + "\"}"},
     {"UpdateFunctionConfiguration", "PUT", "/2015-03-31/functions/{F}/configuration", R"({"Description":"changed"})"},
 };
 

@@ -17,6 +17,7 @@
 #include "store/mutation.h"
 #include "store/store.h"
 #include "tests/server/scratch_store.h"
+#include "tests/zip_writer.h"
 
 namespace gatehouse::control_test {
 
@@ -29,7 +30,10 @@ inline constexpr std::string_view kBobSecret = "bobSecretKeyEXAMPLEbobSecretKeyE
 inline const std::string kRoleR = "arn:aws:iam::111111111111:role/app/R";
 inline const std::string kRoleEc2 = "arn:aws:iam::111111111111:role/ec2only";
 inline const std::string kFunctionsPath = "/2015-03-31/functions";
-inline const std::string kZip = "UEsDBGFiYw==";  // "PK\x03\x04abc"
+inline const std::string kZip = executor::testing::base64(executor::testing::small_zip());  // ZipFile member
+// Another real package, for UpdateFunctionCode.
+inline const std::string kChangedZip = executor::testing::base64(
+    executor::testing::make_zip({{"app.py", "def handler(event, context):\n    return 'changed'\n"}}));
 inline constexpr std::string_view kLambdaTrust =
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
 inline constexpr std::string_view kEc2Trust =
@@ -151,7 +155,7 @@ class World {
       input.config.runtime = "python3.12";
       input.config.role = kRoleR;
       input.config.handler = "app.handler";
-      input.zip = std::string("PK\x03\x04seed", 8);
+      input.zip = executor::testing::small_zip();
       input.tags = std::move(tags);
       return m.create_function(input);
     }));

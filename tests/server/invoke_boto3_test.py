@@ -18,7 +18,7 @@ import zipfile
 import boto3
 import botocore.config
 
-from lambda_boto3_harness import check, client, error_of, package, start, start_world, stop, summary
+from lambda_boto3_harness import cannot_run, check, client, error_of, package, start, start_world, stop, summary
 
 ROOT = ("AKIAEXAMPLEROOT11111", "rootSecretEXAMPLErootSecretEXAMPLEroot00")
 ACCOUNT = "111111111111"
@@ -81,6 +81,16 @@ def handler(event, context):
 """ % (MARKER, MARKER)
 
 
+def audit_record(path, request_id):
+    """The audit record of one request (the server writes it before answering)."""
+    with open(path) as f:
+        for line in f:
+            record = json.loads(line)
+            if record.get("requestID") == request_id:
+                return record
+    return {}
+
+
 def invoke(c, name, payload=b"{}", **kwargs):
     r = c.invoke(FunctionName=name, Payload=payload, **kwargs)
     return r, r["Payload"].read()
@@ -89,13 +99,12 @@ def invoke(c, name, payload=b"{}", **kwargs):
 def main():
     binary = sys.argv[1]
     if os.geteuid() != 0:
-        print("the executor's tests need root (bubblewrap drops to nobody inside)")
-        print("0 passed, 1 failed")
-        return 1
+        return cannot_run("the executor's tests need root (bubblewrap drops to nobody inside)")
     os.environ[MARKER] = "1"  # the server's environment: must never reach a function
     with tempfile.TemporaryDirectory() as tmp:
         work_dirs = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*")))
-        process, base, data = start_world(binary, tmp, WORLD)
+        audit_path = os.path.join(tmp, "audit.jsonl")
+        process, base, data = start_world(binary, tmp, WORLD, ["--audit-log", audit_path])
         mine = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*"))) - work_dirs
         stopped = None
         try:
@@ -146,6 +155,10 @@ def main():
                                       ZipFile=package("def handler(event, context):\n    return 'v2'\n"))
             r, body = invoke(root, "echo", b'"x"', Qualifier="PROD")
             check("alias: version 1's code", body == b'"x"' and r["ExecutedVersion"] == "1", (body, r.get("ExecutedVersion")))
+            audited = audit_record(audit_path, r["ResponseMetadata"]["RequestId"])
+            check("audit: the executed version of an Invoke through the alias",
+                  audited.get("additionalEventData") == {"executedVersion": "1"} and
+                  audited.get("requestParameters", {}).get("qualifier") == "PROD", audited)
             r, body = invoke(root, "echo", b'"x"')
             check("$LATEST: the new code", body == b'"v2"' and r["ExecutedVersion"] == "$LATEST", body)
 
@@ -187,6 +200,8 @@ def main():
             check("raise: Python's shape", list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"] and
                   error["errorType"] == "Exception" and error["errorMessage"] == "boom" and
                   error["requestId"] == r["ResponseMetadata"]["RequestId"], error)
+            check("audit: $LATEST ran and failed", audit_record(audit_path, r["ResponseMetadata"]["RequestId"]).get(
+                "additionalEventData") == {"executedVersion": "$LATEST", "functionError": "Unhandled"})
 
             root.create_function(FunctionName="slow", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
                                  Timeout=1, Code={"ZipFile": package(
@@ -358,7 +373,9 @@ def async_events(binary):
         {"name": "lambda-dlq-revoked", "assumeRolePolicy": TRUST_LAMBDA, "inlinePolicies": {"send": send}}]
     failing = package("def handler(event, context):\n    raise Exception('async boom')\n")
     with tempfile.TemporaryDirectory() as tmp:
-        process, base, data = start_world(binary, tmp, world_data, ["--async-retry-delays", "1s,1s"])
+        process, base, data = start_world(binary, tmp, world_data, [
+            "--async-retry-delays", "1s,1s", "--event-invoke-config", "once,MaximumRetryAttempts=0",
+            "--event-invoke-config", "twice,MaximumRetryAttempts=1"])
         world = os.path.join(tmp, "world.json")
         try:
             root = client(base, ROOT)
@@ -403,6 +420,18 @@ def async_events(binary):
             check("dlq redrive: the event runs again", wait_for(
                 lambda: metric(base, 'gatehouse_invocations_total{function="fails"}') == 4))
             check("dlq redrive: and succeeds", metric(base, 'gatehouse_invocation_errors_total{function="fails"}') == 3)
+
+            # Per function (--event-invoke-config): MaximumRetryAttempts 0 and 1 (one and two attempts).
+            for name, attempts in (("once", 1), ("twice", 2)):
+                root.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler",
+                                     Role="arn:aws:iam::%s:role/lambda-dlq" % ACCOUNT,
+                                     DeadLetterConfig={"TargetArn": dlq}, Code={"ZipFile": failing})
+                r = root.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 0}')
+                path = os.path.join(data, "dead-letters", r["ResponseMetadata"]["RequestId"] + ".json")
+                check("MaximumRetryAttempts=%d: dead letter written" % (attempts - 1), wait_for(lambda: os.path.exists(path)))
+                check("MaximumRetryAttempts=%d: %d attempt(s)" % (attempts - 1, attempts),
+                      json.load(open(path)).get("Attempts") == attempts and
+                      metric(base, 'gatehouse_invocations_total{function="%s"}' % name) == attempts)
 
             root.create_function(FunctionName="revoked", Runtime="python3.11", Handler="app.handler",
                                  Role="arn:aws:iam::%s:role/lambda-dlq-revoked" % ACCOUNT,
@@ -487,6 +516,9 @@ def concurrency_limit(binary):
         process, base, _ = start_world(binary, tmp, WORLD, ["--concurrency", "1", "--keep-warm", "1s"])
         try:
             root = client(base, ROOT)
+            limits = root.get_account_settings()["AccountLimit"]
+            check("GetAccountSettings: the limit the executor enforces", limits["ConcurrentExecutions"] == 1 and
+                  limits["UnreservedConcurrentExecutions"] == 1, limits)
             root.create_function(FunctionName="nap", Runtime="python3.11", Handler="app.handler", Role=EXEC_ROLE,
                                  Timeout=10, Code={"ZipFile": package(
                                      "import time\ndef handler(event, context):\n    time.sleep(event)\n"

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import zipfile
 
-from lambda_boto3_harness import check, client, start_world, stop, summary
+from lambda_boto3_harness import cannot_run, check, client, start_world, stop, summary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RIC = os.path.join(HERE, "..", "ric", "node_modules", "aws-lambda-ric")
@@ -51,9 +51,7 @@ def package():
 def main():
     binary = sys.argv[1]
     if not os.path.exists(os.path.join(RIC, "dist", "rapid-client.node")):
-        print("aws-lambda-ric is not installed with its native addon: run `make ric-deps`")
-        print("0 passed, 1 failed")
-        return 1
+        return cannot_run("aws-lambda-ric is not installed with its native addon: run `make ric-deps`")
     with tempfile.TemporaryDirectory() as tmp:
         process, base, _ = start_world(binary, tmp, WORLD)
         try:

@@ -91,3 +91,10 @@ def package(text="def handler(event, context):\n    return event\n"):
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("app.py", text)
     return buffer.getvalue()
+
+
+def cannot_run(reason):
+    """A test that cannot run here says why and counts as failed (exit status 1)."""
+    print(reason)
+    print("0 passed, 1 failed")
+    return 1

@@ -74,7 +74,7 @@ Request request_for(Operation operation, const std::string& uuid) {
     case Operation::UpdateEventSourceMapping:
       return {"PUT", kMappings + "/" + uuid, R"({"BatchSize":3})"};
     case Operation::UpdateFunctionCode:
-      return {"PUT", f + "/code", R"({"ZipFile":"UEsDBG5ldw=="})"};
+      return {"PUT", f + "/code", R"({"ZipFile":")" + kChangedZip + "\"}"};
     case Operation::UpdateFunctionConfiguration:
       return {"PUT", f + "/configuration", R"({"Description":"d"})"};
   }
