@@ -20,6 +20,8 @@
 #include "policy/context.h"
 #include "policy/operators.h"
 #include "policy/text.h"
+#include "server/fixture/world.h"
+#include "server/lambda/function_name.h"
 #include "store/bootstrap.h"
 #include "store/store.h"
 
@@ -560,6 +562,7 @@ class Loader {
       return fail(path + "." + std::string(problem->member), problem->message);
     }
     if (!resolve_world_trust(c.action, c.resource, path + ".resource", fixture)) return false;
+    if (!resolve_world_function(c.resource, path + ".resource", fixture)) return false;
     if (const Value* s = member(v, "context"); s && !read_context(*s, path + ".context", c.context)) return false;
     if (const Value* s = member(v, "identity")) {
       c.identity.emplace();
@@ -725,9 +728,10 @@ class Loader {
     return load_reason(v, path, fixture, e);
   }
 
-  // `"world": "path"`: a world file (the bootstrap format of `serve --bootstrap`), read relative to
-  // the fixture's folder, loaded by the store's own bootstrap loader into a scratch store.
-  // Its principals are resolved on first use (resolve_world_principal).
+  // `"world": "path"`: a world file (the bootstrap format plus functions, as `serve --world` reads
+  // it), read relative to the fixture's folder, loaded by the fixture server's own world loader
+  // into a scratch store. Its principals are resolved on first use (resolve_world_principal),
+  // its functions' policies likewise (resolve_world_function).
   bool load_world(const Value& v, Fixture& fixture) {
     std::string name;
     if (!read_nonempty_string(v, "$.world", name)) return false;
@@ -735,7 +739,7 @@ class Loader {
     std::error_code ec;
     // Only regular files: a fixture must not make the runner read a device or a folder.
     if (!fs::is_regular_file(world, ec)) return fail("$.world", "`" + world.string() + "` is not a readable file");
-    auto parsed = store::read_bootstrap_file(world);
+    auto parsed = server::fixture::read_world_file(world);
     if (!parsed) return fail("$.world", "bad world file: " + parsed.error().to_string());
     static std::atomic<unsigned> counter{0};
     world_dir_ = fs::temp_directory_path(ec) /
@@ -749,7 +753,9 @@ class Loader {
     auto opened = store::Store::open(options);
     if (!opened) return fail("$.world", "cannot open a scratch store: " + opened.error().message);
     world_store_ = std::move(opened.value());
-    auto applied = store::load_bootstrap_world(*world_store_, parsed.value());
+    const std::string& region = parsed.value().bootstrap.region;
+    world_region_ = region.empty() ? "us-east-1" : region;
+    auto applied = server::fixture::load_world(*world_store_, parsed.value(), world_region_);
     if (!applied) return fail("$.world", "bad world file: " + applied.error().to_string());
     fixture.world = world.string();
     world_ = std::move(parsed.value());
@@ -795,7 +801,7 @@ class Loader {
         found.push_back({false, caller->account, caller->name, caller->session});
       }
     } else {
-      for (const auto& account : world_->accounts) {
+      for (const auto& account : world_->bootstrap.accounts) {
         for (const auto& u : account.users) {
           if (u.name == ref) found.push_back({true, account.id, u.name, ""});
         }
@@ -838,6 +844,28 @@ class Loader {
 
   // sts:AssumeRole on a role of the world that `resources` does not declare: the role's trust
   // policy is the resource policy, as the STS API evaluates it.
+  // A case's resource that is the ARN of a function of the world (optionally qualified): its
+  // function policy, read as the pipeline reads it (Store::find_function_policy), is the case's
+  // resource policy unless the case overrides it. A function without a policy adds nothing.
+  bool resolve_world_function(const std::string& resource, const std::string& path, Fixture& fixture) {
+    if (!world_store_ || fixture.resources.count(resource) || !resource.starts_with("arn:") ||
+        resource.find(":function:") == std::string::npos) {
+      return true;
+    }
+    auto parts = server::lambda::parse_function_name(resource);
+    if (!parts || !parts->arn || !parts->account || !parts->region) return true;
+    auto found = world_store_->find_function_policy({*parts->account, *parts->region, parts->name},
+                                                    parts->qualifier.value_or(""));
+    if (!found) return fail(path, "cannot read the function from the world: " + found.error().message);
+    if (!found.value()) return true;
+    FixtureResource r;
+    r.kind = policy::ResourcePolicyKind::Function;
+    r.world_policy = found.value();
+    fixture.origins[r.world_policy.get()] = {fixture.world, "function " + parts->name + ": function policy"};
+    fixture.resources.emplace(resource, std::move(r));
+    return true;
+  }
+
   bool resolve_world_trust(const std::string& action, const std::string& resource, const std::string& path,
                            Fixture& fixture) {
     if (!world_store_ || fixture.resources.count(resource) || !policy::equals_ignore_case(action, "sts:AssumeRole")) {
@@ -1036,7 +1064,8 @@ class Loader {
   std::optional<FixtureError> error_;
   fs::path world_dir_;
   std::unique_ptr<store::Store> world_store_;
-  std::optional<store::BootstrapWorld> world_;
+  std::optional<server::fixture::World> world_;
+  std::string world_region_;  // the region the world's functions were created in
 };
 
 // The compiled policies one decision case uses, and the spans decide() reads.

@@ -78,7 +78,8 @@ constexpr std::string_view kUsage =
     "  --ephemeral           a test fixture (docs/testing.md): no --data; the store lives in a\n"
     "                        private temporary directory removed at exit; ports default to 0;\n"
     "                        answers the control calls under /_gatehouse/ (reset, clock,\n"
-    "                        credentials, explain)\n"
+    "                        credentials, explain) that carry the header\n"
+    "                        x-gatehouse-control-token: the JSON line's \"controlToken\"\n"
     "  --world FILE          the world file (docs/world-file.md), with functions; same as --bootstrap\n"
     "  --clock TIME          with --ephemeral: the clock stands still at TIME (2026-01-01T00:00:00Z)\n"
     "                        until moved by POST /_gatehouse/clock; default: the system clock\n"
@@ -474,7 +475,7 @@ std::string host_port_text(const std::string& host, std::uint16_t port) {
 
 std::string ready_line(const std::string& http_host, std::uint16_t http_port, const std::string& grpc_host,
                        std::optional<std::uint16_t> grpc_port, std::string_view region,
-                       const std::vector<std::string>& accounts) {
+                       const std::vector<std::string>& accounts, std::string_view control_token) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   const auto put = [&writer](std::string_view text) {
@@ -495,6 +496,10 @@ std::string ready_line(const std::string& http_host, std::uint16_t http_port, co
   writer.StartArray();
   for (const auto& id : accounts) put(id);
   writer.EndArray();
+  if (!control_token.empty()) {
+    writer.Key("controlToken");
+    put(control_token);
+  }
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -712,16 +717,15 @@ int run_serve(const Args& args, Io io) {
   // The fixture's control calls exist only on an ephemeral server.
   const server::fixture::World no_world;
   std::optional<server::fixture::Control> control;
+  std::string control_token;  // only in the ready line: not in the environment, files or logs
   if (options.ephemeral) {
-    control.emplace(*store, *fixture_clock, world ? *world : no_world, authorizer);
+    control_token = server::fixture::new_control_token();
+    control.emplace(*store, *fixture_clock, world ? *world : no_world, authorizer, control_token);
     if (auto taken = control->take_checkpoint(); !taken) {
       io.err << "gatehouse serve: cannot keep the world for reset: " << taken.error().message << "\n";
       return 1;
     }
-    control->add_routes(router);
-    http::Route route = router.route_for(server::fixture::kControlPrefix);
-    route.handler = dated(std::move(route.handler));
-    router.add(std::move(route));
+    control->add_routes(router, dated);
   }
 
   http::ServerConfig config;
@@ -770,7 +774,7 @@ int run_serve(const Args& args, Io io) {
   std::optional<std::uint16_t> grpc_port;
   if (grpc_server) grpc_port = grpc_server->bound_port();
   io.out << ready_line(server.bound_host(), server.bound_port(), options.grpc_listen.host, grpc_port, region,
-                       accounts)
+                       accounts, control_token)
          << std::endl;
   server.run();
   if (grpc_server) grpc_server->shutdown(options.drain_timeout);

@@ -63,10 +63,11 @@ std::string request_log_line(const server::http::RequestLogEntry& entry, server:
                              std::string_view region);
 
 // The ready line (docs/testing.md): {"endpoint":"http://HOST:PORT","grpc":"HOST:PORT"|null,
-// "region":...,"accounts":[...]}, a wildcard host given as this machine's loopback.
+// "region":...,"accounts":[...]}, a wildcard host given as this machine's loopback; with a
+// control token (an ephemeral server) also "controlToken".
 std::string ready_line(const std::string& http_host, std::uint16_t http_port, const std::string& grpc_host,
                        std::optional<std::uint16_t> grpc_port, std::string_view region,
-                       const std::vector<std::string>& accounts);
+                       const std::vector<std::string>& accounts, std::string_view control_token = {});
 
 // "HOST:PORT" with HOST a name, an IPv4 literal or a bracketed IPv6 literal; port 0-65535.
 std::optional<HostPort> parse_host_port(std::string_view text);

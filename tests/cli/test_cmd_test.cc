@@ -797,6 +797,76 @@ TEST_CASE("gatehouse test takes a world role's trust policy for sts:AssumeRole",
   CHECK_THAT(other.out, Catch::Contains(": policy role worker: trust policy: statement #0\n"));
 }
 
+namespace {
+
+// A world file with functions (the fixture server's format, docs/testing.md): greeter's function
+// policy lets bob (no identity policy) invoke it; quiet has no function policy.
+constexpr const char* kFunctionWorld = R"({
+  "region": "us-east-1",
+  "accounts": [
+    {"id": "111111111111",
+     "rootAccessKeys": [{"accessKeyId": "AKIAEXAMPLEROOT11111", "secretAccessKey": "rootSecretEXAMPLErootSecretEXAMPLEroot00"}],
+     "users": [{"name": "bob"}],
+     "roles": [{"name": "app", "assumeRolePolicy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}],
+     "functions": [
+       {"name": "greeter", "runtime": "python3.12", "handler": "index.handler",
+        "role": "arn:aws:iam::111111111111:role/app", "code": {"inline": {"index.py": "def handler(e, c): return 1"}},
+        "permissions": [{"statementId": "BobInvokes", "action": "lambda:InvokeFunction",
+                         "principal": "arn:aws:iam::111111111111:user/bob"}]},
+       {"name": "quiet", "runtime": "python3.12", "handler": "index.handler",
+        "role": "arn:aws:iam::111111111111:role/app", "code": {"inline": {"index.py": "def handler(e, c): return 1"}}}]}
+  ]
+})";
+
+}  // namespace
+
+TEST_CASE("gatehouse test loads world functions and takes their function policies", "[cli][test][world]") {
+  TempDir dir;
+  dir.write("fn.world.json", kFunctionWorld);
+  const std::string greeter = "arn:aws:lambda:us-east-1:111111111111:function:greeter";
+  const std::string cases =
+      world_case("bob invokes greeter", "bob", "lambda:InvokeFunction", greeter,
+                 R"({"decision": "allowed", "decidedBy": {"policy": "FunctionPolicy", "sid": "BobInvokes"}})") + "," +
+      world_case("bob may not read greeter", "bob", "lambda:GetFunction", greeter, R"({"decision": "implicitDeny"})") +
+      "," +
+      world_case("quiet has no policy", "bob", "lambda:InvokeFunction",
+                 "arn:aws:lambda:us-east-1:111111111111:function:quiet", R"({"decision": "implicitDeny"})") + "," +
+      world_case("not a world function", "bob", "lambda:InvokeFunction", kF, R"({"decision": "implicitDeny"})") +
+      "," +
+      world_case("another region's greeter", "bob", "lambda:InvokeFunction",
+                 "arn:aws:lambda:eu-west-1:111111111111:function:greeter", R"({"decision": "implicitDeny"})");
+  const auto file = dir.write("fn.json", world_fixture("fn.world.json", cases));
+  const Run r = run({"--verbose", file.string()});
+  CHECK(r.err.empty());
+  CHECK(r.code == 0);
+  CHECK(last_line(r.out) == "5 passed, 0 failed");
+
+  SECTION("a case's resourcePolicy still overrides the function's") {
+    const std::string text = R"({"description": "w", "source": "s", "world": "fn.world.json", "cases": [)" +
+                             world_case("none", "bob", "lambda:InvokeFunction", greeter, R"({"decision": "implicitDeny"})")
+                                 .insert(1, R"("resourcePolicy": null, )") +
+                             "]}";
+    const auto overridden = dir.write("none.json", text);
+    const Run o = run({overridden.string()});
+    CHECK(o.err.empty());
+    CHECK(o.out == "1 passed, 0 failed\n");
+  }
+  SECTION("coverage names the function policy") {
+    const Run one = run({"--coverage", "--run", "^bob may not", file.string()});
+    CHECK_THAT(one.out, Catch::Contains(": policy function greeter: function policy: statement #0 (Sid BobInvokes)"));
+  }
+  SECTION("a bad permission is the world file's fault") {
+    std::string bad = kFunctionWorld;
+    bad.replace(bad.find("\"statementId\""), 13, "\"statementid\"");
+    dir.write("fn.world.json", bad);
+    const Run b = run({file.string()});
+    CHECK(b.code != 0);
+    CHECK_THAT(b.err, Catch::Contains("$.world: bad world file: "));
+    CHECK_THAT(b.err, Catch::Contains("$.accounts[0].functions[0].permissions[0].statementid"));
+  }
+}
+
 TEST_CASE("gatehouse test runs a case for every combination of a matrix", "[cli][test][where]") {
   TempDir dir;
   const std::string c = R"({"name": "c", "description": "d", "source": "s",

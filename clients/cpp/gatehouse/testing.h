@@ -422,7 +422,7 @@ class Server {
     return now_of(expect(post("/_gatehouse/clock", "{\"advanceSeconds\":" + std::to_string(by.count()) + "}"), 200,
                          "clock"));
   }
-  std::string now() { return now_of(expect(request("GET", "/_gatehouse/clock", "", {}), 200, "clock")); }
+  std::string now() { return now_of(expect(control("GET", "/_gatehouse/clock", ""), 200, "clock")); }
 
   // Keys of a user, a new session of a role, or the root keys (docs/testing.md).
   Credentials credentials(const std::string& principal_arn) {
@@ -497,9 +497,13 @@ class Server {
     text += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     return detail::http_exchange(host_, port_, text, std::chrono::seconds(60));
   }
-  HttpResponse post(const std::string& path, const std::string& body) const {
-    return request("POST", path, body, {{"Content-Type", "application/json"}});
+  // A control call (/_gatehouse/...): carries the ready line's controlToken, without which the
+  // server answers as for an unknown path.
+  HttpResponse control(const std::string& method, const std::string& path, const std::string& body) const {
+    return request(method, path, body, {{"Content-Type", "application/json"}, {kControlTokenHeader, control_token_}});
   }
+  HttpResponse post(const std::string& path, const std::string& body) const { return control("POST", path, body); }
+  static constexpr const char* kControlTokenHeader = "x-gatehouse-control-token";
 
   // Resets every live Server (the Catch2 listener calls it before each test case).
   static void reset_all() {
@@ -583,6 +587,7 @@ class Server {
     grpc_ = detail::json_value(ready_line_, "grpc");
     region_ = detail::json_value(ready_line_, "region").value_or("us-east-1");
     accounts_ = detail::json_strings(detail::json_value(ready_line_, "accounts").value_or("[]"));
+    control_token_ = detail::json_value(ready_line_, "controlToken").value_or("");
     host_port_ = endpoint_.substr(endpoint_.find("://") + 3);
     const auto colon = host_port_.rfind(':');
     host_ = host_port_.substr(0, colon);
@@ -608,7 +613,7 @@ class Server {
 
   Options options_;
   pid_t pid_ = -1;
-  std::string ready_line_, endpoint_, host_, port_, host_port_, region_;
+  std::string ready_line_, endpoint_, host_, port_, host_port_, region_, control_token_;
   std::optional<std::string> grpc_;
   std::vector<std::string> accounts_;
 };

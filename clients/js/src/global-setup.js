@@ -1,5 +1,5 @@
 // Jest `globalSetup` / Vitest `globalSetup`: starts one gatehouse for the whole run and exports
-// GATEHOUSE_ENDPOINT, GATEHOUSE_REGION, GATEHOUSE_ACCOUNTS to the test workers, where
+// GATEHOUSE_ENDPOINT, GATEHOUSE_REGION, GATEHOUSE_ACCOUNTS, GATEHOUSE_CONTROL_TOKEN to the test workers, where
 // `gatehouse()`, `lambdaClient()` ... of @gatehouse/testing find it. Configured by environment:
 // GATEHOUSE_BIN (else `gatehouse` on PATH), GATEHOUSE_WORLD (a world file), GATEHOUSE_CLOCK (ISO 8601).
 import { startGatehouse } from "./server.js";

@@ -13,8 +13,12 @@ import { makeClient } from "./clients.js";
  * @typedef {{decision: "allowed"|"explicitDeny"|"implicitDeny", matchedStatements: MatchedStatement[],
  *            missingContextValues: string[], principal?: string, action?: string, resource?: string}} Explanation
  * @typedef {{principal: string, action: string, resource?: string, context?: Record<string, unknown>}} Question
- * @typedef {{endpoint: string, grpc?: string|null, region: string, accounts: string[]}} ReadyLine
+ * @typedef {{endpoint: string, grpc?: string|null, region: string, accounts: string[],
+ *            controlToken?: string|null}} ReadyLine
  */
+
+/** The header that carries the ready line's controlToken on each /_gatehouse/ call. */
+export const CONTROL_TOKEN_HEADER = "x-gatehouse-control-token";
 
 /** The gatehouse binary: `bin`, else $GATEHOUSE_BIN, else `gatehouse` on PATH. */
 export function findBinary(bin) {
@@ -46,6 +50,8 @@ export class Gatehouse {
     this.region = ready.region ?? "us-east-1";
     /** @type {string[]} */
     this.accounts = [...(ready.accounts ?? [])];
+    /** The ready line's controlToken: every /_gatehouse/ call carries it. @type {string|null} */
+    this.controlToken = ready.controlToken ?? null;
     /** Server time minus this machine's time, in ms; null until first read. @type {number|null} */
     this._offsetMs = null;
     const self = this;
@@ -71,6 +77,7 @@ export class Gatehouse {
       grpc: env.GATEHOUSE_GRPC || null,
       region: env.GATEHOUSE_REGION || "us-east-1",
       accounts: (env.GATEHOUSE_ACCOUNTS || "").split(",").filter(Boolean),
+      controlToken: env.GATEHOUSE_CONTROL_TOKEN || null,
     });
   }
 
@@ -80,6 +87,7 @@ export class Gatehouse {
       GATEHOUSE_ENDPOINT: this.endpoint,
       GATEHOUSE_REGION: this.region,
       GATEHOUSE_ACCOUNTS: this.accounts.join(","),
+      ...(this.controlToken ? { GATEHOUSE_CONTROL_TOKEN: this.controlToken } : {}),
       ...(this.grpc ? { GATEHOUSE_GRPC: this.grpc } : {}),
     };
   }
@@ -87,7 +95,10 @@ export class Gatehouse {
   async _control(method, path, body) {
     const response = await fetch(this.endpoint + path, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: {
+        [CONTROL_TOKEN_HEADER]: this.controlToken ?? "",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -240,7 +251,9 @@ export async function startGatehouse(options = {}) {
   if (options.world) args.push("--world", pathOf(options.world));
   if (options.clock) args.push("--clock", isoOf(options.clock));
   args.push(...(options.args ?? []));
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // The server gets no control token of another server (a worker's environment may hold one).
+  const { GATEHOUSE_CONTROL_TOKEN: _unused, ...env } = process.env;
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], env });
   // A test process that ends without stop() does not leave its server behind.
   const killOnExit = () => child.kill("SIGTERM");
   process.once("exit", killOnExit);

@@ -19,6 +19,10 @@ import botocore.config
 
 __all__ = ["Gatehouse", "GatehouseError", "Explanation", "find_binary"]
 
+# The header that carries the ready line's "controlToken" on each /_gatehouse/ call; without it
+# the server answers those paths as unknown ones.
+CONTROL_TOKEN_HEADER = "x-gatehouse-control-token"
+
 
 class GatehouseError(RuntimeError):
     """The server did not start, or a control call failed."""
@@ -190,6 +194,7 @@ class Gatehouse:
         self.stderr_tail = collections.deque(maxlen=200)
         self.endpoint = self.grpc = self.region = None
         self.accounts = []
+        self.control_token = None  # the ready line's: every control call carries it
         self.ready = {}
         self.clock = Clock(self)
         self._offset = 0.0  # server time minus this machine's time, in seconds
@@ -235,6 +240,7 @@ class Gatehouse:
         self.grpc = ready.get("grpc")
         self.region = ready.get("region", "us-east-1")
         self.accounts = list(ready.get("accounts", []))
+        self.control_token = ready.get("controlToken")
         self.clock.now()
         return self
 
@@ -261,13 +267,15 @@ class Gatehouse:
     def __exit__(self, *exc):
         self.stop()
 
-    # -- control calls (unsigned; an ephemeral server only) -------------------------------------
+    # -- control calls (unsigned, with the ready line's control token; an ephemeral server only) -------------------------------------
     def _control(self, method, path, body=None):
         if self.endpoint is None:
             raise GatehouseError("the server is not started")
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.endpoint + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"} if data else {})
+        headers = {CONTROL_TOKEN_HEADER: self.control_token or ""}
+        if data:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.endpoint + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 text = response.read().decode()
