@@ -202,8 +202,18 @@ bool close_enough(std::string_view given, std::string_view candidate, std::size_
 // Transport: IAM API parameters accept only tab, LF, CR and U+0020-U+00FF, and
 // at most 131,072 characters ("IAM API Reference": PolicyDocument pattern).
 
+// True for the common text: not empty, within `max` bytes, and only tab, LF, CR and
+// printable ASCII (so within the pattern, and as many characters as bytes).
+bool plain_parameter(std::string_view text, std::size_t max) {
+  if (text.empty() || text.size() > max) return false;
+  return std::all_of(text.begin(), text.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c < 0x80 && (c >= 0x20 || c == 0x09 || c == 0x0A || c == 0x0D);
+  });
+}
+
 void check_parameter(std::string_view text, const Profile& p, Findings& out) {
-  if (p.parameter.empty()) return;
+  if (p.parameter.empty() || plain_parameter(text, p.parameter_max)) return;
   std::size_t length = 0;
   std::optional<Position> bad;
   Position pos{1, 1};
@@ -606,7 +616,7 @@ void check_principals(const Document& doc, const Profile& p, const PrincipalExis
     for (const PrincipalValue& v : s.principal.values) {
       if (v.type != "AWS") continue;
       if (auto why = invalid_trust_principal(v.value.value, exists)) {
-        add_error(out, kMalformed, "Invalid principal in policy: \"AWS\":\"" + v.value.value + "\"", v.value.path,
+        add_error(out, kMalformed, "Invalid principal in policy: \"AWS\":\"" + std::string(v.value.value) + "\"", v.value.path,
                   v.value.pos, std::move(*why));
       }
     }
@@ -617,7 +627,7 @@ void check_principals(const Document& doc, const Profile& p, const PrincipalExis
 // Lambda function policies: what AddPermission can produce (policy-semantics 1.10).
 
 std::string lambda_constraint(std::string_view parameter, const Located* value, std::string_view constraint) {
-  const std::string shown = value ? "'" + value->value + "'" : std::string("null");
+  const std::string shown = value ? "'" + std::string(value->value) + "'" : std::string("null");
   return "1 validation error detected: Value " + shown + " at '" + std::string(parameter) +
          "' failed to satisfy constraint: Member must " + std::string(constraint);
 }
@@ -725,7 +735,7 @@ void check_lambda(const Document& doc, Findings& out) {
     const auto arn = parse_function_arn(v.value);
     if (!arn) {
       add_error(out, kLambdaInvalidParameter,
-                "Resource " + v.value + " is not a Lambda function, version or alias ARN.", v.path, v.pos);
+                "Resource " + std::string(v.value) + " is not a Lambda function, version or alias ARN.", v.path, v.pos);
     } else if (arn->qualifier == "$LATEST") {
       add_error(out, kLambdaInvalidParameter, "We currently do not support adding policies for $LATEST.", v.path,
                 v.pos);
@@ -741,7 +751,7 @@ void check_lambda(const Document& doc, Findings& out) {
   for (const Statement& s : doc.statements) {
     if (s.sid && !seen.insert(s.sid->value).second) {
       add_error(out, kLambdaConflict,
-                "The statement id (" + s.sid->value +
+                "The statement id (" + std::string(s.sid->value) +
                     ") provided already exists. Please provide a new statement id, or remove the existing statement.",
                 s.sid->path, s.sid->pos);
     }
@@ -782,7 +792,7 @@ void write_principal(Writer& w, std::string_view name, const PrincipalElement& e
     w.Key(e.values[i].type.data(), static_cast<rapidjson::SizeType>(e.values[i].type.size()));
     if (j - i > 1) w.StartArray();
     for (std::size_t k = i; k < j; ++k) {
-      const std::string& v = e.values[k].value.value;
+      const std::string_view v = e.values[k].value.value;
       w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
     }
     if (j - i > 1) w.EndArray();
@@ -966,7 +976,7 @@ void warn_condition_values(const Document& doc, const ConditionBlock& block, con
       case OperatorFamily::Binary: parses = decode_base64(v.value).has_value(); break;
       case OperatorFamily::Arn:
         if (count_char(v.value, ':') < 5) {
-          add_note(out, "W7", block.op.value + " value " + ticked(v.value) +
+          add_note(out, "W7", std::string(block.op.value) + " value " + ticked(v.value) +
                    " has fewer than five colons and never matches an ARN.", v.path, v.pos,
                    "use StringLike to match text that is not a whole ARN");
         }
@@ -974,7 +984,7 @@ void warn_condition_values(const Document& doc, const ConditionBlock& block, con
       default: break;
     }
     if (!parses) {
-      add_note(out, "W10", block.op.value + " value " + ticked(v.value) + " does not parse and never matches.",
+      add_note(out, "W10", std::string(block.op.value) + " value " + ticked(v.value) + " does not parse and never matches.",
                v.path, v.pos);
     }
   }
@@ -991,7 +1001,7 @@ void warn_conditions(const Document& doc, const Statement& s, Findings& out) {
     }
     const bool set = spec->set != SetQualifier::None;
     for (const ConditionKey& key : block.keys) {
-      const std::string& name = key.key.value;
+      const std::string_view name = key.key.value;
       const ConditionKeyInfo* info = find_condition_key(name);
       if (!info && name.size() > 4 && equals_ignore_case(std::string_view(name).substr(0, 4), "aws:") &&
           out.accepts("W13")) {
@@ -1002,16 +1012,16 @@ void warn_conditions(const Document& doc, const Statement& s, Findings& out) {
       }
       if (spec->op != Operator::Null) {
         if (allow && spec->set == SetQualifier::ForAllValues && !has_null_false(s, name)) {
-          add_note(out, "W2", "Allow with " + block.op.value + " on " + ticked(name) +
+          add_note(out, "W2", "Allow with " + std::string(block.op.value) + " on " + ticked(name) +
                    " holds when the key is missing.", key.key.path, key.key.pos,
-                   "add a Null condition {\"" + name + "\": \"false\"}");
+                   "add a Null condition {\"" + std::string(name) + "\": \"false\"}");
         }
         if (info && set && !info->multi_valued) {
-          add_note(out, "W3", "Set operator " + block.op.value + " on single-valued key " + ticked(name) + ".",
+          add_note(out, "W3", "Set operator " + std::string(block.op.value) + " on single-valued key " + ticked(name) + ".",
                    key.key.path, key.key.pos, "use the operator without ForAnyValue:/ForAllValues:");
         }
         if (info && !set && info->multi_valued) {
-          add_note(out, "W4", block.op.value + " on multi-valued key " + ticked(name) + " never matches.",
+          add_note(out, "W4", std::string(block.op.value) + " on multi-valued key " + ticked(name) + " never matches.",
                    key.key.path, key.key.pos, "use ForAnyValue: or ForAllValues:");
         }
       }
