@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -206,10 +207,25 @@ bool close_enough(std::string_view given, std::string_view candidate, std::size_
 // printable ASCII (so within the pattern, and as many characters as bytes).
 bool plain_parameter(std::string_view text, std::size_t max) {
   if (text.empty() || text.size() > max) return false;
-  return std::all_of(text.begin(), text.end(), [](char ch) {
+  auto plain = [](char ch) {
     const auto c = static_cast<unsigned char>(ch);
     return c < 0x80 && (c >= 0x20 || c == 0x09 || c == 0x0A || c == 0x0D);
-  });
+  };
+  // Eight bytes at a time: a word with no byte below 0x20 or above 0x7F is plain.
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    if (((w - 0x20 * kOnes) | w) & kHigh) {
+      if (!std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.begin() + static_cast<std::ptrdiff_t>(i + 8),
+                       plain)) {
+        return false;
+      }
+    }
+  }
+  return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), plain);
 }
 
 void check_parameter(std::string_view text, const Profile& p, Findings& out) {
@@ -262,12 +278,24 @@ void check_parameter(std::string_view text, const Profile& p, Findings& out) {
 // ---------------------------------------------------------------------------
 // Resource values: legacy parsing (step 3) and format (step 4, reported as step 7).
 
-std::vector<std::string_view> split_colons(std::string_view text) {
-  std::vector<std::string_view> parts;
+// The colon-separated fields of a text: how many there are, and the first kKept of them.
+struct ColonFields {
+  static constexpr std::size_t kKept = 9;
+  std::array<std::string_view, kKept> kept{};
+  std::size_t count = 0;
+  std::size_t size() const { return count; }
+  std::string_view operator[](std::size_t i) const { return kept[i]; }  // i < min(count, kKept)
+};
+
+ColonFields split_colons(std::string_view text) {
+  ColonFields parts;
   std::size_t start = 0;
   while (true) {
     const std::size_t colon = text.find(':', start);
-    parts.push_back(text.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start));
+    const std::string_view field =
+        text.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start);
+    if (parts.count < ColonFields::kKept) parts.kept[parts.count] = field;
+    ++parts.count;
     if (colon == std::string_view::npos) break;
     start = colon + 1;
   }
@@ -297,7 +325,7 @@ std::optional<std::string> resource_format_message(std::string_view r) {
   const std::string_view after = second == std::string_view::npos ? std::string_view{} : rest.substr(second + 1);
   if (std::find(kPartitions.begin(), kPartitions.end(), partition) == kPartitions.end()) {
     // Missing fields print as `*`; so does a lone empty field after the partition.
-    const std::vector<std::string_view> parts = split_colons(after);
+    const ColonFields parts = split_colons(after);
     std::string f3 = (!parts[0].empty() || parts.size() > 1) ? std::string(parts[0]) : "*";
     std::string f4 = parts.size() > 1 ? std::string(parts[1]) : "*";
     std::string f5 = parts.size() > 2 ? std::string(parts[2]) : "*";
@@ -311,7 +339,7 @@ std::optional<std::string> resource_format_message(std::string_view r) {
            "\".";
   }
   if (second == std::string_view::npos) return std::string("Resource vendor must be fully qualified and cannot contain regexes.");
-  const std::vector<std::string_view> parts = split_colons(after);  // service, region, account, resource...
+  const ColonFields parts = split_colons(after);  // service, region, account, resource...
   const std::string_view service = parts[0];
   const std::string_view region = parts.size() > 1 ? parts[1] : std::string_view{};
   std::string_view resource;
@@ -652,7 +680,7 @@ struct FunctionArn {
 
 // arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
 std::optional<FunctionArn> parse_function_arn(std::string_view text) {
-  const std::vector<std::string_view> parts = split_colons(text);
+  const ColonFields parts = split_colons(text);
   if (parts.size() < 7 || parts.size() > 8) return std::nullopt;
   if (parts[0] != "arn" || parts[1].empty() || parts[2] != "lambda" || parts[3].empty() ||
       !is_account_id(parts[4]) || parts[5] != "function" || parts[6].empty()) {
