@@ -252,6 +252,47 @@ struct InPlaceStream {
   char* head_;
 };
 
+// How many zero bytes follow the text in the document's copy: the string scanner below reads
+// eight bytes at a time and stops at the first NUL.
+constexpr std::size_t kPadding = 8;
+
+}  // namespace
+}  // namespace gatehouse::policy
+
+// The reader's optional fast path for the unescaped run of a string (the SIMD variants exist
+// only for RapidJSON's own streams): eight bytes at a time up to the first `"`, `\` or
+// control character, which the reader then handles. Used by the non-validating (ASCII) parse.
+template <>
+template <>
+inline void rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator>::
+    ScanCopyUnescapedString<gatehouse::policy::InPlaceStream, gatehouse::policy::InPlaceStream>(
+        gatehouse::policy::InPlaceStream& is, gatehouse::policy::InPlaceStream& os) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  char* src = is.src_;
+  char* dst = os.dst_;
+  for (;;) {
+    std::uint64_t w;
+    std::memcpy(&w, src, 8);
+    const std::uint64_t quote = w ^ (kOnes * '"');
+    const std::uint64_t backslash = w ^ (kOnes * '\\');
+    if ((((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w)) & kHigh) break;
+    if (dst != src) std::memmove(dst, src, 8);
+    src += 8;
+    dst += 8;
+  }
+  for (;;) {
+    const auto c = static_cast<unsigned char>(*src);
+    if (c == '"' || c == '\\' || c < 0x20) break;
+    *dst++ = *src++;
+  }
+  is.src_ = src;
+  os.dst_ = dst;
+}
+
+namespace gatehouse::policy {
+namespace {
+
 // A set of names as small as the condition blocks they come from are: a list searched in
 // order, and a hash set once there are many.
 class NameSet {
@@ -852,7 +893,7 @@ std::string JsonPath::str() const {
 
 Result<Document, SyntaxError> parse_document(std::string_view text) {
   // The document's own copy of the text, NUL-terminated; strings are decoded in place in it.
-  std::shared_ptr<char[]> storage = std::make_shared<char[]>(text.size() + 1);
+  std::shared_ptr<char[]> storage = std::make_shared<char[]>(text.size() + 1 + kPadding);
   if (!text.empty()) std::memcpy(storage.get(), text.data(), text.size());
   InPlaceStream stream(storage.get());
   const bool ascii = is_ascii(text);
