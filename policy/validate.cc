@@ -316,9 +316,8 @@ std::optional<std::string> legacy_resource_problem(std::string_view r) {
 // AWS's message for a malformed Resource value, if it is malformed.
 std::optional<std::string> resource_format_message(std::string_view r) {
   if (r == "*") return std::nullopt;
-  const std::string text(r);
   const std::size_t first = r.find(':');
-  if (first == std::string_view::npos) return "Resource " + text + " must be in ARN format or \"*\".";
+  if (first == std::string_view::npos) return "Resource " + std::string(r) + " must be in ARN format or \"*\".";
   const std::string_view rest = r.substr(first + 1);
   const std::size_t second = rest.find(':');
   const std::string_view partition = rest.substr(0, second);
@@ -344,9 +343,9 @@ std::optional<std::string> resource_format_message(std::string_view r) {
   const std::string_view region = parts.size() > 1 ? parts[1] : std::string_view{};
   std::string_view resource;
   if (parts.size() > 3) resource = after.substr(static_cast<std::size_t>(parts[3].data() - after.data()));
-  if (service == "iam" && !region.empty()) return "IAM resource " + text + " cannot contain region information.";
+  if (service == "iam" && !region.empty()) return "IAM resource " + std::string(r) + " cannot contain region information.";
   if (service == "s3" && !region.empty() && !resource.starts_with("accesspoint/")) {
-    return "Resource " + text + " can not contain region information.";
+    return "Resource " + std::string(r) + " can not contain region information.";
   }
   if (service == "iam" && resource != "*" &&
       std::none_of(kIamPathStarts.begin(), kIamPathStarts.end(),
