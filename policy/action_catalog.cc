@@ -194,6 +194,17 @@ std::span<const ActionInfo> known_actions() { return catalog().actions; }
 
 std::optional<std::uint16_t> find_action(std::string_view any_case) noexcept {
   const Catalog& c = catalog();
+  constexpr std::size_t kShort = 128;
+  if (any_case.size() <= kShort) {
+    // Lower-cased once, then compared as bytes.
+    std::array<char, kShort> buffer;
+    for (std::size_t i = 0; i < any_case.size(); ++i) buffer[i] = lower_ascii(any_case[i]);
+    const std::string_view lower(buffer.data(), any_case.size());
+    const auto found = std::lower_bound(c.by_lower.begin(), c.by_lower.end(), lower,
+                                        [&](std::uint16_t id, std::string_view key) { return c.actions[id].lower < key; });
+    if (found == c.by_lower.end() || c.actions[*found].lower != lower) return std::nullopt;
+    return *found;
+  }
   auto it = std::lower_bound(c.by_lower.begin(), c.by_lower.end(), any_case,
                              [&](std::uint16_t id, std::string_view key) {
                                return compare_lower(c.actions[id].lower, key) < 0;

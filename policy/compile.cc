@@ -1,6 +1,7 @@
 // Compiling a validated document: every decision that depends only on the
 // policy is taken here, once, so that evaluation is table look-ups and glob runs.
 #include <algorithm>
+#include <bit>
 #include <string>
 
 #include "policy/action_catalog.h"
@@ -137,9 +138,14 @@ class CatalogPattern {
     return ascii_ ? actions_with_prefix(prefix_) : std::span<const std::uint16_t>{};
   }
 
-  // For a candidate's lower-case name (which begins with the prefix).
+  // For a candidate's lower-case name (which begins with the prefix). A rest of one star
+  // ("lambda:Get*") takes every candidate, and one star then text ("lambda:*Alias") every
+  // candidate that ends with the text, without a glob.
   bool matches(std::string_view lower) const noexcept {
-    return lower.ends_with(suffix_) && glob_match(pattern_.substr(prefix_.size()), lower.substr(prefix_.size()), false);
+    if (!lower.ends_with(suffix_)) return false;
+    const GlobPatternView rest = pattern_.substr(prefix_.size());
+    if (rest.size() == suffix_.size() + 1 && rest.front() == kGlobStar) return true;
+    return glob_match(rest, lower.substr(prefix_.size()), false);
   }
 
  private:
@@ -158,6 +164,15 @@ ActionMatcher compile_actions(const ListElement& element) {
     if (value == "*") {
       m.any = true;
       continue;
+    }
+    // An ASCII name without wildcards matches the catalog action of that name, in any case,
+    // and nothing else: its id is looked up.
+    if (std::all_of(value.begin(), value.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x80 && c != '*' && c != '?'; })) {
+      if (const auto id = find_action(value)) {
+        m.known[*id / 64] |= std::uint64_t{1} << (*id % 64);
+        continue;
+      }
     }
     GlobPattern pattern = make_glob_pattern(value, true);
     bool matched_known = false;
@@ -345,24 +360,45 @@ CompiledStatement compile_statement(const Statement& s, std::uint32_t index, boo
   return out;
 }
 
-bool may_match_action(const CompiledStatement& s, std::size_t id) {
-  const bool listed = s.actions.any || (s.actions.known[id / 64] >> (id % 64) & 1) != 0;
-  return s.not_action ? !listed : listed;
+// The statement's words of bits over the catalog's n actions, appended to `out`: bit i set
+// iff catalog action i may be matched by its Action/NotAction.
+void append_action_bits(const CompiledStatement& s, std::size_t n, std::vector<std::uint64_t>& out) {
+  for (std::size_t w = 0; w < (n + 63) / 64; ++w) {
+    std::uint64_t word = s.actions.any ? ~std::uint64_t{0} : (w < s.actions.known.size() ? s.actions.known[w] : 0);
+    if (s.not_action) word = ~word;
+    const std::size_t valid = std::min<std::size_t>(64, n - w * 64);
+    if (valid < 64) word &= (std::uint64_t{1} << valid) - 1;
+    out.push_back(word);
+  }
 }
 
+// The CSR index by action, built from each statement's bits: a count per action, then each
+// statement appended, in statement order, to the lists of the actions it may match.
 void index_by_action(CompiledPolicy& policy) {
   const std::size_t n = known_actions().size();
   policy.action_offsets.clear();
   policy.by_action.clear();
   if (policy.statements.size() > 0xFFFF) return;  // no index: decisions scan every statement
-  policy.action_offsets.assign(n + 1, 0);
-  for (std::size_t id = 0; id < n; ++id) {
-    policy.action_offsets[id] = static_cast<std::uint32_t>(policy.by_action.size());
+  const std::size_t words = (n + 63) / 64;
+  std::vector<std::uint64_t> bits;
+  bits.reserve(words * policy.statements.size());
+  for (const CompiledStatement& s : policy.statements) append_action_bits(s, n, bits);
+  // Calls f(statement, action) for every set bit, statement by statement.
+  auto each = [&](auto&& f) {
     for (std::size_t i = 0; i < policy.statements.size(); ++i) {
-      if (may_match_action(policy.statements[i], id)) policy.by_action.push_back(static_cast<std::uint16_t>(i));
+      for (std::size_t w = 0; w < words; ++w) {
+        for (std::uint64_t word = bits[i * words + w]; word != 0; word &= word - 1) {
+          f(i, w * 64 + static_cast<std::size_t>(std::countr_zero(word)));
+        }
+      }
     }
-  }
-  policy.action_offsets[n] = static_cast<std::uint32_t>(policy.by_action.size());
+  };
+  policy.action_offsets.assign(n + 1, 0);
+  each([&](std::size_t, std::size_t id) { ++policy.action_offsets[id + 1]; });
+  for (std::size_t id = 0; id < n; ++id) policy.action_offsets[id + 1] += policy.action_offsets[id];
+  policy.by_action.resize(policy.action_offsets[n]);
+  std::vector<std::uint32_t> next(policy.action_offsets.begin(), policy.action_offsets.end() - 1);
+  each([&](std::size_t i, std::size_t id) { policy.by_action[next[id]++] = static_cast<std::uint16_t>(i); });
 }
 
 }  // namespace

@@ -11,9 +11,15 @@ namespace {
 // Interned keys are the exact (non-tag) keys of the one key table in the
 // action catalog; tag keys carry a suffix and are looked up by name.
 struct LowerTable {
-  std::vector<std::string> lower;  // empty for tag prefixes: they never intern
+  // (lower-case name, id), sorted by name; tag prefixes are left out: they never intern.
+  std::vector<std::pair<std::string, std::int16_t>> sorted;
   LowerTable() {
-    for (const auto& key : known_condition_keys()) lower.push_back(key.tag_prefix ? std::string() : to_lower(key.name));
+    const auto keys = known_condition_keys();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (!keys[i].tag_prefix) sorted.emplace_back(to_lower(keys[i].name), static_cast<std::int16_t>(i));
+    }
+    // The first of equal names wins, as a scan in table order would find it.
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   }
 };
 
@@ -23,11 +29,10 @@ const LowerTable& lower_table() {
 }
 
 std::int16_t known_id(std::string_view lower) {
-  const auto& table = lower_table().lower;
-  for (std::size_t i = 0; i < table.size(); ++i) {
-    if (!table[i].empty() && table[i] == lower) return static_cast<std::int16_t>(i);
-  }
-  return -1;
+  const auto& table = lower_table().sorted;
+  const auto it = std::lower_bound(table.begin(), table.end(), lower,
+                                   [](const auto& entry, std::string_view key) { return entry.first < key; });
+  return it != table.end() && it->first == lower ? it->second : std::int16_t{-1};
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "policy/text.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace gatehouse::policy {
@@ -155,6 +156,13 @@ bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
 
 std::string to_lower(std::string_view text) {
   std::string out;
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    // ASCII folds to ASCII lower case, byte for byte.
+    out.resize(text.size());
+    std::transform(text.begin(), text.end(), out.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    return out;
+  }
   out.reserve(text.size());
   std::size_t pos = 0;
   while (pos < text.size()) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -202,8 +203,33 @@ bool close_enough(std::string_view given, std::string_view candidate, std::size_
 // Transport: IAM API parameters accept only tab, LF, CR and U+0020-U+00FF, and
 // at most 131,072 characters ("IAM API Reference": PolicyDocument pattern).
 
+// True for the common text: not empty, within `max` bytes, and only tab, LF, CR and
+// printable ASCII (so within the pattern, and as many characters as bytes).
+bool plain_parameter(std::string_view text, std::size_t max) {
+  if (text.empty() || text.size() > max) return false;
+  auto plain = [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c < 0x80 && (c >= 0x20 || c == 0x09 || c == 0x0A || c == 0x0D);
+  };
+  // Eight bytes at a time: a word with no byte below 0x20 or above 0x7F is plain.
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    if (((w - 0x20 * kOnes) | w) & kHigh) {
+      if (!std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.begin() + static_cast<std::ptrdiff_t>(i + 8),
+                       plain)) {
+        return false;
+      }
+    }
+  }
+  return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), plain);
+}
+
 void check_parameter(std::string_view text, const Profile& p, Findings& out) {
-  if (p.parameter.empty()) return;
+  if (p.parameter.empty() || plain_parameter(text, p.parameter_max)) return;
   std::size_t length = 0;
   std::optional<Position> bad;
   Position pos{1, 1};
@@ -252,12 +278,24 @@ void check_parameter(std::string_view text, const Profile& p, Findings& out) {
 // ---------------------------------------------------------------------------
 // Resource values: legacy parsing (step 3) and format (step 4, reported as step 7).
 
-std::vector<std::string_view> split_colons(std::string_view text) {
-  std::vector<std::string_view> parts;
+// The colon-separated fields of a text: how many there are, and the first kKept of them.
+struct ColonFields {
+  static constexpr std::size_t kKept = 9;
+  std::array<std::string_view, kKept> kept{};
+  std::size_t count = 0;
+  std::size_t size() const { return count; }
+  std::string_view operator[](std::size_t i) const { return kept[i]; }  // i < min(count, kKept)
+};
+
+ColonFields split_colons(std::string_view text) {
+  ColonFields parts;
   std::size_t start = 0;
   while (true) {
     const std::size_t colon = text.find(':', start);
-    parts.push_back(text.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start));
+    const std::string_view field =
+        text.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start);
+    if (parts.count < ColonFields::kKept) parts.kept[parts.count] = field;
+    ++parts.count;
     if (colon == std::string_view::npos) break;
     start = colon + 1;
   }
@@ -278,16 +316,15 @@ std::optional<std::string> legacy_resource_problem(std::string_view r) {
 // AWS's message for a malformed Resource value, if it is malformed.
 std::optional<std::string> resource_format_message(std::string_view r) {
   if (r == "*") return std::nullopt;
-  const std::string text(r);
   const std::size_t first = r.find(':');
-  if (first == std::string_view::npos) return "Resource " + text + " must be in ARN format or \"*\".";
+  if (first == std::string_view::npos) return "Resource " + std::string(r) + " must be in ARN format or \"*\".";
   const std::string_view rest = r.substr(first + 1);
   const std::size_t second = rest.find(':');
   const std::string_view partition = rest.substr(0, second);
   const std::string_view after = second == std::string_view::npos ? std::string_view{} : rest.substr(second + 1);
   if (std::find(kPartitions.begin(), kPartitions.end(), partition) == kPartitions.end()) {
     // Missing fields print as `*`; so does a lone empty field after the partition.
-    const std::vector<std::string_view> parts = split_colons(after);
+    const ColonFields parts = split_colons(after);
     std::string f3 = (!parts[0].empty() || parts.size() > 1) ? std::string(parts[0]) : "*";
     std::string f4 = parts.size() > 1 ? std::string(parts[1]) : "*";
     std::string f5 = parts.size() > 2 ? std::string(parts[2]) : "*";
@@ -301,14 +338,14 @@ std::optional<std::string> resource_format_message(std::string_view r) {
            "\".";
   }
   if (second == std::string_view::npos) return std::string("Resource vendor must be fully qualified and cannot contain regexes.");
-  const std::vector<std::string_view> parts = split_colons(after);  // service, region, account, resource...
+  const ColonFields parts = split_colons(after);  // service, region, account, resource...
   const std::string_view service = parts[0];
   const std::string_view region = parts.size() > 1 ? parts[1] : std::string_view{};
   std::string_view resource;
   if (parts.size() > 3) resource = after.substr(static_cast<std::size_t>(parts[3].data() - after.data()));
-  if (service == "iam" && !region.empty()) return "IAM resource " + text + " cannot contain region information.";
+  if (service == "iam" && !region.empty()) return "IAM resource " + std::string(r) + " cannot contain region information.";
   if (service == "s3" && !region.empty() && !resource.starts_with("accesspoint/")) {
-    return "Resource " + text + " can not contain region information.";
+    return "Resource " + std::string(r) + " can not contain region information.";
   }
   if (service == "iam" && resource != "*" &&
       std::none_of(kIamPathStarts.begin(), kIamPathStarts.end(),
@@ -606,7 +643,7 @@ void check_principals(const Document& doc, const Profile& p, const PrincipalExis
     for (const PrincipalValue& v : s.principal.values) {
       if (v.type != "AWS") continue;
       if (auto why = invalid_trust_principal(v.value.value, exists)) {
-        add_error(out, kMalformed, "Invalid principal in policy: \"AWS\":\"" + v.value.value + "\"", v.value.path,
+        add_error(out, kMalformed, "Invalid principal in policy: \"AWS\":\"" + std::string(v.value.value) + "\"", v.value.path,
                   v.value.pos, std::move(*why));
       }
     }
@@ -617,7 +654,7 @@ void check_principals(const Document& doc, const Profile& p, const PrincipalExis
 // Lambda function policies: what AddPermission can produce (policy-semantics 1.10).
 
 std::string lambda_constraint(std::string_view parameter, const Located* value, std::string_view constraint) {
-  const std::string shown = value ? "'" + value->value + "'" : std::string("null");
+  const std::string shown = value ? "'" + std::string(value->value) + "'" : std::string("null");
   return "1 validation error detected: Value " + shown + " at '" + std::string(parameter) +
          "' failed to satisfy constraint: Member must " + std::string(constraint);
 }
@@ -642,7 +679,7 @@ struct FunctionArn {
 
 // arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
 std::optional<FunctionArn> parse_function_arn(std::string_view text) {
-  const std::vector<std::string_view> parts = split_colons(text);
+  const ColonFields parts = split_colons(text);
   if (parts.size() < 7 || parts.size() > 8) return std::nullopt;
   if (parts[0] != "arn" || parts[1].empty() || parts[2] != "lambda" || parts[3].empty() ||
       !is_account_id(parts[4]) || parts[5] != "function" || parts[6].empty()) {
@@ -725,7 +762,7 @@ void check_lambda(const Document& doc, Findings& out) {
     const auto arn = parse_function_arn(v.value);
     if (!arn) {
       add_error(out, kLambdaInvalidParameter,
-                "Resource " + v.value + " is not a Lambda function, version or alias ARN.", v.path, v.pos);
+                "Resource " + std::string(v.value) + " is not a Lambda function, version or alias ARN.", v.path, v.pos);
     } else if (arn->qualifier == "$LATEST") {
       add_error(out, kLambdaInvalidParameter, "We currently do not support adding policies for $LATEST.", v.path,
                 v.pos);
@@ -741,7 +778,7 @@ void check_lambda(const Document& doc, Findings& out) {
   for (const Statement& s : doc.statements) {
     if (s.sid && !seen.insert(s.sid->value).second) {
       add_error(out, kLambdaConflict,
-                "The statement id (" + s.sid->value +
+                "The statement id (" + std::string(s.sid->value) +
                     ") provided already exists. Please provide a new statement id, or remove the existing statement.",
                 s.sid->path, s.sid->pos);
     }
@@ -782,7 +819,7 @@ void write_principal(Writer& w, std::string_view name, const PrincipalElement& e
     w.Key(e.values[i].type.data(), static_cast<rapidjson::SizeType>(e.values[i].type.size()));
     if (j - i > 1) w.StartArray();
     for (std::size_t k = i; k < j; ++k) {
-      const std::string& v = e.values[k].value.value;
+      const std::string_view v = e.values[k].value.value;
       w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
     }
     if (j - i > 1) w.EndArray();
@@ -966,7 +1003,7 @@ void warn_condition_values(const Document& doc, const ConditionBlock& block, con
       case OperatorFamily::Binary: parses = decode_base64(v.value).has_value(); break;
       case OperatorFamily::Arn:
         if (count_char(v.value, ':') < 5) {
-          add_note(out, "W7", block.op.value + " value " + ticked(v.value) +
+          add_note(out, "W7", std::string(block.op.value) + " value " + ticked(v.value) +
                    " has fewer than five colons and never matches an ARN.", v.path, v.pos,
                    "use StringLike to match text that is not a whole ARN");
         }
@@ -974,7 +1011,7 @@ void warn_condition_values(const Document& doc, const ConditionBlock& block, con
       default: break;
     }
     if (!parses) {
-      add_note(out, "W10", block.op.value + " value " + ticked(v.value) + " does not parse and never matches.",
+      add_note(out, "W10", std::string(block.op.value) + " value " + ticked(v.value) + " does not parse and never matches.",
                v.path, v.pos);
     }
   }
@@ -991,7 +1028,7 @@ void warn_conditions(const Document& doc, const Statement& s, Findings& out) {
     }
     const bool set = spec->set != SetQualifier::None;
     for (const ConditionKey& key : block.keys) {
-      const std::string& name = key.key.value;
+      const std::string_view name = key.key.value;
       const ConditionKeyInfo* info = find_condition_key(name);
       if (!info && name.size() > 4 && equals_ignore_case(std::string_view(name).substr(0, 4), "aws:") &&
           out.accepts("W13")) {
@@ -1002,16 +1039,16 @@ void warn_conditions(const Document& doc, const Statement& s, Findings& out) {
       }
       if (spec->op != Operator::Null) {
         if (allow && spec->set == SetQualifier::ForAllValues && !has_null_false(s, name)) {
-          add_note(out, "W2", "Allow with " + block.op.value + " on " + ticked(name) +
+          add_note(out, "W2", "Allow with " + std::string(block.op.value) + " on " + ticked(name) +
                    " holds when the key is missing.", key.key.path, key.key.pos,
-                   "add a Null condition {\"" + name + "\": \"false\"}");
+                   "add a Null condition {\"" + std::string(name) + "\": \"false\"}");
         }
         if (info && set && !info->multi_valued) {
-          add_note(out, "W3", "Set operator " + block.op.value + " on single-valued key " + ticked(name) + ".",
+          add_note(out, "W3", "Set operator " + std::string(block.op.value) + " on single-valued key " + ticked(name) + ".",
                    key.key.path, key.key.pos, "use the operator without ForAnyValue:/ForAllValues:");
         }
         if (info && !set && info->multi_valued) {
-          add_note(out, "W4", block.op.value + " on multi-valued key " + ticked(name) + " never matches.",
+          add_note(out, "W4", std::string(block.op.value) + " on multi-valued key " + ticked(name) + " never matches.",
                    key.key.path, key.key.pos, "use ForAnyValue: or ForAllValues:");
         }
       }

@@ -20,10 +20,19 @@ struct Header {
 // verification) or a SHA-256 the HTTP layer computed while it read the body.
 class PayloadHash {
  public:
+  static constexpr Digest kEmptySha256 = {
+      0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+      0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+
   static PayloadHash of_body(std::string_view body) noexcept { return PayloadHash(body); }
   static PayloadHash precomputed(const Digest& sha256) noexcept { return PayloadHash(sha256); }
 
-  Digest digest() const noexcept { return precomputed_ ? digest_ : sha256(body_); }
+  Digest digest() const noexcept {
+    if (precomputed_) return digest_;
+    // The hash of no bytes (every GET's), known: e3b0c442...b855.
+    if (body_.empty()) return kEmptySha256;
+    return sha256(body_);
+  }
 
  private:
   explicit PayloadHash(std::string_view body) noexcept : body_(body) {}

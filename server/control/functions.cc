@@ -3,6 +3,9 @@
 // (spec/lambda-api.md sections 5, 6 and 9).
 #include <algorithm>
 #include <array>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 
 #include "executor/zip.h"
 #include "policy/values.h"
@@ -168,11 +171,54 @@ Reply create_function(store::Store& store, const Call& call) {
                                                         call.function->unqualified_arn(), ConfigShape::Create));
 }
 
+namespace {
+
+// GetFunctionConfiguration's body, rendered once per stored revision of a configuration. Every
+// write of a configuration ($LATEST's, or a version's when it is published) gives it a new
+// RevisionId (a random UUID), so (the ARN the caller named, RevisionId) names one body, in any
+// store. Bounded: emptied when full.
+class ConfigurationBodies {
+ public:
+  std::string body(std::string_view name, const store::FunctionConfig& config, std::string_view arn) {
+    if (config.revision_id.empty()) return function_configuration_json(name, config, arn, ConfigShape::Full);
+    thread_local std::string key;
+    key.assign(arn);
+    key += '\n';
+    key += config.revision_id;
+    {
+      const std::shared_lock lock(mutex_);
+      if (const auto it = bodies_.find(key); it != bodies_.end()) return it->second;
+    }
+    std::string rendered = function_configuration_json(name, config, arn, ConfigShape::Full);
+    const std::unique_lock lock(mutex_);
+    if (bodies_.size() >= kMaxBodies) bodies_.clear();
+    bodies_.emplace(key, rendered);
+    return rendered;
+  }
+
+ private:
+  static constexpr std::size_t kMaxBodies = 4096;
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::string> bodies_;
+};
+
+ConfigurationBodies& configuration_bodies() {
+  static ConfigurationBodies bodies;
+  return bodies;
+}
+
+}  // namespace
+
 Reply get_function_configuration(store::Store& store, const Call& call) {
+  // $LATEST, unqualified or by name, is in the record that authorization read for its tags.
+  if (const store::Function* f = call.function_record; f && (call.qualifier().empty() || call.qualifier() == store::kLatest)) {
+    const std::string arn = call.qualifier().empty() ? f->arn : f->arn + ":" + std::string(store::kLatest);
+    return json_response(200, configuration_bodies().body(f->name, f->latest, arn));
+  }
   auto view = store.read([&](const store::Snapshot& s) { return s.get_function(call.function_ref(), call.qualifier()); });
   if (!view) return to_lambda_error(view.error());
   const store::FunctionView& v = view.value();
-  return json_response(200, function_configuration_json(v.function.name, v.config, v.qualified_arn, ConfigShape::Full));
+  return json_response(200, configuration_bodies().body(v.function.name, v.config, v.qualified_arn));
 }
 
 Reply get_function(store::Store& store, const Call& call) {

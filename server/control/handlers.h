@@ -60,6 +60,8 @@ struct Call {
   const authz::Pipeline& pipeline;  // evaluates the execution-role checks
   const invoke::Invocations* invocations = nullptr;  // runs function code; nullptr: not here
   std::string_view request_id;                       // x-amzn-RequestId: the invocation's id
+  // The function's record as this request's authorization read it, if it did (nullptr: not read).
+  const store::Function* function_record = nullptr;
 
   store::FunctionRef function_ref() const;                 // INVARIANT: function is set
   store::MappingRef mapping_ref() const;                   // INVARIANT: mapping is set

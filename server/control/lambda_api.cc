@@ -148,6 +148,7 @@ struct Facts {
   std::vector<authz::ContextKey> keys;           // the operation's own keys
   std::vector<authz::ContextKey> resource_tags;  // aws:ResourceTag/* of the function
   store::CompiledPolicyPtr function_policy;      // of the exact ARN the caller named (lambda-api 7.4)
+  std::shared_ptr<const store::Function> function;  // the record, when the tags were read from it
 };
 
 class Authorizer {
@@ -164,7 +165,8 @@ class Authorizer {
     auto gathered = gather(request, resolution);
     if (!gathered) return gathered.error();
     Facts& f = gathered.value();
-    std::vector<authz::ContextKey> keys = f.keys;
+    function_ = f.function;
+    std::vector<authz::ContextKey> keys = std::move(f.keys);  // the further checks build their own
     keys.insert(keys.end(), f.resource_tags.begin(), f.resource_tags.end());
     keys.insert(keys.end(), extra_keys_.begin(), extra_keys_.end());
     const authz::Query query{facts.action, facts.resource, facts.resource_account, region_,
@@ -204,6 +206,8 @@ class Authorizer {
 
   // The decision that refused the request, if a policy evaluation did.
   std::optional<policy::Decision> denial() const noexcept { return denial_; }
+  // The function's record as authorization read it (for its tags), if it did.
+  std::shared_ptr<const store::Function> function() const noexcept { return function_; }
 
  private:
   LambdaError deny(const authz::Verdict& verdict) {
@@ -231,6 +235,7 @@ class Authorizer {
           if (wants_tags) {
             if (auto function = s.find_function(ref)) {
               for (const auto& [k, v] : function->tags) out.resource_tags.push_back({"aws:ResourceTag/" + k, {v}, false});
+              out.function = std::make_shared<const store::Function>(std::move(*function));
             }
           }
           if (facts.needs_statement_principal && request.statement_id) {
@@ -282,6 +287,7 @@ class Authorizer {
   std::string_view region_;
   std::span<const authz::ContextKey> extra_keys_;
   std::optional<policy::Decision> denial_;
+  std::shared_ptr<const store::Function> function_;
 };
 
 Reply run_operation(store::Store& store, const Call& call) {
@@ -382,6 +388,7 @@ AuthorizationStep LambdaApi::authorize(const http::HttpRequest& r, std::span<con
     return step;
   }
   step.may_list_tags = authorized.value();
+  step.function_record = authorizer.function();
   return step;
 }
 
@@ -411,7 +418,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
 
   const lambda::Resolution& resolution = *step.resolution;
   const Call call{RequestParameters::of(*step.request), resolution.function, resolution.mapping, *step.principal,
-                  options_.region, step.may_list_tags, pipeline_, options_.invocations, r.request_id};
+                  options_.region, step.may_list_tags, pipeline_, options_.invocations, r.request_id,
+                  step.function_record.get()};
   Reply reply = [&] {
     if (!options_.check_touches) return run_operation(store_, call);
     const policy::Caller& caller = step.principal->caller();

@@ -4,6 +4,7 @@
 // (spec/lambda-api.md sections 5-8; policy-semantics 6.4-6.5).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,6 +50,9 @@ struct AuthorizationStep {
   std::optional<policy::Decision> denial;        // the decision of the policy that refused
   bool decided = false;        // a policy decision was reached (or the store failed while deciding)
   bool may_list_tags = false;  // GetFunction's soft lambda:ListTags check
+  // The function's record as authorization read it (for aws:ResourceTag/*), when it did: a
+  // handler of the same request may answer from it instead of reading it again.
+  std::shared_ptr<const store::Function> function_record;
   // Set: the request is refused and this is Lambda's answer (status, x-amzn-ErrorType, JSON).
   std::optional<http::HttpResponse> refusal;
 

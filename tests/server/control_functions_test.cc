@@ -245,3 +245,40 @@ TEST_CASE("GetAccountSettings reports limits and the account's real usage", "[se
   world.alice_policy(allow("lambda:ListFunctions", "*"));
   CHECK(world.call("GET", "/2016-08-19/account-settings").status == 403);
 }
+
+TEST_CASE("GetFunctionConfiguration answers the stored revision: the same body until a write, then the new one",
+          "[server][control]") {
+  World world;
+  world.seed_function("F");
+  world.alice_policy(allow("lambda:*", "*"));
+  const std::string path = kFunctionsPath + "/F/configuration";
+
+  const Response first = world.call("GET", path);
+  REQUIRE(first.status == 200);
+  CHECK(world.call("GET", path).body == first.body);
+  const std::string revision = first.json()["RevisionId"].GetString();
+  CHECK(first.json()["Timeout"].GetInt() == 3);
+
+  // $LATEST by name is the same configuration under its qualified ARN.
+  const Response latest = world.call("GET", path + "?Qualifier=%24LATEST");
+  REQUIRE(latest.status == 200);
+  CHECK(std::string(latest.json()["FunctionArn"].GetString()) == fn_arn("F") + ":$LATEST");
+  CHECK(std::string(latest.json()["RevisionId"].GetString()) == revision);
+
+  REQUIRE(world.call("PUT", path, R"({"Timeout":30})").status == 200);
+  for (const std::string target : {path, path + "?Qualifier=%24LATEST"}) {
+    const Response updated = world.call("GET", target);
+    REQUIRE(updated.status == 200);
+    CHECK(updated.json()["Timeout"].GetInt() == 30);
+    CHECK(std::string(updated.json()["RevisionId"].GetString()) != revision);
+  }
+
+  // Deleted and made again under the same name: the new function's configuration.
+  REQUIRE(world.call("DELETE", kFunctionsPath + "/F").status == 204);
+  CHECK(world.call("GET", path).status == 404);
+  world.seed_function("F");
+  const Response again = world.call("GET", path);
+  REQUIRE(again.status == 200);
+  CHECK(again.json()["Timeout"].GetInt() == 3);
+  CHECK(std::string(again.json()["RevisionId"].GetString()) != revision);
+}

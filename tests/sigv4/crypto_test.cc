@@ -4,6 +4,7 @@
 #include <string>
 
 #include "sigv4/crypto.h"
+#include "sigv4/request_view.h"
 
 namespace gatehouse::sigv4 {
 namespace {
@@ -83,6 +84,11 @@ TEST_CASE("crypto: constant_time_equal compares the length and every byte, NULs 
     other[i] = 'b';
     CHECK_FALSE(constant_time_equal(signature, other));
   }
+}
+
+TEST_CASE("crypto: an empty body's payload hash is SHA-256 of no bytes, without hashing", "[sigv4][crypto]") {
+  CHECK(PayloadHash::of_body({}).digest() == sha256(""));
+  CHECK(PayloadHash::of_body("x").digest() == sha256("x"));
 }
 
 }  // namespace gatehouse::sigv4
