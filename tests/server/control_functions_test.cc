@@ -266,7 +266,7 @@ TEST_CASE("GetFunctionConfiguration answers the stored revision: the same body u
   CHECK(std::string(latest.json()["RevisionId"].GetString()) == revision);
 
   REQUIRE(world.call("PUT", path, R"({"Timeout":30})").status == 200);
-  for (const std::string target : {path, path + "?Qualifier=%24LATEST"}) {
+  for (const std::string& target : {path, path + "?Qualifier=%24LATEST"}) {
     const Response updated = world.call("GET", target);
     REQUIRE(updated.status == 200);
     CHECK(updated.json()["Timeout"].GetInt() == 30);
