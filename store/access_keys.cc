@@ -273,6 +273,7 @@ Result<TemporaryCredentials> Mutation::assume_role(const AssumeRoleInput& input)
   record.session_policy_arns = input.session_policy_arns;
   record.session_tags = std::move(session_tags);
   record.transitive_tag_keys = std::move(transitive);
+  record.source_function_arn = input.source_function_arn;  // not inherited along a role chain
   TemporaryCredentials out = issue_temporary(*this, record, input.duration_seconds);
   out.assumed_role_id = r.id + ":" + input.session_name;
   out.arn = "arn:aws:sts::" + r.account + ":assumed-role/" + r.name + "/" + input.session_name;

@@ -74,6 +74,9 @@ struct ResolvedCredential {
   std::string source_identity;
   // Role sessions: the session tags that pass on to a session this one assumes.
   Tags transitive_tags;
+  // A function's execution-role session: the unqualified function ARN (lambda:SourceFunctionArn);
+  // empty: any other credential.
+  std::string source_function_arn;
   ResolvedPrincipal principal;
 };
 

@@ -156,6 +156,8 @@ struct AccessKeyRecord {
   Tags session_tags;
   // Keys of session_tags that pass on to sessions this one assumes (role chaining).
   std::vector<std::string> transitive_tag_keys;
+  // A function's execution-role session: the unqualified function ARN (lambda:SourceFunctionArn).
+  std::string source_function_arn;
 
   template <class V>
   void fields(V& v) {
@@ -163,6 +165,7 @@ struct AccessKeyRecord {
       role_name, role_id, session_name, source_identity, session_policy, session_policy_revision, session_policy_arns,
       session_tags);
     v.trailing(transitive_tag_keys);  // added later: records written before have none
+    v.trailing(source_function_arn);  // likewise
   }
   template <class V>
   void fields(V& v) const {
@@ -170,6 +173,7 @@ struct AccessKeyRecord {
       role_name, role_id, session_name, source_identity, session_policy, session_policy_revision, session_policy_arns,
       session_tags);
     v.trailing(transitive_tag_keys);
+    v.trailing(source_function_arn);
   }
 };
 

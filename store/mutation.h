@@ -68,6 +68,9 @@ struct AssumeRoleInput {
   // The calling session's access key when chaining: its transitive tags pass on to the new
   // session, and may not be given again.
   std::string caller_access_key_id;
+  // Set only by the service when it mints a function's execution-role session (never from a
+  // request): the unqualified function ARN, lambda:SourceFunctionArn of the session's requests.
+  std::string source_function_arn;
 };
 
 struct SessionTokenInput {

@@ -176,6 +176,7 @@ Result<std::shared_ptr<const ResolvedCredential>> resolve_credential(const Snaps
     c->expiration = record->expiration;
     c->issued = record->created;
     c->source_identity = record->source_identity;
+    c->source_function_arn = record->source_function_arn;
     for (const std::string& key : record->transitive_tag_keys) {
       if (const auto tag = record->session_tags.find(key); tag != record->session_tags.end()) {
         c->transitive_tags.insert(*tag);

@@ -223,6 +223,10 @@ policy::RequestContext Pipeline::build_context(const Principal& principal, const
   if (!principal.credential->source_identity.empty()) {
     context.set("aws:SourceIdentity", principal.credential->source_identity);
   }
+  // Requests signed with the credentials the service minted for a function's code (policy-semantics 4.5).
+  if (!principal.credential->source_function_arn.empty()) {
+    context.set("lambda:SourceFunctionArn", principal.credential->source_function_arn);
+  }
   if (!resource_account.empty()) context.set("aws:ResourceAccount", resource_account);
   set_query_keys(context, query.keys);
   return context;

@@ -153,6 +153,7 @@ std::variant<executor::InvokeOutput, executor::Failure> Invocations::execute(con
     input.role_name = std::string(resource.substr(resource.rfind('/') + 1));
     input.session_name = view.function.name;
     input.duration_seconds = kSessionSeconds;
+    input.source_function_arn = view.function.arn;  // unqualified: lambda:SourceFunctionArn
     auto issued = store_.write([&](store::Mutation& m) { return m.assume_role(input); });
     if (!issued) return not_assumable;
     return executor::Credentials{issued.value().access_key_id, issued.value().secret_access_key,

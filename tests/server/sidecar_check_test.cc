@@ -364,3 +364,28 @@ TEST_CASE("sidecar: gatehouse's own failure is a failed RPC, never an allowing a
     CHECK(denied.has_denied_response());
   }
 }
+
+TEST_CASE("sidecar: a function's execution session carries lambda:SourceFunctionArn", "[sidecar][source-function]") {
+  World world;
+  world.seed_function("f");
+  world.role_policy(allow("lambda:GetFunction", fn_arn("f"),
+                          R"({"ArnEquals":{"lambda:SourceFunctionArn":")" + fn_arn("f") + R"("}})"));
+  const Sidecar sidecar(world.store());
+  // Sessions of role R as the service mints them for functions f and g, and one without a function.
+  const auto session_of = [&](const std::string& name, const std::string& function_arn) {
+    store::AssumeRoleInput input;
+    input.account = std::string(kA);
+    input.role_name = "R";
+    input.session_name = name;
+    input.source_function_arn = function_arn;
+    auto issued = world.store().write([&](store::Mutation& m) { return m.assume_role(input); });
+    if (!issued) FAIL(issued.error().message);
+    return issued.value();
+  };
+  const auto code_of = [&](const store::TemporaryCredentials& session) {
+    return sidecar.ask(to_check(sidecar.sign_session("GET", kFunctionsPath + "/f", session))).response.status().code();
+  };
+  CHECK(code_of(session_of("fn-f", fn_arn("f"))) == 0);
+  CHECK(code_of(session_of("fn-g", fn_arn("g"))) == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(code_of(session_of("fn-f", "")) == grpc::StatusCode::PERMISSION_DENIED);
+}

@@ -59,19 +59,28 @@ TEST_CASE("A trailing field decodes from records written before it existed", "[c
   record.kind = CredentialKind::RoleSession;
   record.session_tags = {{"team", "red"}};
   record.transitive_tag_keys = {"team"};
+  record.source_function_arn = "arn:aws:lambda:us-east-1:111111111111:function:f";
   const std::string bytes = encode(record);
   CHECK(decode<AccessKeyRecord>(bytes).transitive_tag_keys == std::vector<std::string>{"team"});
+  CHECK(decode<AccessKeyRecord>(bytes).source_function_arn == record.source_function_arn);
 
-  // The same record as the earlier format wrote it: everything up to session_tags.
+  // The same record as the earlier formats wrote it: everything up to session_tags, and
+  // everything up to transitive_tag_keys.
   AccessKeyRecord older = record;
   older.transitive_tag_keys.clear();
+  older.source_function_arn.clear();
   std::string old_bytes = encode(older);
-  REQUIRE(old_bytes.back() == '\0');  // the empty list's count, the last field
+  REQUIRE(old_bytes.ends_with(std::string(2, '\0')));  // the empty list's count, the empty string's length
+  old_bytes.pop_back();
+  const auto before_function = decode<AccessKeyRecord>(old_bytes);
+  CHECK(before_function.session_tags == record.session_tags);
+  CHECK(before_function.source_function_arn.empty());
   old_bytes.pop_back();
   const auto decoded = decode<AccessKeyRecord>(old_bytes);
   CHECK(decoded.id == record.id);
   CHECK(decoded.session_tags == record.session_tags);
   CHECK(decoded.transitive_tag_keys.empty());
+  CHECK(decoded.source_function_arn.empty());
 }
 
 TEST_CASE("Roles and function policies written before principal binding decode without it", "[codec]") {
