@@ -17,6 +17,8 @@ How the pages are read:
 - docs/world-file.md's complete example must be a world serve accepts;
 - a `$ gatehouse ...` line in a code block of README.md or docs/ whose files are in the source
   folder must print the lines the page shows below it;
+- every flag a `gatehouse COMMAND ...` line of a code block there shows is in `gatehouse COMMAND
+  --help`;
 - blocks that run `make`, and blocks that show output rather than commands, are skipped; `build/gatehouse` is the binary under test, run in the
   source folder; everything else runs in a scratch folder.
 """
@@ -111,6 +113,7 @@ def main():
             demo.wait(timeout=20)
         check_world_file_example(binary, source, scratch)
         check_transcripts(binary, source)
+        check_synopses(binary, source)
     print("%d passed, %d failed" % (counts["passed"], counts["failed"]))
     return 1 if counts["failed"] else 0
 
@@ -157,6 +160,33 @@ def check_transcripts(binary, source):
                 counts["passed" if ok else "failed"] += 1
                 if not ok:
                     print("FAIL %s: `%s` prints\n  %s" % (page, line[2:], done.stdout.strip()[:600].replace("\n", "\n  ")))
+
+
+def check_synopses(binary, source):
+    """Every flag a code block of README.md or docs/ gives a `gatehouse COMMAND` line (and its
+    continuation lines) is one that `gatehouse COMMAND --help` lists."""
+    helps = {}
+    pages = ["README.md"] + sorted("docs/" + p for p in os.listdir(os.path.join(source, "docs")) if p.endswith(".md"))
+    for page in pages:
+        for _, lines in blocks(os.path.join(source, page)):
+            command = None
+            for line in lines:
+                m = re.match(r"^\s*(?:\$ )?(?:build/)?gatehouse (simulate|validate|test|sign|serve|dlq|logs|sync)\b", line)
+                if m:
+                    command = m.group(1)
+                elif not (command and re.match(r"^\s+[\[-]", line)):
+                    command = None  # a synopsis goes on over indented lines of options
+                if not command:
+                    continue
+                if command not in helps:
+                    helps[command] = subprocess.run([binary, command, "--help"], capture_output=True,
+                                                    text=True, timeout=30).stdout
+                code = line.split(" #")[0]
+                for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", code):
+                    ok = re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(flag), helps[command]) is not None
+                    counts["passed" if ok else "failed"] += 1
+                    if not ok:
+                        print("FAIL %s: `gatehouse %s %s` is not in `gatehouse %s --help`" % (page, command, flag, command))
 
 
 def run_pages(binary, source, scratch, base_env, port):
