@@ -15,6 +15,10 @@ How the pages are read:
   created last; `export AWS_...=...` lines set the environment; a comment saying "export" after
   create-access-key or assume-role switches to the credentials that command returned;
 - docs/world-file.md's complete example must be a world serve accepts;
+- a `$ gatehouse ...` line in a code block of README.md or docs/ whose files are in the source
+  folder must print the lines the page shows below it;
+- every flag a `gatehouse COMMAND ...` line of a code block there shows is in `gatehouse COMMAND
+  --help`;
 - blocks that run `make`, and blocks that show output rather than commands, are skipped; `build/gatehouse` is the binary under test, run in the
   source folder; everything else runs in a scratch folder.
 """
@@ -108,6 +112,8 @@ def main():
             os.killpg(demo.pid, signal.SIGTERM)
             demo.wait(timeout=20)
         check_world_file_example(binary, source, scratch)
+        check_transcripts(binary, source)
+        check_synopses(binary, source)
     print("%d passed, %d failed" % (counts["passed"], counts["failed"]))
     return 1 if counts["failed"] else 0
 
@@ -129,6 +135,58 @@ def check_world_file_example(binary, source, scratch):
     counts["passed" if ok else "failed"] += 1
     if not ok:
         print("FAIL docs/world-file.md: the complete example does not load\n  " + err.strip()[:400])
+
+
+def check_transcripts(binary, source):
+    """Every `$ gatehouse ...` line of a page's code block whose files are in the source folder
+    prints what the page shows below it (up to the next `$ ` line or blank line)."""
+    pages = ["README.md"] + sorted("docs/" + p for p in os.listdir(os.path.join(source, "docs")) if p.endswith(".md"))
+    for page in pages:
+        for _, lines in blocks(os.path.join(source, page)):
+            for i, line in enumerate(lines):
+                if not line.startswith("$ gatehouse "):
+                    continue
+                shown = []
+                for following in lines[i + 1:]:
+                    if not following.strip() or following.startswith("$ "):
+                        break
+                    shown.append(following)
+                args = shlex.split(line[2:])[1:]
+                files = [a[len("file://"):] if a.startswith("file://") else a for a in args if "/" in a or "." in a]
+                if not all(os.path.exists(os.path.join(source, f)) for f in files if not f.startswith("-")):
+                    continue  # an example on a file of the reader's own
+                done = subprocess.run([binary] + args, cwd=source, capture_output=True, text=True, timeout=120)
+                ok = done.stdout.rstrip("\n").split("\n") == shown
+                counts["passed" if ok else "failed"] += 1
+                if not ok:
+                    print("FAIL %s: `%s` prints\n  %s" % (page, line[2:], done.stdout.strip()[:600].replace("\n", "\n  ")))
+
+
+def check_synopses(binary, source):
+    """Every flag a code block of README.md or docs/ gives a `gatehouse COMMAND` line (and its
+    continuation lines) is one that `gatehouse COMMAND --help` lists."""
+    helps = {}
+    pages = ["README.md"] + sorted("docs/" + p for p in os.listdir(os.path.join(source, "docs")) if p.endswith(".md"))
+    for page in pages:
+        for _, lines in blocks(os.path.join(source, page)):
+            command = None
+            for line in lines:
+                m = re.match(r"^\s*(?:\$ )?(?:build/)?gatehouse (simulate|validate|test|sign|serve|dlq|logs|sync)\b", line)
+                if m:
+                    command = m.group(1)
+                elif not (command and re.match(r"^\s+[\[-]", line)):
+                    command = None  # a synopsis goes on over indented lines of options
+                if not command:
+                    continue
+                if command not in helps:
+                    helps[command] = subprocess.run([binary, command, "--help"], capture_output=True,
+                                                    text=True, timeout=30).stdout
+                code = line.split(" #")[0]
+                for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", code):
+                    ok = re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(flag), helps[command]) is not None
+                    counts["passed" if ok else "failed"] += 1
+                    if not ok:
+                        print("FAIL %s: `gatehouse %s %s` is not in `gatehouse %s --help`" % (page, command, flag, command))
 
 
 def run_pages(binary, source, scratch, base_env, port):
