@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 
+#include "executor/executor.h"
 #include "server/lambda/validation.h"
 
 namespace gatehouse::server::lambda {
@@ -45,11 +46,24 @@ std::optional<LambdaError> check_runtime_value(std::string_view runtime) {
 }
 
 std::optional<LambdaError> check_runtime_supported(std::string_view runtime) {
-  if (!contains(kDeprecated, runtime) && !is_arn(runtime)) return std::nullopt;
+  if (contains(kDeprecated, runtime) || is_arn(runtime)) {
+    return make_error(error_type::kInvalidParameterValue, 400,
+                      "The runtime parameter of " + std::string(runtime) +
+                          " is no longer supported for creating or updating AWS Lambda functions. We recommend you "
+                          "use a supported runtime while creating or updating functions.");
+  }
+  // A valid identifier the executor cannot run (java21, ruby3.3, ...) is refused here, naming what
+  // is served (executor.md 4), never accepted and then failed at Invoke.
+  if (executor::runtime_kind(runtime)) return std::nullopt;
+  std::string served;
+  for (std::string_view id : kRuntimes) {
+    if (!executor::runtime_kind(id)) continue;
+    served += served.empty() ? "" : ", ";
+    served += id;
+  }
   return make_error(error_type::kInvalidParameterValue, 400,
-                    "The runtime parameter of " + std::string(runtime) +
-                        " is no longer supported for creating or updating AWS Lambda functions. We recommend you use "
-                        "a supported runtime while creating or updating functions.");
+                    "The runtime parameter of " + std::string(runtime) + " is not served by this service, which runs " +
+                        served + ".");
 }
 
 }  // namespace gatehouse::server::lambda

@@ -15,9 +15,10 @@ namespace gatehouse::server::lambda {
 // or be a valid ARN" (not the usual ValidationException).
 std::optional<LambdaError> check_runtime_value(std::string_view runtime);
 
-// Step 4: a deprecated runtime, or one this service cannot run (a runtime ARN), is refused with
-// "The runtime parameter of <rt> is no longer supported for creating or updating AWS Lambda
-// functions. ...".
+// Step 4: a deprecated runtime, or a runtime ARN, is refused with "The runtime parameter of <rt>
+// is no longer supported for creating or updating AWS Lambda functions. ..."; a valid identifier
+// the executor does not run (java21, ruby3.3) with "... is not served by this service, which
+// runs <the served identifiers>."
 std::optional<LambdaError> check_runtime_supported(std::string_view runtime);
 
 }  // namespace gatehouse::server::lambda

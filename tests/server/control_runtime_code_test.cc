@@ -79,6 +79,21 @@ TEST_CASE("Runtime: unknown values fail the enum, deprecated ones are refused", 
   SECTION("current runtimes are accepted") {
     CHECK(world.call("POST", kFunctionsPath, body_with_runtime("nodejs22.x")).status == 201);
   }
+  SECTION("valid runtimes the executor does not run are refused at once, naming what is served") {
+    const std::string served =
+        " is not served by this service, which runs python3.9, provided.al2, nodejs18.x, python3.10, python3.11, "
+        "nodejs20.x, provided.al2023, python3.12, python3.13, nodejs22.x.";
+    for (const char* runtime : {"java21", "ruby3.3", "dotnet8", "nodejs24.x", "python3.14"}) {
+      const Response r = world.call("POST", kFunctionsPath, body_with_runtime(runtime));
+      CHECK(r.status == 400);
+      CHECK(r.error_type == "InvalidParameterValueException");
+      CHECK(r.message() == "The runtime parameter of " + std::string(runtime) + served);
+    }
+    CHECK(world.call("GET", kFunctionsPath + "/F").status == 404);
+    world.seed_function("H");
+    CHECK(world.call("PUT", kFunctionsPath + "/H/configuration", R"({"Runtime":"java21"})").message() ==
+          "The runtime parameter of java21" + served);
+  }
   SECTION("UpdateFunctionConfiguration checks the same way") {
     world.seed_function("G");
     const std::string path = kFunctionsPath + "/G/configuration";
