@@ -215,7 +215,8 @@ class Mutation : public Snapshot {
   // Returns the mapping as it was, in state Deleting.
   Result<EventSourceMapping> delete_event_source_mapping(const MappingRef& ref);
 
-  // A fresh revision number (keys of the compiled-policy cache).
+  // A fresh revision number (keys of the compiled-policy cache); every committed write takes one
+  // more, its consistency token (Store::consistency).
   std::uint64_t next_revision();
   detail::Effects& effects() noexcept { return effects_; }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <shared_mutex>
@@ -109,6 +110,18 @@ struct Store::Impl {
   // A reset transaction holds no snapshot, so it keeps no page from being reused.
   mutable std::mutex idle_readers_mutex;  // guards idle_readers
   mutable std::vector<lmdb::Transaction> idle_readers;
+  // The revision of the last committed write (the meta counter every write bumps).
+  std::atomic<std::uint64_t> applied_revision{0};
+  mutable std::mutex applied_mutex;  // with applied_changed: wait_applied's wake-up
+  mutable std::condition_variable applied_changed;
+
+  void applied(std::uint64_t revision) {
+    {
+      std::lock_guard lock(applied_mutex);
+      applied_revision.store(revision, std::memory_order_release);
+    }
+    applied_changed.notify_all();
+  }
 
   ~Impl() {
     idle_readers.clear();  // their reader slots belong to the environment
@@ -179,6 +192,8 @@ struct Store::Impl {
     return built.value();
   }
 };
+
+thread_local std::uint64_t t_last_write_revision = 0;
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
@@ -255,6 +270,7 @@ Result<std::unique_ptr<Store>> Store::open(const Options& options) {
     detail::Effects effects;
     Mutation m(state, txn, effects);
     if (auto seeded = seed_aws_managed_policies(m); !seeded) return seeded.error();
+    impl->applied_revision.store(m.next_revision());
     txn.commit();
     state.env = std::move(env);
   } catch (const lmdb::Error& e) {
@@ -270,11 +286,13 @@ Result<void> Store::run_write(const std::function<bool(Mutation&)>& body) {
   detail::StoreState& state = *impl_->state;
   for (int attempt = 0;; ++attempt) {
     detail::Effects effects;
+    std::uint64_t revision = 0;
     try {
       std::shared_lock gate(impl_->map_gate);
       lmdb::Transaction txn(state.env, lmdb::Transaction::Mode::ReadWrite);
       Mutation mutation(state, txn, effects);
       if (!body(mutation)) return success();  // the call failed: abort, nothing applied
+      revision = mutation.next_revision();    // every committed write bumps the counter
       txn.commit();
     } catch (const lmdb::MapFullError& e) {
       if (attempt >= kMaxMapGrowths) return service_failure(e.what());
@@ -290,6 +308,8 @@ Result<void> Store::run_write(const std::function<bool(Mutation&)>& body) {
     for (const auto& key : effects.forget) state.policies.forget(key);
     if (effects.iam) impl_->iam_generation.fetch_add(1, std::memory_order_acq_rel);
     if (effects.lambda) impl_->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
+    impl_->applied(revision);
+    t_last_write_revision = revision;
     return success();
   }
 }
@@ -368,5 +388,20 @@ CacheStats Store::cache_stats() const {
   stats.principal_misses = impl_->principal_misses.load(std::memory_order_relaxed);
   return stats;
 }
+
+Consistency Store::consistency() const {
+  Consistency c;
+  c.applied_revision = impl_->applied_revision.load(std::memory_order_acquire);
+  return c;
+}
+
+bool Store::wait_applied(std::uint64_t revision, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->applied_mutex);
+  return impl_->applied_changed.wait_for(lock, timeout, [&] {
+    return impl_->applied_revision.load(std::memory_order_acquire) >= revision;
+  });
+}
+
+std::uint64_t Store::last_write_revision() { return t_last_write_revision; }
 
 }  // namespace gatehouse::store

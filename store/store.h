@@ -4,6 +4,7 @@
 // at a time; readers never wait for writers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -36,6 +37,15 @@ struct Options {
 struct CacheStats {
   std::uint64_t compiled_hits = 0, compiled_misses = 0;      // compiled-policy cache
   std::uint64_t principal_hits = 0, principal_misses = 0;    // access key -> principal
+};
+
+// What a replica can vouch for (docs/scale-out.md). The revision orders every committed write:
+// LMDB counts them; etcd gives its own revision. `fresh` is false while a distributed store
+// cannot tell that its view is current (the server then fails closed).
+struct Consistency {
+  std::uint64_t applied_revision = 0;
+  bool fresh = true;
+  bool distributed = false;
 };
 
 class Store {
@@ -95,6 +105,14 @@ class Store {
   std::size_t map_size() const;
   Millis now() const;
   CacheStats cache_stats() const;
+
+  // The revision this store's reads reflect, and whether it is current.
+  Consistency consistency() const;
+  // Blocks until applied_revision >= revision or the timeout; false on timeout.
+  bool wait_applied(std::uint64_t revision, std::chrono::milliseconds timeout) const;
+  // The revision of the last write committed by the calling thread (0 when none yet): the
+  // consistency token of that write.
+  static std::uint64_t last_write_revision();
 
  private:
   struct Impl;
