@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "server/consistency/gate.h"
+#include "server/consistency/store_source.h"
 #include "server/sidecar/authorizer.h"
 #include "tests/server/http_test_client.h"
 #include "tests/server/query_test_world.h"
@@ -277,4 +278,54 @@ TEST_CASE("consistency: /healthz is 503 not ready while not fresh, 200 again onc
   CHECK(response.body().find("not ready") == 0);
   source.fresh = true;
   CHECK(client.get("/healthz").result_int() == 200);
+}
+
+TEST_CASE("consistency: on LMDB, a Lambda or IAM write answers the revision it committed and reads wait for it",
+          "[consistency]") {
+  control_test::World lambda_world;
+  lambda_world.alice_policy(control_test::allow("lambda:*", "*") + "," + control_test::allow("iam:PassRole", "*"));
+  const server::consistency::StoreSource lambda_source(lambda_world.store());
+  const Gate lambda_gate(lambda_source, 200ms);
+  const http::Handler lambda = lambda_gate.guard(
+      [&lambda_world](const http::HttpRequest& r) { return lambda_world.api().handle(r); }, http::ErrorFamily::LambdaRest);
+  const auto now = std::chrono::system_clock::now();
+  const auto sign = [now](std::string_view method, const std::string& target, const std::string& body = "") {
+    return control_test::World::signed_request(method, target, body, control_test::kAliceKey,
+                                               control_test::kAliceSecret, now);
+  };
+  const std::uint64_t before = lambda_world.store().consistency().applied_revision;
+  const http::HttpResponse created =
+      lambda(sign("POST", control_test::kFunctionsPath, control_test::create_body("g", control_test::kRoleR)));
+  REQUIRE(created.status == 201);
+  REQUIRE(created.header("x-gatehouse-revision"));
+  const std::uint64_t revision = std::stoull(*created.header("x-gatehouse-revision"));
+  CHECK(revision > before);
+  CHECK(revision == lambda_world.store().consistency().applied_revision);
+  // A read names no revision of its own; a read after the write is admitted at once.
+  const http::HttpResponse read = lambda(sign("GET", control_test::kFunctionsPath + "/g"));
+  CHECK(read.status == 200);
+  CHECK_FALSE(read.header("x-gatehouse-revision"));
+  CHECK(lambda(with_header(sign("GET", control_test::kFunctionsPath + "/g"), "x-gatehouse-min-revision",
+                           std::to_string(revision)))
+            .status == 200);
+  const http::HttpResponse ahead = lambda(with_header(sign("GET", control_test::kFunctionsPath + "/g"),
+                                                      "x-gatehouse-min-revision", std::to_string(revision + 1)));
+  CHECK(ahead.status == 503);
+  // A refused write commits nothing and answers no revision.
+  const http::HttpResponse refused =
+      lambda(sign("POST", control_test::kFunctionsPath, control_test::create_body("g", control_test::kRoleR)));
+  CHECK(refused.status == 409);
+  CHECK_FALSE(refused.header("x-gatehouse-revision"));
+
+  query_test::World iam_world;
+  const server::consistency::StoreSource iam_source(iam_world.store());
+  const Gate iam_gate(iam_source);
+  const http::Handler iam = iam_gate.guard(
+      [&iam_world](const http::HttpRequest& r) { return iam_world.api().handle(r); }, http::ErrorFamily::Query);
+  const http::HttpResponse user = iam(query_test::signed_query_request(
+      "Action=CreateUser&UserName=carol&Version=2010-05-08", "iam", "us-east-1", query_test::kRootA,
+      iam_world.clock().now(), "00000000-0000-4000-8000-000000000003"));
+  REQUIRE(user.status == 200);
+  REQUIRE(user.header("x-gatehouse-revision"));
+  CHECK(std::stoull(*user.header("x-gatehouse-revision")) == iam_world.store().consistency().applied_revision);
 }
