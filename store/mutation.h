@@ -131,7 +131,7 @@ struct MappingUpdate {
 
 class Mutation : public Snapshot {
  public:
-  Mutation(const detail::StoreState& state, lmdb::Transaction& txn, detail::Effects& effects)
+  Mutation(const detail::StoreState& state, kv::Transaction& txn, detail::Effects& effects)
       : Snapshot(state, txn), effects_(effects) {}
 
   Millis now() const;
