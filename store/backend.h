@@ -31,12 +31,9 @@ class Backend {
   // A consistent copy (LMDB only; others throw).
   virtual void backup(const std::filesystem::path& dir, bool compact) const = 0;
   virtual std::size_t map_size() const { return 0; }
-
-  // Called after changes written elsewhere (another replica) were applied to this view.
-  void set_change_listener(std::function<void()> listener) { on_change_ = std::move(listener); }
-
- protected:
-  std::function<void()> on_change_;
 };
+
+// Called after changes (written by any replica) were applied to a distributed store's view.
+using ChangeListener = std::function<void()>;
 
 }  // namespace gatehouse::store::detail

@@ -12,6 +12,9 @@ struct Consistency {
   std::uint64_t applied_revision = 0;
   bool fresh = true;
   bool distributed = false;
+  // Full loads of a distributed store's view after the first (a compaction passed its watch,
+  // or the watch stopped bringing changes).
+  std::uint64_t reloads = 0;
 };
 
 }  // namespace gatehouse::store

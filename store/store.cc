@@ -182,7 +182,12 @@ Result<std::unique_ptr<Store>> Store::open(const Options& options) {
   const std::string where = etcd ? "the etcd store " + describe(options.etcd) : "the store in " + options.data_dir.string();
   try {
     if (etcd) {
-      return open_error("the etcd backend is not built in yet");
+      Impl* raw = impl.get();
+      // Changes any replica made: every cached entry may be stale.
+      impl->backend = detail::open_etcd_backend(options.etcd, [raw] {
+        raw->iam_generation.fetch_add(1, std::memory_order_acq_rel);
+        raw->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
+      });
     } else {
       lmdb::EnvironmentOptions env_options;
       env_options.map_size = options.initial_map_size;
@@ -238,12 +243,6 @@ Result<std::unique_ptr<Store>> Store::open(const Options& options) {
   } catch (const std::exception& e) {
     return open_error("cannot open " + where + ": " + e.what());
   }
-  Impl* raw = impl.get();
-  // Changes another replica made: every cached entry may be stale.
-  impl->backend->set_change_listener([raw] {
-    raw->iam_generation.fetch_add(1, std::memory_order_acq_rel);
-    raw->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
-  });
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
