@@ -15,6 +15,8 @@
 #include "cli/commands.h"
 #include "executor/executor.h"
 #include "server/audit/audit_log.h"
+#include "server/consistency/gate.h"
+#include "server/consistency/store_source.h"
 #include "server/authz/pipeline.h"
 #include "server/control/lambda_api.h"
 #include "server/http/router.h"
@@ -41,12 +43,16 @@ namespace http = server::http;
 
 constexpr std::string_view kUsage =
     "usage: gatehouse serve --data DIR [--key-file FILE] [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
+    "       gatehouse serve --store etcd://HOST:PORT[,HOST:PORT...][/PREFIX] --local-dir DIR --key-file FILE\n"
+    "                       [--etcd-cacert FILE] [--etcd-cert FILE --etcd-key FILE]\n"
+    "                       [--etcd-user USER (--etcd-password P | --etcd-password-file FILE)]\n"
+    "                       [--blob-dir DIR] ...\n"
     "                       [--bootstrap FILE] [--bootstrap-mode create-only|apply]\n"
     "                       [--region REGION] [--audit-log FILE]\n"
     "                       [--idle-timeout S] [--header-timeout S] [--drain-timeout S]\n"
     "                       [--log-format text|json] [--quiet] [--debug-signatures]\n"
     "                       [--runtime ID=PATH]... [--concurrency N] [--keep-warm DURATION]\n"
-    "                       [--async-retry-delays D1,D2]\n"
+    "                       [--async-retry-delays D1,D2] [--sidecar-unavailable-status CODE]\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
@@ -57,6 +63,19 @@ constexpr std::string_view kUsage =
     "\n"
     "options:\n"
     "  --data DIR            the data directory (created if absent)\n"
+    "  --store etcd://...    share one world with other replicas through etcd instead of --data\n"
+    "                        (docs/scale-out.md): the client endpoints, comma-separated, and the\n"
+    "                        key prefix (default /gatehouse/v1/). A replica that cannot vouch for\n"
+    "                        its view answers 503 + Retry-After, and /healthz is 503, until it can\n"
+    "  --local-dir DIR       with --store: this replica's own files (async event queue, dead\n"
+    "                        letters); created if absent\n"
+    "  --etcd-cacert FILE    with --store: talk TLS to etcd, verifying it against this CA bundle\n"
+    "  --etcd-cert FILE      with --store: client certificate for etcd's TLS (with --etcd-key)\n"
+    "  --etcd-key FILE       with --store: the client certificate's private key\n"
+    "  --etcd-user USER      with --store: etcd authentication (with --etcd-password or\n"
+    "                        --etcd-password-file, whose first line is the password)\n"
+    "  --blob-dir DIR        with --store: a directory every replica shares (NFS, a volume) for\n"
+    "                        code packages over 1 MiB; without it such packages are refused\n"
     "  --key-file FILE       the key of the secrets at rest (default DIR/secret.key, created\n"
     "                        with a new store); 64 hex digits or 32 bytes, mode 0600\n"
     "  --listen HOST:PORT    HTTP address (default 127.0.0.1:9000; port 0 picks a free one)\n"
@@ -83,6 +102,8 @@ constexpr std::string_view kUsage =
     "  --keep-warm DURATION  stop a function's environment idle this long: 30s, 10m, 1h (default 10m)\n"
     "  --async-retry-delays D1,D2  waits before the two retries of a failed Event invocation\n"
     "                        (default 1m,2m)\n"
+    "  --sidecar-unavailable-status CODE  the HTTP status the ext_authz and nginx forms deny with\n"
+    "                        while this replica cannot vouch for its view (default 503)\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -138,11 +159,88 @@ bool valid_region(std::string_view region) {
   return hyphens >= 2;
 }
 
+std::string readable_file_option(const po::variables_map& vm, const char* name) {
+  const std::string path = vm[name].as<std::string>();
+  std::error_code error;
+  if (!fs::is_regular_file(path, error) || !std::ifstream(path)) {
+    throw BadArgument{std::string("cannot read --") + name + " `" + path + "`"};
+  }
+  return path;
+}
+
+// --store, the --etcd-* options and --blob-dir, checked together.
+store::EtcdOptions etcd_options(const po::variables_map& vm) {
+  const std::string url = vm["store"].as<std::string>();
+  auto parsed = store::parse_etcd_url(url);
+  if (!parsed) {
+    throw BadArgument{"--store: " + parsed.error().message};
+  }
+  store::EtcdOptions etcd = std::move(parsed.value());
+  if (vm.count("etcd-cacert")) etcd.ca_file = readable_file_option(vm, "etcd-cacert");
+  if (vm.count("etcd-cert") != vm.count("etcd-key")) throw BadArgument{"--etcd-cert and --etcd-key go together"};
+  if (vm.count("etcd-cert")) {
+    etcd.cert_file = readable_file_option(vm, "etcd-cert");
+    etcd.key_file = readable_file_option(vm, "etcd-key");
+  }
+  if (vm.count("blob-dir")) {
+    const std::string dir = vm["blob-dir"].as<std::string>();
+    std::error_code error;
+    if (!fs::is_directory(dir, error)) throw BadArgument{"--blob-dir `" + dir + "` must be an existing directory"};
+    etcd.blob_dir = dir;
+  }
+  if (vm.count("etcd-password") && vm.count("etcd-password-file")) {
+    throw BadArgument{"--etcd-password and --etcd-password-file exclude each other"};
+  }
+  const bool password = vm.count("etcd-password") || vm.count("etcd-password-file");
+  if (vm.count("etcd-user") != static_cast<std::size_t>(password)) {
+    throw BadArgument{"--etcd-user needs --etcd-password or --etcd-password-file, and they need --etcd-user"};
+  }
+  if (vm.count("etcd-user")) {
+    etcd.user = vm["etcd-user"].as<std::string>();
+    if (etcd.user.empty()) throw BadArgument{"--etcd-user needs a user name"};
+    if (vm.count("etcd-password")) {
+      etcd.password = vm["etcd-password"].as<std::string>();
+    } else {
+      std::ifstream file(readable_file_option(vm, "etcd-password-file"));
+      std::string line;
+      std::getline(file, line);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      etcd.password = line;
+    }
+  }
+  return etcd;
+}
+
 ServeOptions parse_checked(const po::variables_map& vm) {
   ServeOptions options;
-  if (!vm.count("data")) throw BadArgument{"missing --data DIR"};
-  options.data_dir = vm["data"].as<std::string>();
-  if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
+  if (vm.count("data") && vm.count("store")) throw BadArgument{"--data and --store exclude each other"};
+  if (vm.count("store")) {
+    options.etcd = etcd_options(vm);
+    if (!vm.count("local-dir")) {
+      throw BadArgument{"--store needs --local-dir DIR (this replica's own files: async event queue, dead letters)"};
+    }
+    options.data_dir = vm["local-dir"].as<std::string>();
+    if (options.data_dir.empty()) throw BadArgument{"--local-dir needs a directory"};
+    // Every replica must hold the same key: one made up in a local directory would not be.
+    if (!vm.count("key-file")) throw BadArgument{"--store needs --key-file FILE (the same key on every replica)"};
+  } else {
+    for (const char* name : {"local-dir", "etcd-cacert", "etcd-cert", "etcd-key", "etcd-user", "etcd-password",
+                             "etcd-password-file", "blob-dir"}) {
+      if (vm.count(name)) throw BadArgument{std::string("--") + name + " goes with --store etcd://..."};
+    }
+    if (!vm.count("data")) throw BadArgument{"missing --data DIR (or --store etcd://...)"};
+    options.data_dir = vm["data"].as<std::string>();
+    if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
+  }
+  if (vm.count("sidecar-unavailable-status")) {
+    const std::string& text = vm["sidecar-unavailable-status"].as<std::string>();
+    const auto [end, error] =
+        std::from_chars(text.data(), text.data() + text.size(), options.sidecar_unavailable_status);
+    if (error != std::errc() || end != text.data() + text.size() || options.sidecar_unavailable_status < 400 ||
+        options.sidecar_unavailable_status > 599) {
+      throw BadArgument{"--sidecar-unavailable-status must be an HTTP status 400 to 599, not `" + text + "`"};
+    }
+  }
   options.listen = host_port_option(vm, "listen", options.listen);
   options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
   // A server on a free HTTP port (tests, several at once) takes a free gRPC port too.
@@ -228,11 +326,12 @@ ServeOptions parse_checked(const po::variables_map& vm) {
     options.audit_log = path;
   }
   // Last, so a bad argument leaves no directory behind.
+  const std::string dir_option = options.etcd ? "--local-dir" : "--data";
   if (fs::exists(options.data_dir, error) && !fs::is_directory(options.data_dir, error)) {
-    throw BadArgument{"--data `" + options.data_dir + "` is not a directory"};
+    throw BadArgument{dir_option + " `" + options.data_dir + "` is not a directory"};
   }
   fs::create_directories(options.data_dir, error);
-  if (error) throw BadArgument{"cannot create --data `" + options.data_dir + "`: " + error.message()};
+  if (error) throw BadArgument{"cannot create " + dir_option + " `" + options.data_dir + "`: " + error.message()};
   return options;
 }
 
@@ -310,7 +409,12 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "bootstrap-mode", po::value<std::string>())("key-file", po::value<std::string>())(
       "log-format", po::value<std::string>())("quiet", "")(
       "runtime", po::value<std::vector<std::string>>()->composing())("concurrency", po::value<std::string>())(
-      "keep-warm", po::value<std::string>())("async-retry-delays", po::value<std::string>());
+      "keep-warm", po::value<std::string>())("async-retry-delays", po::value<std::string>())(
+      "store", po::value<std::string>())("local-dir", po::value<std::string>())(
+      "etcd-cacert", po::value<std::string>())("etcd-cert", po::value<std::string>())(
+      "etcd-key", po::value<std::string>())("etcd-user", po::value<std::string>())(
+      "etcd-password", po::value<std::string>())("etcd-password-file", po::value<std::string>())(
+      "sidecar-unavailable-status", po::value<std::string>())("blob-dir", po::value<std::string>());
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -345,13 +449,18 @@ int run_serve(const Args& args, Io io) {
   store::Options store_options;
   store_options.data_dir = options.data_dir;
   if (options.key_file) store_options.key_file = *options.key_file;
+  if (options.etcd) store_options.etcd = *options.etcd;
+  const std::string store_name = options.etcd ? store::describe(*options.etcd) : options.data_dir;
   auto opened = store::Store::open(store_options);
   if (!opened) {
-    io.err << "gatehouse serve: cannot open the store in " << options.data_dir << ": " << opened.error().message
-           << "\n";
+    io.err << "gatehouse serve: cannot open the store in " << store_name << ": " << opened.error().message << "\n";
     return 1;
   }
   std::unique_ptr<store::Store> store = std::move(opened.value());
+  if (options.etcd) {
+    io.err << "gatehouse: store " << store_name << " at revision " << store->consistency().applied_revision
+           << "; this replica's own files in " << options.data_dir << std::endl;
+  }
   // The region: --region, else the world file's, else us-east-1.
   std::string region = options.region;
   std::string region_source = options.region_given ? "--region" : "the default";
@@ -424,14 +533,20 @@ int run_serve(const Args& args, Io io) {
   server::control::Options lambda_options{region, audit_log.get(), &metrics};
   lambda_options.invocations = &invocations;
   const server::control::LambdaApi lambda_api(*store, pipeline, clock, lambda_options);
+  // The consistency promise around every decision and write (docs/scale-out.md): refuse while
+  // the view is not current, wait for x-gatehouse-min-revision, answer x-gatehouse-revision.
+  const server::consistency::StoreSource consistency_source(*store);
+  const server::consistency::Gate gate(consistency_source);
   http::Router router;
-  http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
+  http::add_lambda_routes(router, gate.guard([&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); },
+                                             http::ErrorFamily::LambdaRest));
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
                                          server::sts::operations(), {audit_log.get(), &metrics});
-  http::add_query_route(router, [&query_api](const http::HttpRequest& r) { return query_api.handle(r); });
+  http::add_query_route(router, gate.guard([&query_api](const http::HttpRequest& r) { return query_api.handle(r); },
+                                           http::ErrorFamily::Query));
   // The sidecar: Envoy ext_authz (gRPC Check below, HTTP mode here) and nginx auth_request run
   // the Lambda API's own authorization step.
-  const server::sidecar::CheckService check(lambda_api);
+  const server::sidecar::CheckService check(lambda_api, &gate, {options.sidecar_unavailable_status});
   check.add_routes(router);
 
   http::ServerConfig config;
@@ -440,6 +555,7 @@ int run_serve(const Args& args, Io io) {
   config.drain_timeout = options.drain_timeout;
   config.handle_signals = true;
   config.threads = 16;  // a synchronous Invoke holds a thread while its function calls back in
+  config.not_ready = [&gate] { return gate.not_ready(); };
   config.log = [&io](std::string_view line) { io.err << "gatehouse: " << line << std::endl; };
   if (!options.quiet) {
     config.request_log = [&io, &region, format = options.log_format](const http::RequestLogEntry& entry) {
@@ -452,7 +568,7 @@ int run_serve(const Args& args, Io io) {
     io.err << "gatehouse serve: " << *error << "\n";
     return 1;
   }
-  server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get());
+  server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get(), &gate);
   server::sidecar::GrpcServer grpc_server(check);
   grpc_server.add_service(authorizer);
   if (auto error = grpc_server.start(options.grpc_listen.host, options.grpc_listen.port)) {

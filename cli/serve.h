@@ -14,6 +14,7 @@
 #include "server/http/request_log.h"
 #include "sigv4/verifier.h"
 #include "store/bootstrap.h"
+#include "store/store.h"
 
 namespace gatehouse::cli {
 
@@ -23,7 +24,11 @@ struct HostPort {
 };
 
 struct ServeOptions {
-  std::string data_dir;  // created if absent
+  std::string data_dir;  // created if absent; with --store, the replica's own files (--local-dir)
+  // --store etcd://... with the --etcd-* options and --blob-dir: the shared store instead of LMDB
+  // in data_dir (docs/scale-out.md).
+  std::optional<store::EtcdOptions> etcd;
+  int sidecar_unavailable_status = 503;  // --sidecar-unavailable-status: ext_authz's answer while not fresh
   HostPort listen{"127.0.0.1", 9000};
   HostPort grpc_listen{"127.0.0.1", 9001};
   std::optional<std::string> key_file;   // the secrets key; default DATA/secret.key
