@@ -306,6 +306,15 @@ int main(int argc, char** argv) {
     store::Options store_options;
     store_options.data_dir = dir;
     store_options.sync = false;
+    // GATEHOUSE_BENCH_ETCD=host:port,...: the same server on an etcd store (a prefix of its own),
+    // for scaleout_bench's decisions/s of etcd against LMDB (docs/scale-out.md).
+    if (const char* etcd = std::getenv("GATEHOUSE_BENCH_ETCD"); etcd && *etcd) {
+      auto parsed = store::parse_etcd_url("etcd://" + std::string(etcd) + "/server-bench-" +
+                                          std::to_string(std::random_device{}()) + "/");
+      if (!parsed) fail("GATEHOUSE_BENCH_ETCD: " + parsed.error().message);
+      store_options.etcd = std::move(parsed.value());
+      std::printf("server_bench: store on etcd %s\n", store::describe(store_options.etcd).c_str());
+    }
     auto opened = store::Store::open(store_options);
     if (!opened) fail("cannot open the store: " + opened.error().message);
     std::unique_ptr<store::Store> s = std::move(opened.value());
