@@ -25,5 +25,7 @@ int run_sign(const Args& args, Io io);
 int run_serve(const Args& args, Io io);
 int run_dlq(const Args& args, Io io);
 int run_logs(const Args& args, Io io);
+// `gatehouse store migrate`: a world copied between LMDB and etcd.
+int run_store(const Args& args, Io io);
 
 }  // namespace gatehouse::cli
