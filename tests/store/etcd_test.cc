@@ -1,6 +1,7 @@
 // The etcd backend against a real etcd (Debian's etcd-server): replicas sharing one world,
 // conflicting writes, freshness and fail-closed, compaction (docs/scale-out.md 2-3).
 #include <atomic>
+#include <fstream>
 #include <chrono>
 #include <thread>
 
@@ -285,6 +286,47 @@ TEST_CASE("records migrate from LMDB to etcd and back unchanged", "[store][etcd]
   };
   CHECK(without_counter(round_trip.value()) == without_counter(original));
   CHECK_FALSE(target->read([](const Snapshot& s) -> Result<std::optional<std::string>> { return s.check_invariants(); }).value());
+}
+
+}  // namespace gatehouse::store::test
+
+namespace gatehouse::store::test {
+
+TEST_CASE("code packages over the inline limit live in the blob directory, verified on read", "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  Options options = etcd_options(etcd, dir.path());
+  options.etcd.blob_inline_limit = 64;
+  const std::string big(4096, 'z');
+  auto create = [&](Store& store, const char* name) {
+    return store.write([&](Mutation& m) -> Result<FunctionConfig> {
+      CreateFunctionInput in;
+      in.function = FunctionRef{kAccount, "us-east-1", name};
+      in.config.runtime = "python3.11";
+      in.config.role = "arn:aws:iam::111111111111:role/exec";
+      in.config.handler = "app.handler";
+      in.zip = big;
+      return m.create_function(in);
+    });
+  };
+  {
+    auto refused = open_etcd_with_accounts(options);  // no blob directory: refused, nothing written
+    CHECK(error_of(create(*refused, "f")).code == "ServiceFailure");
+  }
+  options.etcd.blob_dir = dir.path() / "blobs";
+  auto store = open_store(options);
+  auto made = create(*store, "f");
+  REQUIRE(made);
+  const std::string sha = made.value().code_sha256;
+  auto other = open_store(options);  // another replica reads it through the shared directory
+  REQUIRE(other->wait_applied(Store::last_write_revision(), 2s));
+  CHECK(other->read([&](const Snapshot& s) -> Result<std::optional<std::string>> { return s.code_bytes(sha); }).value() ==
+        std::optional<std::string>(big));
+  // A changed file is refused, not served.
+  REQUIRE(std::distance(std::filesystem::directory_iterator(dir.path() / "blobs"), {}) == 1);
+  const auto file = std::filesystem::directory_iterator(dir.path() / "blobs")->path();
+  { std::ofstream(file, std::ios::binary | std::ios::trunc) << std::string(4096, 'y'); }
+  CHECK_FALSE(other->read([&](const Snapshot& s) -> Result<std::optional<std::string>> { return s.code_bytes(sha); }));
 }
 
 }  // namespace gatehouse::store::test
