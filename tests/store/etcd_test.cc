@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "store/aws_errors.h"
+#include "store/bootstrap.h"
 #include "store/schema.h"
 #include "tests/store/etcd_proxy.h"
 #include "tests/store/etcd_support.h"
@@ -327,6 +328,42 @@ TEST_CASE("code packages over the inline limit live in the blob directory, verif
   const auto file = std::filesystem::directory_iterator(dir.path() / "blobs")->path();
   { std::ofstream(file, std::ios::binary | std::ios::trunc) << std::string(4096, 'y'); }
   CHECK_FALSE(other->read([&](const Snapshot& s) -> Result<std::optional<std::string>> { return s.code_bytes(sha); }));
+}
+
+}  // namespace gatehouse::store::test
+
+namespace gatehouse::store::test {
+
+TEST_CASE("the bootstrap file loaded by replicas starting at once: one world, every load succeeds", "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  const std::string world = R"({"region": "us-east-1", "accounts": [{"id": "111111111111",
+    "rootAccessKeys": [{"accessKeyId": "AKIAEXAMPLEROOT11111", "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}],
+    "groups": [{"name": "devs"}],
+    "users": [{"name": "alice", "groups": ["devs"],
+               "accessKeys": [{"accessKeyId": "AKIAEXAMPLEALICE1111", "secretAccessKey": "aliceSecretKeyAliceSecretKeyAliceSecret1"}],
+               "managedPolicies": ["arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess"]}]}]})";
+  const Options options = etcd_options(etcd, dir.path());
+  { auto first = open_store(options); }  // the shared key file exists before the replicas start
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int i = 0; i < 3; ++i) replicas.push_back(open_store(options));
+  std::vector<std::thread> threads;
+  std::atomic<int> loaded{0};
+  for (auto& replica : replicas) {
+    Store* s = replica.get();
+    threads.emplace_back([&loaded, s, &world] {
+      if (load_bootstrap(*s, world, "world.json", BootstrapMode::CreateOnly)) loaded.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(loaded.load() == 3);
+  Store& any = *replicas.front();
+  REQUIRE(any.wait_applied(replicas.back()->consistency().applied_revision, 2s));
+  CHECK(any.read([](const Snapshot& s) -> Result<std::size_t> { return s.list_users(kAccount).size(); }).value() == 1);
+  CHECK_FALSE(any.read([](const Snapshot& s) -> Result<std::optional<std::string>> { return s.check_invariants(); }).value());
+  auto credential = any.find_credential("AKIAEXAMPLEALICE1111");
+  REQUIRE(credential);
+  CHECK(credential.value() != nullptr);
 }
 
 }  // namespace gatehouse::store::test
