@@ -69,6 +69,9 @@ std::vector<T> list_entities(const kv::Transaction& txn, const kv::Database& db,
   return out;
 }
 
+// Takes the next value of the revision counter every write bumps (at least at_least + 1).
+std::uint64_t bump_revision(kv::Transaction& txn, std::uint64_t at_least);
+
 // Cache keys of the compiled forms of stored documents.
 std::string inline_policy_key(EntityKind kind, std::string_view entity_id, std::string_view policy_name);
 std::string trust_policy_key(std::string_view role_id);

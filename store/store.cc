@@ -27,6 +27,7 @@ namespace {
 constexpr std::string_view kSchemaKey = "schema";
 constexpr std::string_view kKeyCheckKey = "key_check";
 constexpr std::string_view kKeyCheckText = "gatehouse store key check";
+constexpr std::string_view kRevisionKey = "revision";  // the counter every write takes (Mutation::next_revision)
 constexpr std::size_t kMaxCachedEntries = 1 << 16;
 
 Error open_error(std::string message) { return Error{"StoreOpenFailed", 500, std::move(message)}; }
@@ -339,6 +340,81 @@ CacheStats Store::cache_stats() const {
   stats.principal_hits = impl_->principal_hits.load(std::memory_order_relaxed);
   stats.principal_misses = impl_->principal_misses.load(std::memory_order_relaxed);
   return stats;
+}
+
+Result<std::vector<RawRecord>> Store::export_records() const {
+  std::vector<RawRecord> out;
+  std::uint64_t revision = 0;
+  try {
+    impl_->backend->read([&](kv::Transaction& txn) {
+      for (std::size_t i = 0; i < kv::kTableCount; ++i) {
+        const auto table = static_cast<kv::Table>(i);
+        if (table == kv::Table::meta) continue;
+        txn.scan(table, "", [&](std::string_view key, std::string_view value) {
+          out.push_back(RawRecord{std::string(kv::table_name(table)), std::string(key), std::string(value)});
+          return true;
+        });
+      }
+      if (auto bytes = txn.get(kv::Table::meta, kRevisionKey)) {
+        Decoder d(*bytes);
+        d(revision);
+      }
+    });
+  } catch (const std::exception& e) {
+    return service_failure(e.what());
+  }
+  // The counter travels as a record of its own, read back by import_records.
+  Encoder e;
+  e(revision);
+  out.push_back(RawRecord{"meta", std::string(kRevisionKey), e.take()});
+  return out;
+}
+
+Result<std::size_t> Store::import_records(const std::vector<RawRecord>& records) {
+  constexpr std::size_t kBatchKeys = 100;                    // etcd: 128 operations per Txn
+  constexpr std::size_t kBatchBytes = std::size_t{1} << 20;  // etcd: 1.5 MiB per request
+  std::uint64_t source_revision = 0;
+  std::vector<std::pair<kv::Table, const RawRecord*>> todo;
+  for (const auto& r : records) {
+    auto table = kv::table_by_name(r.table);
+    if (!table) return Error{"ValidationError", 400, "unknown table " + r.table};
+    if (*table == kv::Table::meta) {
+      if (r.key == kRevisionKey) {
+        Decoder d(r.value);
+        d(source_revision);
+      }
+      continue;
+    }
+    todo.emplace_back(*table, &r);
+  }
+  auto empty = read([](const Snapshot& s) -> Result<bool> { return s.list_accounts().empty(); });
+  if (!empty) return empty.error();
+  if (!empty.value()) return Error{"ValidationError", 400, "the destination store is not empty (it has accounts)"};
+  std::size_t written = 0;
+  try {
+    for (std::size_t begin = 0; begin < todo.size() || begin == 0;) {
+      std::size_t end = begin, bytes = 0;
+      while (end < todo.size() && end - begin < kBatchKeys &&
+             (end == begin || bytes + todo[end].second->value.size() <= kBatchBytes)) {
+        bytes += todo[end].second->value.size() + todo[end].second->key.size();
+        ++end;
+      }
+      const bool last = end >= todo.size();
+      impl_->backend->write([&](kv::Transaction& txn) -> std::optional<std::uint64_t> {
+        for (std::size_t i = begin; i < end; ++i) txn.put(todo[i].first, todo[i].second->key, todo[i].second->value);
+        // The last batch moves the counter past every revision the records carry.
+        return detail::bump_revision(txn, last ? source_revision : 0);
+      });
+      written += end - begin;
+      if (last) break;
+      begin = end;
+    }
+  } catch (const std::exception& e) {
+    return service_failure(e.what());
+  }
+  impl_->iam_generation.fetch_add(1, std::memory_order_acq_rel);
+  impl_->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
+  return written;
 }
 
 Consistency Store::consistency() const { return impl_->backend->consistency(); }

@@ -64,6 +64,12 @@ struct Options {
   EtcdOptions etcd;
 };
 
+// One key-value pair of one table: the unit `gatehouse store migrate` copies.
+struct RawRecord {
+  std::string table, key, value;
+  bool operator==(const RawRecord&) const = default;
+};
+
 struct CacheStats {
   std::uint64_t compiled_hits = 0, compiled_misses = 0;      // compiled-policy cache
   std::uint64_t principal_hits = 0, principal_misses = 0;    // access key -> principal
@@ -118,6 +124,15 @@ class Store {
   Result<CompiledPolicyPtr> find_function_policy(const FunctionRef& ref, std::string_view qualifier = {}) const;
   // A managed policy's default version, compiled.
   Result<CompiledPolicyPtr> find_managed_policy(std::string_view arn) const;
+
+  // Every record of every table but the store's own bookkeeping (schema, key check, revision
+  // counter), in table and key order, from one consistent read; code packages as their bytes.
+  Result<std::vector<RawRecord>> export_records() const;
+  // Writes exported records into this store, which must hold no account yet and be opened
+  // with the exporting store's key file (secrets stay sealed with it). Writes in batches
+  // that fit one etcd transaction; afterwards the revision counter is past every revision
+  // the records carry. Returns how many records were written. Run it with no server writing.
+  Result<std::size_t> import_records(const std::vector<RawRecord>& records);
 
   // A consistent copy of the environment (hot backup), into an empty directory.
   Result<void> backup(const std::filesystem::path& dir, bool compact = true) const;

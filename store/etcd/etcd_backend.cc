@@ -375,6 +375,8 @@ class EtcdBackend final : public Backend {
   }
 
   std::uint64_t write(kv::FunctionRef<std::optional<std::uint64_t>(kv::Transaction&)> body) override {
+    // One write at a time per replica: this replica's writes never conflict with each other.
+    std::lock_guard serial(write_mutex_);
     for (int attempt = 1;; ++attempt) {
       WriteTransaction txn(current(), blobs_);
       if (!body(txn)) return 0;
@@ -678,6 +680,7 @@ class EtcdBackend final : public Backend {
   const ChangeListener on_change_;
   std::string range_end_;
 
+  std::mutex write_mutex_;
   mutable std::mutex view_mutex_;  // guards view_ (held only to copy the pointer)
   ViewPtr view_;
   std::atomic<std::int64_t> applied_{0};

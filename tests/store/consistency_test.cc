@@ -8,7 +8,7 @@ namespace gatehouse::store::test {
 
 using namespace std::chrono_literals;
 
-TEST_CASE("every committed write bumps the applied revision; a refused one does not", "[store][consistency]") {
+TEST_CASE("every committed write bumps the applied revision; a refused one does not", "[store][consistency][lmdb]") {
   TempDir dir;
   auto store = open_with_accounts(test_options(dir.path()));
   const Consistency start = store->consistency();

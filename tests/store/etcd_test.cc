@@ -1,10 +1,12 @@
 // The etcd backend against a real etcd (Debian's etcd-server): replicas sharing one world,
 // conflicting writes, freshness and fail-closed, compaction (docs/scale-out.md 2-3).
 #include <atomic>
+#include <fstream>
 #include <chrono>
 #include <thread>
 
 #include "store/aws_errors.h"
+#include "store/bootstrap.h"
 #include "store/schema.h"
 #include "tests/store/etcd_proxy.h"
 #include "tests/store/etcd_support.h"
@@ -228,6 +230,140 @@ TEST_CASE("replicas starting at once on an empty prefix: one world, one key chec
   auto store = open_store(fresh_prefix);
   CHECK(store->read([](const Snapshot& s) -> Result<std::uint32_t> { return s.schema_version(); }).value() == kSchemaVersion);
   CHECK_FALSE(store->read([](const Snapshot& s) -> Result<std::optional<std::string>> { return s.check_invariants(); }).value());
+}
+
+}  // namespace gatehouse::store::test
+
+namespace gatehouse::store::test {
+
+TEST_CASE("records migrate from LMDB to etcd and back unchanged", "[store][etcd][migrate]") {
+  Etcd etcd;
+  TempDir dir;
+  Options lmdb_options = test_options(dir.path());
+  lmdb_options.key_file = dir.path() / "secret.key";
+  std::vector<RawRecord> original;
+  std::string secret, key_id;
+  {
+    auto source = open_with_accounts(lmdb_options);
+    auto key = source->write([](Mutation& m) -> Result<NewAccessKey> {
+      if (auto u = m.create_user({kAccount, "alice", "/", "", {}}); !u) return u.error();
+      if (auto p = m.put_inline_policy({EntityKind::User, kAccount, "alice"}, "all", kAllowAll); !p) return p.error();
+      return m.create_access_key(kAccount, "alice");
+    });
+    REQUIRE(key);
+    secret = key.value().secret_access_key;
+    key_id = key.value().metadata.access_key_id;
+    auto records = source->export_records();
+    REQUIRE(records);
+    original = records.value();
+  }
+  Options to_etcd = etcd_options(etcd, dir.path());
+  {
+    auto target = open_store(to_etcd);
+    auto imported = target->import_records(original);
+    REQUIRE(imported);
+    CHECK(imported.value() + 1 == original.size());  // all but the counter's own record
+    // Secrets stay sealed with the same key: the credential resolves on etcd.
+    auto credential = target->find_credential(key_id);
+    REQUIRE(credential);
+    REQUIRE(credential.value());
+    CHECK(credential.value()->secret_access_key == secret);
+    // A second import into a store that has accounts is refused.
+    CHECK(error_of(target->import_records(original)).code == "ValidationError");
+  }
+  auto from_etcd = open_store(to_etcd);
+  auto exported = from_etcd->export_records();
+  REQUIRE(exported);
+  Options back = test_options(dir.path() / "back");
+  back.key_file = lmdb_options.key_file;
+  auto target = open_store(back);
+  REQUIRE(target->import_records(exported.value()));
+  auto round_trip = target->export_records();
+  REQUIRE(round_trip);
+  // Every record as it was; the counter moved on (each import is a write of its own).
+  auto without_counter = [](std::vector<RawRecord> v) {
+    std::erase_if(v, [](const RawRecord& r) { return r.table == "meta"; });
+    return v;
+  };
+  CHECK(without_counter(round_trip.value()) == without_counter(original));
+  CHECK_FALSE(target->read([](const Snapshot& s) -> Result<std::optional<std::string>> { return s.check_invariants(); }).value());
+}
+
+}  // namespace gatehouse::store::test
+
+namespace gatehouse::store::test {
+
+TEST_CASE("code packages over the inline limit live in the blob directory, verified on read", "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  Options options = etcd_options(etcd, dir.path());
+  options.etcd.blob_inline_limit = 64;
+  const std::string big(4096, 'z');
+  auto create = [&](Store& store, const char* name) {
+    return store.write([&](Mutation& m) -> Result<FunctionConfig> {
+      CreateFunctionInput in;
+      in.function = FunctionRef{kAccount, "us-east-1", name};
+      in.config.runtime = "python3.11";
+      in.config.role = "arn:aws:iam::111111111111:role/exec";
+      in.config.handler = "app.handler";
+      in.zip = big;
+      return m.create_function(in);
+    });
+  };
+  {
+    auto refused = open_etcd_with_accounts(options);  // no blob directory: refused, nothing written
+    CHECK(error_of(create(*refused, "f")).code == "ServiceFailure");
+  }
+  options.etcd.blob_dir = dir.path() / "blobs";
+  auto store = open_store(options);
+  auto made = create(*store, "f");
+  REQUIRE(made);
+  const std::string sha = made.value().code_sha256;
+  auto other = open_store(options);  // another replica reads it through the shared directory
+  REQUIRE(other->wait_applied(Store::last_write_revision(), 2s));
+  CHECK(other->read([&](const Snapshot& s) -> Result<std::optional<std::string>> { return s.code_bytes(sha); }).value() ==
+        std::optional<std::string>(big));
+  // A changed file is refused, not served.
+  REQUIRE(std::distance(std::filesystem::directory_iterator(dir.path() / "blobs"), {}) == 1);
+  const auto file = std::filesystem::directory_iterator(dir.path() / "blobs")->path();
+  { std::ofstream(file, std::ios::binary | std::ios::trunc) << std::string(4096, 'y'); }
+  CHECK_FALSE(other->read([&](const Snapshot& s) -> Result<std::optional<std::string>> { return s.code_bytes(sha); }));
+}
+
+}  // namespace gatehouse::store::test
+
+namespace gatehouse::store::test {
+
+TEST_CASE("the bootstrap file loaded by replicas starting at once: one world, every load succeeds", "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  const std::string world = R"({"region": "us-east-1", "accounts": [{"id": "111111111111",
+    "rootAccessKeys": [{"accessKeyId": "AKIAEXAMPLEROOT11111", "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}],
+    "groups": [{"name": "devs"}],
+    "users": [{"name": "alice", "groups": ["devs"],
+               "accessKeys": [{"accessKeyId": "AKIAEXAMPLEALICE1111", "secretAccessKey": "aliceSecretKeyAliceSecretKeyAliceSecret1"}],
+               "managedPolicies": ["arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess"]}]}]})";
+  const Options options = etcd_options(etcd, dir.path());
+  { auto first = open_store(options); }  // the shared key file exists before the replicas start
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int i = 0; i < 3; ++i) replicas.push_back(open_store(options));
+  std::vector<std::thread> threads;
+  std::atomic<int> loaded{0};
+  for (auto& replica : replicas) {
+    Store* s = replica.get();
+    threads.emplace_back([&loaded, s, &world] {
+      if (load_bootstrap(*s, world, "world.json", BootstrapMode::CreateOnly)) loaded.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(loaded.load() == 3);
+  Store& any = *replicas.front();
+  REQUIRE(any.wait_applied(replicas.back()->consistency().applied_revision, 2s));
+  CHECK(any.read([](const Snapshot& s) -> Result<std::size_t> { return s.list_users(kAccount).size(); }).value() == 1);
+  CHECK_FALSE(any.read([](const Snapshot& s) -> Result<std::optional<std::string>> { return s.check_invariants(); }).value());
+  auto credential = any.find_credential("AKIAEXAMPLEALICE1111");
+  REQUIRE(credential);
+  CHECK(credential.value() != nullptr);
 }
 
 }  // namespace gatehouse::store::test
