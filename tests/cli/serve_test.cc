@@ -118,6 +118,9 @@ TEST_CASE("bad serve arguments print one line and exit 2", "[cli][serve]") {
       {{"--store", "etcd://h:1", "--local-dir", data, "--key-file", "k", "--blob-dir", data + "/absent"},
        "--blob-dir"},
       {{"--data", data, "--sidecar-unavailable-status", "200"}, "--sidecar-unavailable-status must be an HTTP status"},
+      {{"--ephemeral", "--store", "etcd://127.0.0.1:2379"}, "--ephemeral and --store exclude each other"},
+      {{"--ephemeral", "--store", "etcd://h:1", "--local-dir", data}, "--ephemeral and --store exclude each other"},
+      {{"--ephemeral", "--blob-dir", data}, "--blob-dir goes with --store"},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.says) {
@@ -139,7 +142,8 @@ TEST_CASE("serve --help describes the flags and exits 0", "[cli][serve]") {
                            "--log-format", "--quiet", "Neither deletes", "--key-file FILE", "--store etcd://",
                            "--local-dir DIR", "--etcd-cacert FILE", "--etcd-cert FILE", "--etcd-key FILE",
                            "--etcd-user USER", "--etcd-password-file FILE", "--sidecar-unavailable-status",
-                           "--blob-dir DIR"}) {
+                           "--blob-dir DIR", "--ephemeral", "--world FILE", "--clock TIME", "--no-grpc",
+                           "--event-invoke-config"}) {
     CHECK_THAT(result.out, Catch::Contains(flag));
   }
 }

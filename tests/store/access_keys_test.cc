@@ -70,22 +70,22 @@ TEST_CASE("sessions: AssumeRole issues ASIA credentials within the duration rule
     std::string message;  // empty: succeeds
   };
   const Row rows[] = {
-      {"default", {kAccount, "deployer", "s1", 3600, "", {}, {}, "", false, {}, ""}, ""},
-      {"up to the role's maximum", {kAccount, "deployer", "s1", 7200, "", {}, {}, "", false, {}, ""}, ""},
-      {"above the role's maximum", {kAccount, "deployer", "s1", 7201, "", {}, {}, "", false, {}, ""},
+      {"default", {kAccount, "deployer", "s1", 3600, "", {}, {}, "", false, {}, "", ""}, ""},
+      {"up to the role's maximum", {kAccount, "deployer", "s1", 7200, "", {}, {}, "", false, {}, "", ""}, ""},
+      {"above the role's maximum", {kAccount, "deployer", "s1", 7201, "", {}, {}, "", false, {}, "", ""},
        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."},
-      {"role chaining", {kAccount, "deployer", "s1", 3601, "", {}, {}, "", true, {}, ""},
+      {"role chaining", {kAccount, "deployer", "s1", 3601, "", {}, {}, "", true, {}, "", ""},
        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."},
-      {"above 43200", {kAccount, "deployer", "s1", 43201, "", {}, {}, "", false, {}, ""},
+      {"above 43200", {kAccount, "deployer", "s1", 43201, "", {}, {}, "", false, {}, "", ""},
        "1 validation error detected: Value '43201' at 'durationSeconds' failed to satisfy constraint: Member must have "
        "value less than or equal to 43200"},
-      {"below 900", {kAccount, "deployer", "s1", 899, "", {}, {}, "", false, {}, ""},
+      {"below 900", {kAccount, "deployer", "s1", 899, "", {}, {}, "", false, {}, "", ""},
        "1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have "
        "value greater than or equal to 900"},
-      {"bad session name", {kAccount, "deployer", "a:b", 3600, "", {}, {}, "", false, {}, ""},
+      {"bad session name", {kAccount, "deployer", "a:b", 3600, "", {}, {}, "", false, {}, "", ""},
        "1 validation error detected: Value 'a:b' at 'roleSessionName' failed to satisfy constraint: Member must "
        "satisfy regular expression pattern: [\\w+=,.@-]*"},
-      {"unknown role", {kAccount, "nobody", "s1", 3600, "", {}, {}, "", false, {}, ""},
+      {"unknown role", {kAccount, "nobody", "s1", 3600, "", {}, {}, "", false, {}, "", ""},
        "The role with name nobody cannot be found."},
   };
   for (const auto& row : rows) {

@@ -25,7 +25,7 @@ void build_world(Store& store) {
     if (auto r = check(m.attach_policy({EntityKind::Group, kAccount, "devs"}, customer_policy_arn("invoke"))); !r) return r;
     if (auto r = check(m.create_access_key(kAccount, "alice")); !r) return r;
     if (auto r = check(m.create_role({kAccount, "exec", "/", kLambdaTrust, "", std::nullopt, "", {}})); !r) return r;
-    if (auto r = check(m.assume_role({kAccount, "exec", "s1", 3600, "", {}, {}, "", false, {}, ""})); !r) return r;
+    if (auto r = check(m.assume_role({kAccount, "exec", "s1", 3600, "", {}, {}, "", false, {}, "", ""})); !r) return r;
     CreateFunctionInput f;
     f.function = {kAccount, "us-east-1", "hello"};
     f.config.runtime = "python3.11";

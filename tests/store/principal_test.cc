@@ -156,7 +156,7 @@ TEST_CASE("fast path: keys of deleted or re-created principals stop working", "[
   auto store = open_with_accounts(test_options(dir.path()));
   auto session = store->write([](Mutation& m) -> Result<TemporaryCredentials> {
     if (auto r = m.create_role({kAccount, "exec", "/", kLambdaTrust, "", {}, "", {}}); !r) return r.error();
-    return m.assume_role({kAccount, "exec", "s1", 3600, "", {}, {}, "", false, {}, ""});
+    return m.assume_role({kAccount, "exec", "s1", 3600, "", {}, {}, "", false, {}, "", ""});
   });
   if (!session) FAIL(session.error());
   REQUIRE(store->find_credential(session.value().access_key_id).value());
@@ -179,7 +179,7 @@ TEST_CASE("fast path: role sessions carry session policies and tags", "[store][p
     }
     if (auto r = m.put_inline_policy({EntityKind::Role, kAccount, "exec"}, "all", kAllowAll); !r) return r.error();
     return m.assume_role({kAccount, "exec", "s1", 3600, kAllowInvoke, {"arn:aws:iam::aws:policy/service-role/AWSLambdaRole"},
-                          {{"env", "prod"}}, "", false, {}, ""});
+                          {{"env", "prod"}}, "", false, {}, "", ""});
   });
   if (!session) FAIL(session.error());
   CHECK(session.value().packed_policy_size > 0);
