@@ -74,7 +74,7 @@ class ScratchStore {
     store::Options options;
     options.data_dir = dir_;
     options.sync = false;
-    options.etcd = std::move(etcd);
+    if (etcd) options.etcd = std::move(*etcd);
     auto opened = store::Store::open(options);
     if (!opened) fail("cannot open the store: " + opened.error().message);
     store_ = std::move(opened.value());
