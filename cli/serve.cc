@@ -247,7 +247,7 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   ServeOptions options;
   options.ephemeral = vm.count("ephemeral") > 0;
   if (options.ephemeral && vm.count("store")) {
-    throw BadArgument{"--ephemeral and --store exclude each other (a fixture keeps its store in a temporary directory)"};
+    throw BadArgument{"--ephemeral and --store exclude each other (a fixture keeps its own temporary store)"};
   }
   if (vm.count("data") && vm.count("store")) throw BadArgument{"--data and --store exclude each other"};
   if (!vm.count("store")) {
@@ -823,8 +823,8 @@ int run_serve(const Args& args, Io io) {
   http::add_lambda_routes(router, dated(gate.guard(lambda_handler, http::ErrorFamily::LambdaRest)));
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
                                          server::sts::operations(), {audit_log.get(), &metrics});
-  http::add_query_route(router, dated(gate.guard([&query_api](const http::HttpRequest& r) { return query_api.handle(r); },
-                                                 http::ErrorFamily::Query)));
+  const auto query_handler = [&query_api](const http::HttpRequest& r) { return query_api.handle(r); };
+  http::add_query_route(router, dated(gate.guard(query_handler, http::ErrorFamily::Query)));
   // The sidecar: Envoy ext_authz (gRPC Check below, HTTP mode here) and nginx auth_request run
   // the Lambda API's own authorization step.
   const server::sidecar::CheckService check(lambda_api, &gate, {options.sidecar_unavailable_status});
