@@ -9,11 +9,11 @@ FUZZ_SECONDS ?= 20
 WERROR ?= ON
 
 # Debian packages the build, the tests and the tools need. While they install, policy-rc.d keeps
-# their services (nginx) from starting: the tests start their own, on loopback ports they pick.
+# their services (nginx, etcd) from starting: the tests start their own, on loopback ports they pick.
 DEB_PACKAGES := g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev \
   rapidjson-dev libssl-dev liblmdb-dev libgrpc++-dev libprotobuf-dev protobuf-compiler \
   protobuf-compiler-grpc catch2 clang libclang-rt-14-dev python3 python3-boto3 awscli \
-  python3-grpcio python3-grpc-tools nginx python3-pytest python3-venv python3-wheel \
+  python3-grpcio python3-grpc-tools nginx python3-pytest python3-venv python3-wheel etcd-server \
   bubblewrap libzip-dev autoconf automake libtool
 
 PREFIX ?= /usr/local

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -64,7 +65,8 @@ inline std::string signed_request(std::string_view method, const std::string& ta
 // A store in a new directory under the temporary directory, without fsync; both go with it.
 class ScratchStore {
  public:
-  explicit ScratchStore(std::string_view prefix) {
+  // On `etcd` when given (the data directory then holds only the replica's own files).
+  explicit ScratchStore(std::string_view prefix, std::optional<store::EtcdOptions> etcd = std::nullopt) {
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() /
            (std::string(prefix) + "-" + std::to_string(rd()) + std::to_string(rd()));
@@ -72,6 +74,7 @@ class ScratchStore {
     store::Options options;
     options.data_dir = dir_;
     options.sync = false;
+    if (etcd) options.etcd = std::move(*etcd);
     auto opened = store::Store::open(options);
     if (!opened) fail("cannot open the store: " + opened.error().message);
     store_ = std::move(opened.value());

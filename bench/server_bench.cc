@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -250,7 +251,17 @@ int main(int argc, char** argv) {
   const Flags flags = parse_flags(argc, argv);
   int status = 0;
   {
-    const gatehouse::bench::ScratchStore s("gatehouse-server-bench");
+    // GATEHOUSE_BENCH_ETCD=host:port,...: the same server on an etcd store (a prefix of its own),
+    // for scaleout_bench's decisions/s of etcd against LMDB (docs/scale-out.md).
+    std::optional<store::EtcdOptions> etcd;
+    if (const char* endpoints = std::getenv("GATEHOUSE_BENCH_ETCD"); endpoints && *endpoints) {
+      auto parsed = store::parse_etcd_url("etcd://" + std::string(endpoints) + "/server-bench-" +
+                                          std::to_string(std::random_device{}()) + "/");
+      if (!parsed) fail("GATEHOUSE_BENCH_ETCD: " + parsed.error().message);
+      etcd = std::move(parsed.value());
+      std::printf("server_bench: store on etcd %s\n", store::describe(*etcd).c_str());
+    }
+    const gatehouse::bench::ScratchStore s("gatehouse-server-bench", std::move(etcd));
     build_world(*s);
 
     // Composed as cli/serve.cc composes it.

@@ -26,5 +26,7 @@ int run_serve(const Args& args, Io io);
 int run_dlq(const Args& args, Io io);
 int run_logs(const Args& args, Io io);
 int run_sync(const Args& args, Io io);
+// `gatehouse store migrate`: a world copied between LMDB and etcd.
+int run_store(const Args& args, Io io);
 
 }  // namespace gatehouse::cli

@@ -19,9 +19,10 @@ _gatehouse() {
     --type)
       mapfile -t COMPREPLY < <(compgen -W "identity inline-user inline-group inline-role boundary session trust resource simulator-identity simulator-resource scp rcp" -- "$cur")
       return ;;
-    --data) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
+    --data | --local-dir | --blob-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
     --listen | --grpc-listen | --region | --idle-timeout | --header-timeout | --drain-timeout) return ;;
     --run | --coverage-min) return ;;  # gatehouse test: a regular expression, a percentage
+    --store | --etcd-user | --etcd-password | --sidecar-unavailable-status) return ;;
   esac
   if [[ $cur == -* ]]; then
     local flags

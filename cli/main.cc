@@ -19,6 +19,7 @@ constexpr std::string_view kUsage =
     "  dlq        list, show or redrive the dead-letter records of Event invocations\n"
     "  logs       print a function's invocation logs (START/END/REPORT), or follow them\n"
     "  sync       copy the function policies of the endpoint the sidecar fronts into the store\n"
+    "  store      migrate a world between an LMDB data directory and etcd\n"
     "\n"
     "\n"
     "  --version  print gatehouse's version (also: `gatehouse version`)\n"
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     if (command == "dlq") return run_dlq(args, io);
     if (command == "logs") return run_logs(args, io);
     if (command == "sync") return run_sync(args, io);
+    if (command == "store") return run_store(args, io);
   } catch (const std::exception& e) {
     // Exceptions only at the edges: report, never crash.
     std::cerr << "gatehouse " << command << ": " << e.what() << "\n";

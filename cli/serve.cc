@@ -27,6 +27,8 @@
 #include "cli/commands.h"
 #include "executor/executor.h"
 #include "server/audit/audit_log.h"
+#include "server/consistency/gate.h"
+#include "server/consistency/store_source.h"
 #include "server/fixture/clock.h"
 #include "server/fixture/control.h"
 #include "server/fixture/world.h"
@@ -56,6 +58,10 @@ namespace http = server::http;
 
 constexpr std::string_view kUsage =
     "usage: gatehouse serve --data DIR [--key-file FILE] [--listen HOST:PORT] [--grpc-listen HOST:PORT]\n"
+    "       gatehouse serve --store etcd://HOST:PORT[,HOST:PORT...][/PREFIX] --local-dir DIR --key-file FILE\n"
+    "                       [--etcd-cacert FILE] [--etcd-cert FILE --etcd-key FILE]\n"
+    "                       [--etcd-user USER (--etcd-password P | --etcd-password-file FILE)]\n"
+    "                       [--blob-dir DIR] ...\n"
     "                       [--bootstrap FILE] [--bootstrap-mode create-only|apply]\n"
     "       gatehouse serve --ephemeral [--world FILE] [--clock TIME] [--listen HOST:PORT] ...\n"
     "                       [--region REGION] [--audit-log FILE]\n"
@@ -63,6 +69,7 @@ constexpr std::string_view kUsage =
     "                       [--log-format text|json] [--quiet] [--debug-signatures]\n"
     "                       [--runtime ID=PATH]... [--concurrency N] [--keep-warm DURATION]\n"
     "                       [--async-retry-delays D1,D2] [--event-invoke-config FUNCTION,SETTINGS]...\n"
+    "                       [--sidecar-unavailable-status CODE]\n"
     "\n"
     "Serves the Lambda REST API (/2015-03-31/..., /2016-08-19/account-settings,\n"
     "/2014-11-13/functions/NAME/invoke-async) and the IAM and STS Query APIs (POST /) on one\n"
@@ -84,6 +91,19 @@ constexpr std::string_view kUsage =
     "  --clock TIME          with --ephemeral: the clock stands still at TIME (2026-01-01T00:00:00Z)\n"
     "                        until moved by POST /_gatehouse/clock; default: the system clock\n"
     "  --no-grpc             no gRPC port (the JSON line says \"grpc\":null)\n"
+    "  --store etcd://...    share one world with other replicas through etcd instead of --data\n"
+    "                        (docs/scale-out.md): the client endpoints, comma-separated, and the\n"
+    "                        key prefix (default /gatehouse/v1/). A replica that cannot vouch for\n"
+    "                        its view answers 503 + Retry-After, and /healthz is 503, until it can\n"
+    "  --local-dir DIR       with --store: this replica's own files (async event queue, dead\n"
+    "                        letters); created if absent\n"
+    "  --etcd-cacert FILE    with --store: talk TLS to etcd, verifying it against this CA bundle\n"
+    "  --etcd-cert FILE      with --store: client certificate for etcd's TLS (with --etcd-key)\n"
+    "  --etcd-key FILE       with --store: the client certificate's private key\n"
+    "  --etcd-user USER      with --store: etcd authentication (with --etcd-password or\n"
+    "                        --etcd-password-file, whose first line is the password)\n"
+    "  --blob-dir DIR        with --store: a directory every replica shares (NFS, a volume) for\n"
+    "                        code packages over 1 MiB; without it such packages are refused\n"
     "  --key-file FILE       the key of the secrets at rest (default DIR/secret.key, created\n"
     "                        with a new store); 64 hex digits or 32 bytes, mode 0600\n"
     "  --listen HOST:PORT    HTTP address (default 127.0.0.1:9000; port 0 picks a free one)\n"
@@ -114,6 +134,8 @@ constexpr std::string_view kUsage =
     "                        a function's Event invocation settings as AWS names them (N 0-2, default 2;\n"
     "                        S 60-21600, default 21600); FUNCTION a name, NAME:QUALIFIER, an ARN or *;\n"
     "                        repeatable\n"
+    "  --sidecar-unavailable-status CODE  the HTTP status the ext_authz and nginx forms deny with\n"
+    "                        while this replica cannot vouch for its view (default 503)\n"
     "  --help                show this help\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 could not start, 2 bad arguments\n";
@@ -169,19 +191,92 @@ bool valid_region(std::string_view region) {
   return hyphens >= 2;
 }
 
+std::string readable_file_option(const po::variables_map& vm, const char* name) {
+  const std::string path = vm[name].as<std::string>();
+  std::error_code error;
+  if (!fs::is_regular_file(path, error) || !std::ifstream(path)) {
+    throw BadArgument{std::string("cannot read --") + name + " `" + path + "`"};
+  }
+  return path;
+}
+
+// --store, the --etcd-* options and --blob-dir, checked together.
+store::EtcdOptions etcd_options(const po::variables_map& vm) {
+  const std::string url = vm["store"].as<std::string>();
+  auto parsed = store::parse_etcd_url(url);
+  if (!parsed) {
+    throw BadArgument{"--store: " + parsed.error().message};
+  }
+  store::EtcdOptions etcd = std::move(parsed.value());
+  if (vm.count("etcd-cacert")) etcd.ca_file = readable_file_option(vm, "etcd-cacert");
+  if (vm.count("etcd-cert") != vm.count("etcd-key")) throw BadArgument{"--etcd-cert and --etcd-key go together"};
+  if (vm.count("etcd-cert")) {
+    etcd.cert_file = readable_file_option(vm, "etcd-cert");
+    etcd.key_file = readable_file_option(vm, "etcd-key");
+  }
+  if (vm.count("blob-dir")) {
+    const std::string dir = vm["blob-dir"].as<std::string>();
+    std::error_code error;
+    if (!fs::is_directory(dir, error)) throw BadArgument{"--blob-dir `" + dir + "` must be an existing directory"};
+    etcd.blob_dir = dir;
+  }
+  if (vm.count("etcd-password") && vm.count("etcd-password-file")) {
+    throw BadArgument{"--etcd-password and --etcd-password-file exclude each other"};
+  }
+  const bool password = vm.count("etcd-password") || vm.count("etcd-password-file");
+  if (vm.count("etcd-user") != static_cast<std::size_t>(password)) {
+    throw BadArgument{"--etcd-user needs --etcd-password or --etcd-password-file, and they need --etcd-user"};
+  }
+  if (vm.count("etcd-user")) {
+    etcd.user = vm["etcd-user"].as<std::string>();
+    if (etcd.user.empty()) throw BadArgument{"--etcd-user needs a user name"};
+    if (vm.count("etcd-password")) {
+      etcd.password = vm["etcd-password"].as<std::string>();
+    } else {
+      std::ifstream file(readable_file_option(vm, "etcd-password-file"));
+      std::string line;
+      std::getline(file, line);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      etcd.password = line;
+    }
+  }
+  return etcd;
+}
+
 ServeOptions parse_checked(const po::variables_map& vm) {
   ServeOptions options;
   options.ephemeral = vm.count("ephemeral") > 0;
+  if (options.ephemeral && vm.count("store")) {
+    throw BadArgument{"--ephemeral and --store exclude each other (a fixture keeps its own temporary store)"};
+  }
+  if (vm.count("data") && vm.count("store")) throw BadArgument{"--data and --store exclude each other"};
+  if (!vm.count("store")) {
+    for (const char* name : {"local-dir", "etcd-cacert", "etcd-cert", "etcd-key", "etcd-user", "etcd-password",
+                             "etcd-password-file", "blob-dir"}) {
+      if (vm.count(name)) throw BadArgument{std::string("--") + name + " goes with --store etcd://..."};
+    }
+  }
   if (options.ephemeral) {
     if (vm.count("data")) throw BadArgument{"--ephemeral keeps its store in a temporary directory: no --data"};
     if (vm.count("key-file")) throw BadArgument{"--ephemeral makes its own key: no --key-file"};
     options.listen.port = 0;
     options.grpc_listen.port = 0;
   } else {
-    if (!vm.count("data")) throw BadArgument{"missing --data DIR (or --ephemeral)"};
-    options.data_dir = vm["data"].as<std::string>();
-    if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
     if (vm.count("clock")) throw BadArgument{"--clock needs --ephemeral"};
+    if (vm.count("store")) {
+      options.etcd = etcd_options(vm);
+      if (!vm.count("local-dir")) {
+        throw BadArgument{"--store needs --local-dir DIR (this replica's own files: async event queue, dead letters)"};
+      }
+      options.data_dir = vm["local-dir"].as<std::string>();
+      if (options.data_dir.empty()) throw BadArgument{"--local-dir needs a directory"};
+      // Every replica must hold the same key: one made up in a local directory would not be.
+      if (!vm.count("key-file")) throw BadArgument{"--store needs --key-file FILE (the same key on every replica)"};
+    } else {
+      if (!vm.count("data")) throw BadArgument{"missing --data DIR (or --ephemeral, or --store etcd://...)"};
+      options.data_dir = vm["data"].as<std::string>();
+      if (options.data_dir.empty()) throw BadArgument{"--data needs a directory"};
+    }
   }
   if (vm.count("clock")) {
     options.start_clock = vm["clock"].as<std::string>();
@@ -193,6 +288,15 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   if (!options.grpc && vm.count("grpc-listen")) throw BadArgument{"--no-grpc and --grpc-listen contradict each other"};
   if (vm.count("world") && vm.count("bootstrap")) {
     throw BadArgument{"--world and --bootstrap name the same file: give one"};
+  }
+  if (vm.count("sidecar-unavailable-status")) {
+    const std::string& text = vm["sidecar-unavailable-status"].as<std::string>();
+    const auto [end, error] =
+        std::from_chars(text.data(), text.data() + text.size(), options.sidecar_unavailable_status);
+    if (error != std::errc() || end != text.data() + text.size() || options.sidecar_unavailable_status < 400 ||
+        options.sidecar_unavailable_status > 599) {
+      throw BadArgument{"--sidecar-unavailable-status must be an HTTP status 400 to 599, not `" + text + "`"};
+    }
   }
   options.listen = host_port_option(vm, "listen", options.listen);
   options.grpc_listen = host_port_option(vm, "grpc-listen", options.grpc_listen);
@@ -288,11 +392,12 @@ ServeOptions parse_checked(const po::variables_map& vm) {
   }
   // Last, so a bad argument leaves no directory behind.
   if (options.ephemeral) return options;
+  const std::string dir_option = options.etcd ? "--local-dir" : "--data";
   if (fs::exists(options.data_dir, error) && !fs::is_directory(options.data_dir, error)) {
-    throw BadArgument{"--data `" + options.data_dir + "` is not a directory"};
+    throw BadArgument{dir_option + " `" + options.data_dir + "` is not a directory"};
   }
   fs::create_directories(options.data_dir, error);
-  if (error) throw BadArgument{"cannot create --data `" + options.data_dir + "`: " + error.message()};
+  if (error) throw BadArgument{"cannot create " + dir_option + " `" + options.data_dir + "`: " + error.message()};
   return options;
 }
 
@@ -372,7 +477,12 @@ std::variant<ServeOptions, ServeHelp, ServeUsageError> parse_serve_options(const
       "runtime", po::value<std::vector<std::string>>()->composing())("concurrency", po::value<std::string>())(
       "keep-warm", po::value<std::string>())("async-retry-delays", po::value<std::string>())(
       "event-invoke-config", po::value<std::vector<std::string>>()->composing())("ephemeral", "")(
-      "world", po::value<std::string>())("clock", po::value<std::string>())("no-grpc", "");
+      "world", po::value<std::string>())("clock", po::value<std::string>())("no-grpc", "")(
+      "store", po::value<std::string>())("local-dir", po::value<std::string>())(
+      "etcd-cacert", po::value<std::string>())("etcd-cert", po::value<std::string>())(
+      "etcd-key", po::value<std::string>())("etcd-user", po::value<std::string>())(
+      "etcd-password", po::value<std::string>())("etcd-password-file", po::value<std::string>())(
+      "sidecar-unavailable-status", po::value<std::string>())("blob-dir", po::value<std::string>());
   try {
     po::variables_map vm;
     const po::positional_options_description none;  // serve takes no operands
@@ -597,12 +707,18 @@ int run_serve(const Args& args, Io io) {
   }
   store_options.data_dir = data_dir;
   if (options.key_file) store_options.key_file = *options.key_file;
+  if (options.etcd) store_options.etcd = *options.etcd;
+  const std::string store_name = options.etcd ? store::describe(*options.etcd) : data_dir;
   auto opened = store::Store::open(store_options);
   if (!opened) {
-    io.err << "gatehouse serve: cannot open the store in " << data_dir << ": " << opened.error().message << "\n";
+    io.err << "gatehouse serve: cannot open the store in " << store_name << ": " << opened.error().message << "\n";
     return 1;
   }
   std::unique_ptr<store::Store> store = std::move(opened.value());
+  if (options.etcd) {
+    io.err << "gatehouse: store " << store_name << " at revision " << store->consistency().applied_revision
+           << "; this replica's own files in " << data_dir << std::endl;
+  }
   std::vector<std::string> accounts;
   if (world) {
     auto applied = server::fixture::load_world(*store, *world, region, options.bootstrap_mode);
@@ -699,21 +815,26 @@ int run_serve(const Args& args, Io io) {
       return response;
     };
   };
+  // The consistency promise around every decision and write (docs/scale-out.md): refuse while
+  // the view is not current, wait for x-gatehouse-min-revision, answer x-gatehouse-revision.
+  const server::consistency::StoreSource consistency_source(*store);
+  const server::consistency::Gate gate(consistency_source);
   http::Router router;
-  http::add_lambda_routes(router, dated(lambda_handler));
+  http::add_lambda_routes(router, dated(gate.guard(lambda_handler, http::ErrorFamily::LambdaRest)));
   const server::query::QueryApi query_api(*store, pipeline, clock, server::iam::operations(),
                                          server::sts::operations(), {audit_log.get(), &metrics});
-  http::add_query_route(router, dated([&query_api](const http::HttpRequest& r) { return query_api.handle(r); }));
+  const auto query_handler = [&query_api](const http::HttpRequest& r) { return query_api.handle(r); };
+  http::add_query_route(router, dated(gate.guard(query_handler, http::ErrorFamily::Query)));
   // The sidecar: Envoy ext_authz (gRPC Check below, HTTP mode here) and nginx auth_request run
   // the Lambda API's own authorization step.
-  const server::sidecar::CheckService check(lambda_api);
+  const server::sidecar::CheckService check(lambda_api, &gate, {options.sidecar_unavailable_status});
   check.add_routes(router);
   for (const std::string_view path : {server::sidecar::kEnvoyHttpPrefix, server::sidecar::kNginxPath}) {
     http::Route route = router.route_for(path);
     route.handler = dated(std::move(route.handler));
     router.add(std::move(route));
   }
-  server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get());
+  server::sidecar::Authorizer authorizer(*store, pipeline, clock, region, audit_log.get(), &gate);
   // The fixture's control calls exist only on an ephemeral server.
   const server::fixture::World no_world;
   std::optional<server::fixture::Control> control;
@@ -734,6 +855,7 @@ int run_serve(const Args& args, Io io) {
   config.drain_timeout = options.drain_timeout;
   config.handle_signals = true;
   config.threads = 16;  // a synchronous Invoke holds a thread while its function calls back in
+  config.not_ready = [&gate] { return gate.not_ready(); };
   config.log = [&io](std::string_view line) { io.err << "gatehouse: " << line << std::endl; };
   if (!options.quiet) {
     config.request_log = [&io, &region, format = options.log_format](const http::RequestLogEntry& entry) {

@@ -15,6 +15,7 @@
 #include "server/invoke/async_queue.h"
 #include "sigv4/verifier.h"
 #include "store/bootstrap.h"
+#include "store/store.h"
 
 namespace gatehouse::cli {
 
@@ -24,12 +25,16 @@ struct HostPort {
 };
 
 struct ServeOptions {
-  std::string data_dir;  // created if absent; empty with --ephemeral
+  std::string data_dir;  // created if absent; empty with --ephemeral; with --store: --local-dir
   // --ephemeral: a test fixture (docs/testing.md): the store in a private temporary directory
   // (no fsync) removed at exit, the /_gatehouse/ control calls, ports 0 unless given.
   bool ephemeral = false;
   std::optional<std::string> start_clock;  // --clock TIME (ephemeral only): the clock stands still there
   bool grpc = true;                        // --no-grpc: no gRPC port
+  // --store etcd://... with the --etcd-* options and --blob-dir: the shared store instead of LMDB
+  // in data_dir (docs/scale-out.md). Not with --ephemeral.
+  std::optional<store::EtcdOptions> etcd;
+  int sidecar_unavailable_status = 503;  // --sidecar-unavailable-status: ext_authz's answer while not fresh
   HostPort listen{"127.0.0.1", 9000};
   HostPort grpc_listen{"127.0.0.1", 9001};
   std::optional<std::string> key_file;   // the secrets key; default DATA/secret.key

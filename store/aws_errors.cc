@@ -24,6 +24,7 @@ int status_of(std::string_view code) {
       {kResourceConflict, 409},      {kInvalidParameterValue, 400},    {kPreconditionFailed, 412},
       {kPolicyLengthExceeded, 400},  {"ValidationException", 400},     {"PackedPolicyTooLarge", 400},
       {"AccessDenied", 403},         {"UnmodifiableEntity", 400},      {"InvalidParameterValue", 400},
+      {kConcurrentModification, 409},
   };
   auto it = kStatus.find(code);
   return it == kStatus.end() ? 500 : it->second;

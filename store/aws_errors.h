@@ -21,6 +21,9 @@ inline constexpr std::string_view kMalformedPolicyDocument = "MalformedPolicyDoc
 inline constexpr std::string_view kInvalidInput = "InvalidInput";
 inline constexpr std::string_view kValidationError = "ValidationError";
 inline constexpr std::string_view kPolicyNotAttachable = "PolicyNotAttachable";
+// IAM's answer when another request changed the same entities at the same time (a write that
+// kept losing its etcd transaction's compare).
+inline constexpr std::string_view kConcurrentModification = "ConcurrentModification";
 // Lambda codes.
 inline constexpr std::string_view kResourceNotFound = "ResourceNotFoundException";
 inline constexpr std::string_view kResourceConflict = "ResourceConflictException";

@@ -1,11 +1,13 @@
-// Snapshot::checkpoint and Mutation::restore: every database copied out, and put back in one
-// write transaction (the fixture server's reset, docs/testing.md).
-#include <lmdb.h>
+// Snapshot::checkpoint and Mutation::restore: every table copied out, and put back in one write
+// transaction (the fixture server's reset, docs/testing.md). Through the key-value interface, so
+// on any backend; restore writes only the keys that differ, so on etcd a reset that changes more
+// keys than one etcd transaction takes is refused with that reason (store/etcd).
+#include <string>
+#include <utility>
+#include <vector>
 
-#include <array>
-
-#include "store/mutation.h"
 #include "store/codec.h"
+#include "store/mutation.h"
 #include "store/state.h"
 
 namespace gatehouse::store {
@@ -13,20 +15,16 @@ namespace {
 
 constexpr std::string_view kRevisionKey = "revision";  // meta: the revision counter (mutation.cc)
 
-std::array<const lmdb::Database*, 17> all_databases(const Databases& db) {
-  return {&db.meta,         &db.accounts,  &db.users,     &db.groups,        &db.roles,
-          &db.policies,     &db.policy_names, &db.policy_usage, &db.access_keys, &db.unique_ids,
-          &db.functions,    &db.versions,  &db.aliases,   &db.function_policies, &db.mappings,
-          &db.code,         &db.code_blobs};
-}
+kv::Table table_at(std::size_t i) { return static_cast<kv::Table>(i); }
 
 }  // namespace
 
 Checkpoint Snapshot::checkpoint() const {
   Checkpoint out;
-  for (const lmdb::Database* db : all_databases(state_.db)) {
-    auto& table = out.tables.emplace_back();
-    detail::scan_prefix(txn_, *db, "", [&](std::string_view key, std::string_view value) {
+  out.tables.resize(kv::kTableCount);
+  for (std::size_t i = 0; i < kv::kTableCount; ++i) {
+    auto& table = out.tables[i];
+    txn_.scan(table_at(i), "", [&](std::string_view key, std::string_view value) {
       table.emplace_back(std::string(key), std::string(value));
       return true;
     });
@@ -35,18 +33,39 @@ Checkpoint Snapshot::checkpoint() const {
 }
 
 Result<void> Mutation::restore(const Checkpoint& checkpoint) {
-  const auto databases = all_databases(state_.db);
-  if (checkpoint.tables.size() != databases.size()) {
+  if (checkpoint.tables.size() != kv::kTableCount) {
     return service_failure("the checkpoint is not of this store's schema");
   }
-  const std::uint64_t revision = next_revision();  // read before the meta table is emptied
-  for (std::size_t i = 0; i < databases.size(); ++i) {
-    lmdb::check("mdb_drop", ::mdb_drop(txn_.handle(), databases[i]->handle(), 0));
-    for (const auto& [key, value] : checkpoint.tables[i]) databases[i]->put(txn_, key, value);
+  // The counter keeps counting up: a restored record is never taken for one cached since.
+  next_revision();
+  for (std::size_t i = 0; i < kv::kTableCount; ++i) {
+    const kv::Table table = table_at(i);
+    const auto& wanted = checkpoint.tables[i];  // in key order, as scanned
+    // Both sides in key order: one merge walk finds what to delete and what to (re)write. The
+    // changes wait until the scan ends (a write ends the scan's views).
+    std::vector<std::string> removed;
+    std::vector<std::size_t> written;  // indexes into wanted
+    std::size_t next = 0;
+    txn_.scan(table, "", [&](std::string_view key, std::string_view value) {
+      while (next < wanted.size() && std::string_view(wanted[next].first) < key) written.push_back(next++);
+      if (next < wanted.size() && wanted[next].first == key) {
+        if (wanted[next].second != value) written.push_back(next);
+        ++next;
+      } else {
+        removed.emplace_back(key);
+      }
+      return true;
+    });
+    while (next < wanted.size()) written.push_back(next++);
+    for (const std::string& key : removed) {
+      if (table == kv::Table::meta && key == kRevisionKey) continue;
+      txn_.del(table, key);
+    }
+    for (const std::size_t w : written) {
+      if (table == kv::Table::meta && wanted[w].first == kRevisionKey) continue;
+      txn_.put(table, wanted[w].first, wanted[w].second);
+    }
   }
-  Encoder e;
-  e(revision);
-  state_.db.meta.put(txn_, kRevisionKey, e.text());
   effects_.iam = true;
   effects_.lambda = true;
   return success();

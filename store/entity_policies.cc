@@ -54,7 +54,7 @@ template <class F>
 Result<void> update_entity(Mutation& m, const EntityRef& entity, F&& fn) {
   const auto& db = m.state().db;
   const std::string key = keys::entity(entity.account, entity.name);
-  auto apply = [&](auto record, const lmdb::Database& table) -> Result<void> {
+  auto apply = [&](auto record, const kv::Database& table) -> Result<void> {
     if (auto ok = fn(record); !ok) return ok.error();
     save(m.transaction(), table, key, record);
     m.effects().iam = true;

@@ -12,7 +12,7 @@ using namespace detail;
 namespace {
 
 template <class T, class F>
-void each(const Snapshot& s, const lmdb::Database& db, F&& fn) {
+void each(const Snapshot& s, const kv::Database& db, F&& fn) {
   scan_prefix(s.transaction(), db, "", [&](std::string_view key, std::string_view value) {
     fn(key, decode<T>(value));
     return true;

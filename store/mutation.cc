@@ -1,5 +1,7 @@
 #include "store/mutation.h"
 
+#include <algorithm>
+
 #include "store/iam_common.h"
 #include "store/state.h"
 
@@ -11,19 +13,24 @@ constexpr std::string_view kRevisionKey = "revision";
 
 Millis Mutation::now() const { return state_.clock(); }
 
-std::uint64_t Mutation::next_revision() {
-  const auto& db = state_.db;
+namespace detail {
+
+std::uint64_t bump_revision(kv::Transaction& txn, std::uint64_t at_least) {
   std::uint64_t revision = 0;
-  if (auto bytes = db.meta.get(txn_, kRevisionKey)) {
+  if (auto bytes = txn.get(kv::Table::meta, kRevisionKey)) {
     Decoder d(*bytes);
     d(revision);
   }
-  ++revision;
+  revision = std::max(revision, at_least) + 1;
   Encoder e;
   e(revision);
-  db.meta.put(txn_, kRevisionKey, e.text());
+  txn.put(kv::Table::meta, kRevisionKey, e.text());
   return revision;
 }
+
+}  // namespace detail
+
+std::uint64_t Mutation::next_revision() { return detail::bump_revision(txn_, 0); }
 
 Result<Account> Mutation::create_account(std::string_view id) {
   if (auto ok = detail::check_account_id(id); !ok) return ok.error();

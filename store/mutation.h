@@ -134,7 +134,7 @@ struct MappingUpdate {
 
 class Mutation : public Snapshot {
  public:
-  Mutation(const detail::StoreState& state, lmdb::Transaction& txn, detail::Effects& effects)
+  Mutation(const detail::StoreState& state, kv::Transaction& txn, detail::Effects& effects)
       : Snapshot(state, txn), effects_(effects) {}
 
   Millis now() const;
@@ -223,7 +223,8 @@ class Mutation : public Snapshot {
   // nothing cached since is taken for a restored record.
   Result<void> restore(const Checkpoint& checkpoint);
 
-  // A fresh revision number (keys of the compiled-policy cache).
+  // A fresh revision number (keys of the compiled-policy cache); every committed write takes one
+  // more, its consistency token (Store::consistency).
   std::uint64_t next_revision();
   detail::Effects& effects() noexcept { return effects_; }
 

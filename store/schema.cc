@@ -1,30 +1,29 @@
 #include "store/schema.h"
 
+#include <array>
 #include <cstdio>
 
 namespace gatehouse::store {
 
-Databases Databases::open(lmdb::Transaction& txn) {
-  Databases d;
-  d.meta = lmdb::Database::open(txn, "meta", true);
-  d.accounts = lmdb::Database::open(txn, "accounts", true);
-  d.users = lmdb::Database::open(txn, "users", true);
-  d.groups = lmdb::Database::open(txn, "groups", true);
-  d.roles = lmdb::Database::open(txn, "roles", true);
-  d.policies = lmdb::Database::open(txn, "policies", true);
-  d.policy_names = lmdb::Database::open(txn, "policy_names", true);
-  d.policy_usage = lmdb::Database::open(txn, "policy_usage", true);
-  d.access_keys = lmdb::Database::open(txn, "access_keys", true);
-  d.unique_ids = lmdb::Database::open(txn, "unique_ids", true);
-  d.functions = lmdb::Database::open(txn, "functions", true);
-  d.versions = lmdb::Database::open(txn, "versions", true);
-  d.aliases = lmdb::Database::open(txn, "aliases", true);
-  d.function_policies = lmdb::Database::open(txn, "function_policies", true);
-  d.mappings = lmdb::Database::open(txn, "mappings", true);
-  d.code = lmdb::Database::open(txn, "code", true);
-  d.code_blobs = lmdb::Database::open(txn, "code_blobs", true);
-  return d;
+namespace kv {
+
+namespace {
+constexpr std::array<std::string_view, kTableCount> kTableNames = {
+    "meta",     "accounts",     "users",      "groups",   "roles",             "policies",
+    "policy_names", "policy_usage", "access_keys", "unique_ids", "functions", "versions",
+    "aliases",  "function_policies", "mappings", "code",  "code_blobs"};
+}  // namespace
+
+std::string_view table_name(Table table) noexcept { return kTableNames[static_cast<std::size_t>(table)]; }
+
+std::optional<Table> table_by_name(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < kTableCount; ++i) {
+    if (kTableNames[i] == name) return static_cast<Table>(i);
+  }
+  return std::nullopt;
 }
+
+}  // namespace kv
 
 namespace keys {
 

@@ -1,4 +1,4 @@
-// The layout of the LMDB environment: its named databases, their keys, and
+// The layout of the store: its tables (kv.h), their keys, and
 // the schema version recorded at creation and checked at every open.
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/transaction.h"
+#include "store/kv.h"
 
 namespace gatehouse::store {
 
@@ -16,26 +16,23 @@ inline constexpr std::uint32_t kSchemaVersion = 1;
 // Keys join parts with '/': no part may contain it (account ids, regions, IAM
 // names, function names, aliases and versions cannot).
 struct Databases {
-  lmdb::Database meta;            // "schema", "key_check", "revision" (counter)
-  lmdb::Database accounts;        // account -> Account
-  lmdb::Database users;           // account/lower(name) -> User
-  lmdb::Database groups;          // account/lower(name) -> Group
-  lmdb::Database roles;           // account/lower(name) -> Role
-  lmdb::Database policies;        // policy ARN -> ManagedPolicy
-  lmdb::Database policy_names;    // account/lower(name) -> policy ARN (names are unique per account)
-  lmdb::Database policy_usage;    // policy ARN|account -> PolicyUsage
-  lmdb::Database access_keys;     // access key id -> AccessKeyRecord
-  lmdb::Database unique_ids;      // every id ever issued -> what it named (ids are never reused)
-  lmdb::Database functions;       // account/region/name -> Function
-  lmdb::Database versions;        // account/region/name/0000000001 -> FunctionConfig
-  lmdb::Database aliases;         // account/region/name/alias -> Alias
-  lmdb::Database function_policies;  // account/region/name/qualifier ("" unqualified) -> FunctionPolicy
-  lmdb::Database mappings;        // uuid -> EventSourceMapping
-  lmdb::Database code;            // sha256 (base64) -> CodePackage
-  lmdb::Database code_blobs;      // sha256 (base64) -> the package bytes
-
-  // Opens (creating) every database in a write transaction.
-  static Databases open(lmdb::Transaction& txn);
+  kv::Database meta{kv::Table::meta};            // "schema", "key_check", "revision" (counter)
+  kv::Database accounts{kv::Table::accounts};        // account -> Account
+  kv::Database users{kv::Table::users};           // account/lower(name) -> User
+  kv::Database groups{kv::Table::groups};          // account/lower(name) -> Group
+  kv::Database roles{kv::Table::roles};           // account/lower(name) -> Role
+  kv::Database policies{kv::Table::policies};        // policy ARN -> ManagedPolicy
+  kv::Database policy_names{kv::Table::policy_names};    // account/lower(name) -> policy ARN (names are unique per account)
+  kv::Database policy_usage{kv::Table::policy_usage};    // policy ARN|account -> PolicyUsage
+  kv::Database access_keys{kv::Table::access_keys};     // access key id -> AccessKeyRecord
+  kv::Database unique_ids{kv::Table::unique_ids};      // every id ever issued -> what it named (ids are never reused)
+  kv::Database functions{kv::Table::functions};       // account/region/name -> Function
+  kv::Database versions{kv::Table::versions};        // account/region/name/0000000001 -> FunctionConfig
+  kv::Database aliases{kv::Table::aliases};         // account/region/name/alias -> Alias
+  kv::Database function_policies{kv::Table::function_policies};  // account/region/name/qualifier ("" unqualified) -> FunctionPolicy
+  kv::Database mappings{kv::Table::mappings};        // uuid -> EventSourceMapping
+  kv::Database code{kv::Table::code};            // sha256 (base64) -> CodePackage
+  kv::Database code_blobs{kv::Table::code_blobs};      // sha256 (base64) -> the package bytes
 };
 
 namespace keys {

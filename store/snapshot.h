@@ -1,5 +1,5 @@
-// The read API: a consistent view of the whole store (one LMDB read
-// transaction). Obtained from Store::read; valid only inside that call.
+// The read API: a consistent view of the whole store (one read transaction
+// of its backend). Obtained from Store::read; valid only inside that call.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@ namespace gatehouse::store {
 namespace detail {
 struct StoreState;
 }
-namespace lmdb {
+namespace kv {
 class Transaction;
 }
 
@@ -64,7 +64,7 @@ struct AccountUsage {
 
 class Snapshot {
  public:
-  Snapshot(const detail::StoreState& state, lmdb::Transaction& txn) : state_(state), txn_(txn) {}
+  Snapshot(const detail::StoreState& state, kv::Transaction& txn) : state_(state), txn_(txn) {}
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
@@ -129,11 +129,11 @@ class Snapshot {
   Checkpoint checkpoint() const;
 
   const detail::StoreState& state() const noexcept { return state_; }
-  lmdb::Transaction& transaction() const noexcept { return txn_; }
+  kv::Transaction& transaction() const noexcept { return txn_; }
 
  protected:
   const detail::StoreState& state_;
-  lmdb::Transaction& txn_;
+  kv::Transaction& txn_;
 };
 
 }  // namespace gatehouse::store

@@ -10,16 +10,15 @@
 #include <vector>
 
 #include "store/codec.h"
-#include "store/environment.h"
 #include "store/model.h"
 #include "store/policy_cache.h"
 #include "store/schema.h"
 #include "store/secrets.h"
-#include "store/transaction.h"
+#include "store/kv.h"
 
 namespace gatehouse::store::detail {
 
-// What a committed write changes outside LMDB.
+// What a committed write changes outside the store's tables.
 struct Effects {
   bool iam = false;     // users, groups, roles, policies, keys: principal and trust caches
   bool lambda = false;  // functions and their policies
@@ -29,7 +28,6 @@ struct Effects {
 struct StoreState {
   std::filesystem::path data_dir;
   std::function<Millis()> clock;
-  lmdb::Environment env;
   Databases db;
   SecretBox box;
   mutable PolicyCache policies;
@@ -38,32 +36,29 @@ struct StoreState {
 };
 
 template <class T>
-std::optional<T> load(const lmdb::Transaction& txn, const lmdb::Database& db, std::string_view key) {
+std::optional<T> load(const kv::Transaction& txn, const kv::Database& db, std::string_view key) {
   std::string_view bytes;
   if (!db.get(txn, key, bytes)) return std::nullopt;
   return decode<T>(bytes);
 }
 
 template <class T>
-void save(lmdb::Transaction& txn, const lmdb::Database& db, std::string_view key, const T& record) {
+void save(kv::Transaction& txn, const kv::Database& db, std::string_view key, const T& record) {
   db.put(txn, key, encode(record));
 }
 
 // Visits every (key, value) whose key starts with `prefix`, in key order;
 // fn returns false to stop.
 template <class F>
-void scan_prefix(const lmdb::Transaction& txn, const lmdb::Database& db, std::string_view prefix, F&& fn) {
-  lmdb::Cursor cursor(txn, db);
-  // LMDB refuses an empty key: an empty prefix starts at the first entry.
-  for (bool ok = prefix.empty() ? cursor.first() : cursor.seek(prefix); ok; ok = cursor.next()) {
-    if (cursor.key().substr(0, prefix.size()) != prefix) break;
-    if (!fn(cursor.key(), cursor.value())) break;
-  }
+void scan_prefix(const kv::Transaction& txn, const kv::Database& db, std::string_view prefix, F&& fn) {
+  txn.scan(db.table(), prefix, [&](std::string_view key, std::string_view value) {
+    return key.substr(0, prefix.size()) == prefix && fn(key, value);
+  });
 }
 
 // The users, groups or roles of an account whose path starts with path_prefix.
 template <class T>
-std::vector<T> list_entities(const lmdb::Transaction& txn, const lmdb::Database& db, std::string_view account,
+std::vector<T> list_entities(const kv::Transaction& txn, const kv::Database& db, std::string_view account,
                              std::string_view path_prefix) {
   std::vector<T> out;
   scan_prefix(txn, db, keys::account_prefix(account), [&](std::string_view, std::string_view value) {
@@ -73,6 +68,9 @@ std::vector<T> list_entities(const lmdb::Transaction& txn, const lmdb::Database&
   });
   return out;
 }
+
+// Takes the next value of the revision counter every write bumps (at least at_least + 1).
+std::uint64_t bump_revision(kv::Transaction& txn, std::uint64_t at_least);
 
 // Cache keys of the compiled forms of stored documents.
 std::string inline_policy_key(EntityKind kind, std::string_view entity_id, std::string_view policy_name);

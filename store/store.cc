@@ -1,7 +1,6 @@
 #include "store/store.h"
 
 #include <fcntl.h>
-#include <lmdb.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -14,7 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/aws_errors.h"
 #include "store/aws_managed_policies.h"
+#include "store/etcd_backend.h"
+#include "store/lmdb_backend.h"
 #include "store/resolve.h"
 #include "store/state.h"
 
@@ -25,10 +27,8 @@ namespace {
 constexpr std::string_view kSchemaKey = "schema";
 constexpr std::string_view kKeyCheckKey = "key_check";
 constexpr std::string_view kKeyCheckText = "gatehouse store key check";
-constexpr int kMaxMapGrowths = 24;
+constexpr std::string_view kRevisionKey = "revision";  // the counter every write takes (Mutation::next_revision)
 constexpr std::size_t kMaxCachedEntries = 1 << 16;
-// Reset read transactions kept for renewal; each holds one of the environment's reader slots.
-constexpr std::size_t kMaxIdleReaders = 16;
 
 Error open_error(std::string message) { return Error{"StoreOpenFailed", 500, std::move(message)}; }
 
@@ -89,13 +89,10 @@ class GenerationCache {
 
 struct Store::Impl {
   std::unique_ptr<detail::StoreState> state;
+  std::unique_ptr<detail::Backend> backend;
   int lock_fd = -1;
-  std::mutex write_mutex;  // one writer at a time in this process (LMDB's own lock covers others)
-  // Readers hold it shared while a transaction is open; growing the map takes
-  // it exclusively (mdb_env_set_mapsize needs no live transaction).
-  mutable std::shared_mutex map_gate;
-  // Bumped after each committed write of the kind: fast-path entries of an
-  // older generation are stale.
+  // Bumped after each committed write of the kind (and after every change another replica
+  // made): fast-path entries of an older generation are stale.
   std::atomic<std::uint64_t> iam_generation{1};
   std::atomic<std::uint64_t> lambda_generation{1};
   mutable std::atomic<std::uint64_t> principal_hits{0}, principal_misses{0};
@@ -104,59 +101,23 @@ struct Store::Impl {
   mutable GenerationCache<RoleTrust> trusts;
   mutable GenerationCache<policy::CompiledPolicy> function_policies;
   mutable GenerationCache<policy::CompiledPolicy> managed_policies;
-  // Read transactions reset after use (mdb_txn_reset) and renewed by the next read
-  // (mdb_txn_renew): a read then begins without an allocation or the reader table's lock.
-  // A reset transaction holds no snapshot, so it keeps no page from being reused.
-  mutable std::mutex idle_readers_mutex;  // guards idle_readers
-  mutable std::vector<lmdb::Transaction> idle_readers;
 
   ~Impl() {
-    idle_readers.clear();  // their reader slots belong to the environment
-    state.reset();         // closes the environment before the lock is released
+    backend.reset();  // closes the environment before the lock is released
     if (lock_fd >= 0) ::close(lock_fd);
   }
 
-  void grow() {
-    std::unique_lock gate(map_gate);
-    {
-      // No reader runs under the exclusive gate; the parked ones start over with the new map.
-      std::lock_guard lock(idle_readers_mutex);
-      idle_readers.clear();
-    }
-    state->env.set_map_size(state->env.map_size() * 2);
-  }
-
-  // A read transaction on the current data: a parked one renewed, or a new one.
-  lmdb::Transaction begin_read() const {
-    lmdb::Transaction txn;
-    {
-      std::lock_guard lock(idle_readers_mutex);
-      if (!idle_readers.empty()) {
-        txn = std::move(idle_readers.back());
-        idle_readers.pop_back();
-      }
-    }
-    if (txn.handle() != nullptr && ::mdb_txn_renew(txn.handle()) == MDB_SUCCESS) return txn;
-    return lmdb::Transaction(state->env, lmdb::Transaction::Mode::ReadOnly);  // (a failed renewal aborts)
-  }
-
-  // Ends a read that completed: reset and parked for the next begin_read().
-  void end_read(lmdb::Transaction& txn) const {
-    ::mdb_txn_reset(txn.handle());
-    std::lock_guard lock(idle_readers_mutex);
-    if (idle_readers.size() < kMaxIdleReaders) idle_readers.push_back(std::move(txn));
-  }
-
-  // Runs fn in a read transaction; exceptions of the LMDB layer become errors.
+  // Runs fn in a read transaction; exceptions of the backend become errors.
   template <class F>
   auto with_snapshot(F&& fn) const -> decltype(fn(std::declval<const Snapshot&>())) {
+    using R = decltype(fn(std::declval<const Snapshot&>()));
     try {
-      std::shared_lock gate(map_gate);
-      lmdb::Transaction txn = begin_read();
-      Snapshot snapshot(*state, txn);
-      auto result = fn(snapshot);
-      end_read(txn);  // after an exception the transaction is aborted instead
-      return result;
+      std::optional<R> out;
+      backend->read([&](kv::Transaction& txn) {
+        Snapshot snapshot(*state, txn);
+        out.emplace(fn(snapshot));
+      });
+      return std::move(*out);
     } catch (const std::exception& e) {
       return service_failure(e.what());
     }
@@ -180,118 +141,134 @@ struct Store::Impl {
   }
 };
 
+thread_local std::uint64_t t_last_write_revision = 0;
+
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::open(const Options& options) {
   namespace fs = std::filesystem;
-  if (options.data_dir.empty()) return open_error("no data directory given");
-  std::error_code ec;
-  // A new data directory holds the key file: only its owner may enter it.
-  if (fs::create_directories(options.data_dir, ec) && !ec) {
-    fs::permissions(options.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  }
-  if (ec || !fs::is_directory(options.data_dir)) {
-    return open_error("cannot use the data directory " + options.data_dir.string() + ": " +
-                      (ec ? ec.message() : "not a directory"));
+  const bool etcd = !options.etcd.endpoints.empty();
+  if (options.data_dir.empty() && !(etcd && options.key_file)) {
+    return open_error(etcd ? "an etcd store needs its secret key file (or a data directory holding secret.key)"
+                           : "no data directory given");
   }
   auto impl = std::make_unique<Impl>();
-  // One process (and one Store) per data directory: the caches trust that
-  // every write goes through this object.
-  const fs::path lock_path = options.data_dir / "gatehouse.lock";
-  impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (impl->lock_fd < 0) {
-    return open_error("cannot create " + lock_path.string() + ": " + std::strerror(errno));
+  if (!options.data_dir.empty()) {
+    std::error_code ec;
+    // A new data directory holds the key file: only its owner may enter it.
+    if (fs::create_directories(options.data_dir, ec) && !ec) {
+      fs::permissions(options.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    }
+    if (ec || !fs::is_directory(options.data_dir)) {
+      return open_error("cannot use the data directory " + options.data_dir.string() + ": " +
+                        (ec ? ec.message() : "not a directory"));
+    }
   }
-  if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    return open_error("the data directory " + options.data_dir.string() +
-                      " is in use by another gatehouse store (" + lock_path.string() + " is locked)");
+  if (!etcd) {
+    // One process (and one Store) per data directory: the caches trust that
+    // every write goes through this object.
+    const fs::path lock_path = options.data_dir / "gatehouse.lock";
+    impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (impl->lock_fd < 0) {
+      return open_error("cannot create " + lock_path.string() + ": " + std::strerror(errno));
+    }
+    if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      return open_error("the data directory " + options.data_dir.string() +
+                        " is in use by another gatehouse store (" + lock_path.string() + " is locked)");
+    }
   }
 
   const fs::path key_path = options.key_file.value_or(options.data_dir / "secret.key");
+  const std::string where = etcd ? "the etcd store " + describe(options.etcd) : "the store in " + options.data_dir.string();
   try {
-    lmdb::EnvironmentOptions env_options;
-    env_options.map_size = options.initial_map_size;
-    env_options.sync = options.sync;
-    lmdb::Environment env(options.data_dir, env_options);
-    lmdb::Transaction txn(env, lmdb::Transaction::Mode::ReadWrite);
-    Databases db = Databases::open(txn);
-
-    const auto schema = db.meta.get(txn, kSchemaKey);
-    const bool fresh = !schema.has_value();
-    if (schema) {
-      const std::uint32_t version = decode_u32(*schema);
-      if (version > kSchemaVersion) {
-        return open_error("the store in " + options.data_dir.string() + " has schema version " +
-                          std::to_string(version) + ", newer than this gatehouse supports (" +
-                          std::to_string(kSchemaVersion) + "); use a newer gatehouse to open it");
-      }
+    if (etcd) {
+      Impl* raw = impl.get();
+      // Changes any replica made: every cached entry may be stale.
+      impl->backend = detail::open_etcd_backend(options.etcd, [raw] {
+        raw->iam_generation.fetch_add(1, std::memory_order_acq_rel);
+        raw->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
+      });
+    } else {
+      lmdb::EnvironmentOptions env_options;
+      env_options.map_size = options.initial_map_size;
+      env_options.sync = options.sync;
+      impl->backend = detail::open_lmdb_backend(options.data_dir, env_options);
     }
+    std::optional<std::uint32_t> schema;
+    impl->backend->read([&](kv::Transaction& txn) {
+      if (auto bytes = txn.get(kv::Table::meta, kSchemaKey)) schema = decode_u32(*bytes);
+    });
+    if (schema && *schema > kSchemaVersion) {
+      return open_error(where + " has schema version " + std::to_string(*schema) +
+                        ", newer than this gatehouse supports (" + std::to_string(kSchemaVersion) +
+                        "); use a newer gatehouse to open it");
+    }
+    const bool fresh = !schema.has_value();
     Result<SecretKey> key = (fresh && !fs::exists(key_path)) ? create_key_file(key_path) : read_key_file(key_path);
     if (!key) {
       if (!fresh && !fs::exists(key_path)) {
-        return open_error("the secret key file " + key_path.string() + " is missing: the store in " +
-                          options.data_dir.string() +
+        return open_error("the secret key file " + key_path.string() + " is missing: " + where +
                           " keeps its secrets encrypted with it and cannot be opened without it");
       }
       return open_error(key.error().message);
     }
     impl->state = std::make_unique<detail::StoreState>(key.value());
     detail::StoreState& state = *impl->state;
-    if (fresh) {
-      db.meta.put(txn, kSchemaKey, encode_u32(kSchemaVersion));
-      db.meta.put(txn, kKeyCheckKey, state.box.seal(kKeyCheckText, kKeyCheckKey));
-    } else {
-      const auto check = db.meta.get(txn, kKeyCheckKey);
-      if (!check || state.box.open(*check, kKeyCheckKey) != std::optional<std::string>(kKeyCheckText)) {
-        return open_error("the secret key in " + key_path.string() + " is not the key of the store in " +
-                          options.data_dir.string() + " (wrong key file); refusing to open");
-      }
-    }
     state.data_dir = options.data_dir;
     state.clock = options.clock ? options.clock : std::function<Millis()>(system_now);
-    state.db = db;
-    // The AWS-managed policies exist in every store.
-    detail::Effects effects;
-    Mutation m(state, txn, effects);
-    if (auto seeded = seed_aws_managed_policies(m); !seeded) return seeded.error();
-    txn.commit();
-    state.env = std::move(env);
-  } catch (const lmdb::Error& e) {
-    return open_error("cannot open the store in " + options.data_dir.string() + ": " + e.what());
+    // One write: a new store's schema and key check, and the AWS-managed policies, which exist
+    // in every store. Idempotent, and safe when several replicas of an etcd store start at once
+    // (a lost race runs it again on the winner's data).
+    std::optional<Error> refused;
+    impl->backend->write([&](kv::Transaction& txn) -> std::optional<std::uint64_t> {
+      refused.reset();
+      const auto check = txn.get(kv::Table::meta, kKeyCheckKey);
+      if (!check) {
+        txn.put(kv::Table::meta, kSchemaKey, encode_u32(kSchemaVersion));
+        txn.put(kv::Table::meta, kKeyCheckKey, state.box.seal(kKeyCheckText, kKeyCheckKey));
+      } else if (state.box.open(*check, kKeyCheckKey) != std::optional<std::string>(kKeyCheckText)) {
+        refused = open_error("the secret key in " + key_path.string() + " is not the key of " + where +
+                             " (wrong key file); refusing to open");
+        return std::nullopt;
+      }
+      detail::Effects effects;
+      Mutation m(state, txn, effects);
+      if (auto seeded = seed_aws_managed_policies(m); !seeded) {
+        refused = seeded.error();
+        return std::nullopt;
+      }
+      return m.next_revision();
+    });
+    if (refused) return *refused;
   } catch (const std::exception& e) {
-    return open_error("cannot open the store in " + options.data_dir.string() + ": " + e.what());
+    return open_error("cannot open " + where + ": " + e.what());
   }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
 Result<void> Store::run_write(const std::function<bool(Mutation&)>& body) {
-  std::lock_guard lock(impl_->write_mutex);
   detail::StoreState& state = *impl_->state;
-  for (int attempt = 0;; ++attempt) {
-    detail::Effects effects;
-    try {
-      std::shared_lock gate(impl_->map_gate);
-      lmdb::Transaction txn(state.env, lmdb::Transaction::Mode::ReadWrite);
+  detail::Effects effects;
+  std::uint64_t revision = 0;
+  try {
+    revision = impl_->backend->write([&](kv::Transaction& txn) -> std::optional<std::uint64_t> {
+      effects = detail::Effects{};
       Mutation mutation(state, txn, effects);
-      if (!body(mutation)) return success();  // the call failed: abort, nothing applied
-      txn.commit();
-    } catch (const lmdb::MapFullError& e) {
-      if (attempt >= kMaxMapGrowths) return service_failure(e.what());
-      try {
-        impl_->grow();
-      } catch (const std::exception& grow_error) {
-        return service_failure(grow_error.what());
-      }
-      continue;
-    } catch (const std::exception& e) {
-      return service_failure(e.what());
-    }
-    for (const auto& key : effects.forget) state.policies.forget(key);
-    if (effects.iam) impl_->iam_generation.fetch_add(1, std::memory_order_acq_rel);
-    if (effects.lambda) impl_->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
-    return success();
+      if (!body(mutation)) return std::nullopt;  // the call failed: abort, nothing applied
+      return mutation.next_revision();            // every committed write bumps the counter
+    });
+  } catch (const kv::Conflict& e) {
+    return aws::make(aws::kConcurrentModification, e.what());
+  } catch (const std::exception& e) {
+    return service_failure(e.what());
   }
+  if (revision == 0) return success();
+  for (const auto& key : effects.forget) state.policies.forget(key);
+  if (effects.iam) impl_->iam_generation.fetch_add(1, std::memory_order_acq_rel);
+  if (effects.lambda) impl_->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
+  t_last_write_revision = revision;
+  return success();
 }
 
 Result<void> Store::run_read(const std::function<void(const Snapshot&)>& body) const {
@@ -343,8 +320,7 @@ Result<CompiledPolicyPtr> Store::find_managed_policy(std::string_view arn) const
 
 Result<void> Store::backup(const std::filesystem::path& dir, bool compact) const {
   try {
-    std::shared_lock gate(impl_->map_gate);
-    impl_->state->env.copy_to(dir, compact);
+    impl_->backend->backup(dir, compact);
   } catch (const std::exception& e) {
     return service_failure(e.what());
   }
@@ -353,10 +329,7 @@ Result<void> Store::backup(const std::filesystem::path& dir, bool compact) const
 
 const std::filesystem::path& Store::data_dir() const noexcept { return impl_->state->data_dir; }
 
-std::size_t Store::map_size() const {
-  std::shared_lock gate(impl_->map_gate);
-  return impl_->state->env.map_size();
-}
+std::size_t Store::map_size() const { return impl_->backend->map_size(); }
 
 Millis Store::now() const { return impl_->state->clock(); }
 
@@ -368,5 +341,88 @@ CacheStats Store::cache_stats() const {
   stats.principal_misses = impl_->principal_misses.load(std::memory_order_relaxed);
   return stats;
 }
+
+Result<std::vector<RawRecord>> Store::export_records() const {
+  std::vector<RawRecord> out;
+  std::uint64_t revision = 0;
+  try {
+    impl_->backend->read([&](kv::Transaction& txn) {
+      for (std::size_t i = 0; i < kv::kTableCount; ++i) {
+        const auto table = static_cast<kv::Table>(i);
+        if (table == kv::Table::meta) continue;
+        txn.scan(table, "", [&](std::string_view key, std::string_view value) {
+          out.push_back(RawRecord{std::string(kv::table_name(table)), std::string(key), std::string(value)});
+          return true;
+        });
+      }
+      if (auto bytes = txn.get(kv::Table::meta, kRevisionKey)) {
+        Decoder d(*bytes);
+        d(revision);
+      }
+    });
+  } catch (const std::exception& e) {
+    return service_failure(e.what());
+  }
+  // The counter travels as a record of its own, read back by import_records.
+  Encoder e;
+  e(revision);
+  out.push_back(RawRecord{"meta", std::string(kRevisionKey), e.take()});
+  return out;
+}
+
+Result<std::size_t> Store::import_records(const std::vector<RawRecord>& records) {
+  constexpr std::size_t kBatchKeys = 100;                    // etcd: 128 operations per Txn
+  constexpr std::size_t kBatchBytes = std::size_t{1} << 20;  // etcd: 1.5 MiB per request
+  std::uint64_t source_revision = 0;
+  std::vector<std::pair<kv::Table, const RawRecord*>> todo;
+  for (const auto& r : records) {
+    auto table = kv::table_by_name(r.table);
+    if (!table) return Error{"ValidationError", 400, "unknown table " + r.table};
+    if (*table == kv::Table::meta) {
+      if (r.key == kRevisionKey) {
+        Decoder d(r.value);
+        d(source_revision);
+      }
+      continue;
+    }
+    todo.emplace_back(*table, &r);
+  }
+  auto empty = read([](const Snapshot& s) -> Result<bool> { return s.list_accounts().empty(); });
+  if (!empty) return empty.error();
+  if (!empty.value()) return Error{"ValidationError", 400, "the destination store is not empty (it has accounts)"};
+  std::size_t written = 0;
+  try {
+    for (std::size_t begin = 0; begin < todo.size() || begin == 0;) {
+      std::size_t end = begin, bytes = 0;
+      while (end < todo.size() && end - begin < kBatchKeys &&
+             (end == begin || bytes + todo[end].second->value.size() <= kBatchBytes)) {
+        bytes += todo[end].second->value.size() + todo[end].second->key.size();
+        ++end;
+      }
+      const bool last = end >= todo.size();
+      impl_->backend->write([&](kv::Transaction& txn) -> std::optional<std::uint64_t> {
+        for (std::size_t i = begin; i < end; ++i) txn.put(todo[i].first, todo[i].second->key, todo[i].second->value);
+        // The last batch moves the counter past every revision the records carry.
+        return detail::bump_revision(txn, last ? source_revision : 0);
+      });
+      written += end - begin;
+      if (last) break;
+      begin = end;
+    }
+  } catch (const std::exception& e) {
+    return service_failure(e.what());
+  }
+  impl_->iam_generation.fetch_add(1, std::memory_order_acq_rel);
+  impl_->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
+  return written;
+}
+
+Consistency Store::consistency() const { return impl_->backend->consistency(); }
+
+bool Store::wait_applied(std::uint64_t revision, std::chrono::milliseconds timeout) const {
+  return impl_->backend->wait_applied(revision, timeout);
+}
+
+std::uint64_t Store::last_write_revision() { return t_last_write_revision; }
 
 }  // namespace gatehouse::store

@@ -1,9 +1,10 @@
 // The store: every account, user, group, role, key, policy, function,
 // version, alias, function policy and event-source mapping, in one LMDB
-// environment (docs/store.md). Thread-safe: any number of readers, one writer
-// at a time; readers never wait for writers.
+// environment (docs/store.md) or in etcd, shared by replicas (docs/scale-out.md).
+// Thread-safe: any number of readers; readers never wait for writers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -13,7 +14,9 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include "store/consistency.h"
 #include "store/credential.h"
 #include "store/error.h"
 #include "store/mutation.h"
@@ -21,8 +24,33 @@
 
 namespace gatehouse::store {
 
+// An etcd cluster holding the store (docs/scale-out.md).
+struct EtcdOptions {
+  std::vector<std::string> endpoints;  // host:port of each member; calls fail over between them
+  std::string prefix = "/gatehouse/v1/";  // every key lives under it (ends with '/')
+  // TLS: on when any of these is given (ca_file: the CA that signed the members' certificates;
+  // cert_file/key_file: this client's certificate).
+  std::optional<std::filesystem::path> ca_file, cert_file, key_file;
+  std::string user, password;  // etcd authentication, when user is not empty
+  std::chrono::milliseconds call_timeout{2000};  // the deadline of every call
+  // Code packages larger than blob_inline_limit are kept in blob_dir (shared by every replica),
+  // named by their SHA-256 (hex), verified on read; without blob_dir they are refused.
+  std::optional<std::filesystem::path> blob_dir;
+  std::size_t blob_inline_limit = std::size_t{1} << 20;
+  // Freshness (docs/scale-out.md 3): probed every probe_interval; stale after stale_after.
+  std::chrono::milliseconds probe_interval{200};
+  std::chrono::milliseconds stale_after{2000};
+};
+
+// "etcd://host:port,host:port[/prefix]" (prefix default /gatehouse/v1/). Error: ValidationError.
+Result<EtcdOptions> parse_etcd_url(std::string_view url);
+// "etcd://host:port,...prefix" for messages.
+std::string describe(const EtcdOptions& etcd);
+
 struct Options {
-  std::filesystem::path data_dir;  // created if absent
+  // LMDB: the store's directory, created if absent. etcd: where secret.key is looked for when
+  // key_file is not given (optional then).
+  std::filesystem::path data_dir;
   // The AES-256 key for secrets at rest; default data_dir/secret.key, created
   // (mode 0600) with a new store. A store never opens without its key.
   std::optional<std::filesystem::path> key_file;
@@ -31,6 +59,15 @@ struct Options {
   // not a crashed machine: for tests and benchmarks.
   bool sync = true;
   std::function<Millis()> clock;  // default: the system clock
+  // Non-empty endpoints: the store lives in etcd, shared by every replica given the same
+  // endpoints, prefix and key file; else LMDB in data_dir.
+  EtcdOptions etcd;
+};
+
+// One key-value pair of one table: the unit `gatehouse store migrate` copies.
+struct RawRecord {
+  std::string table, key, value;
+  bool operator==(const RawRecord&) const = default;
 };
 
 struct CacheStats {
@@ -88,6 +125,15 @@ class Store {
   // A managed policy's default version, compiled.
   Result<CompiledPolicyPtr> find_managed_policy(std::string_view arn) const;
 
+  // Every record of every table but the store's own bookkeeping (schema, key check, revision
+  // counter), in table and key order, from one consistent read; code packages as their bytes.
+  Result<std::vector<RawRecord>> export_records() const;
+  // Writes exported records into this store, which must hold no account yet and be opened
+  // with the exporting store's key file (secrets stay sealed with it). Writes in batches
+  // that fit one etcd transaction; afterwards the revision counter is past every revision
+  // the records carry. Returns how many records were written. Run it with no server writing.
+  Result<std::size_t> import_records(const std::vector<RawRecord>& records);
+
   // A consistent copy of the environment (hot backup), into an empty directory.
   Result<void> backup(const std::filesystem::path& dir, bool compact = true) const;
 
@@ -95,6 +141,14 @@ class Store {
   std::size_t map_size() const;
   Millis now() const;
   CacheStats cache_stats() const;
+
+  // The revision this store's reads reflect, and whether it is current.
+  Consistency consistency() const;
+  // Blocks until applied_revision >= revision or the timeout; false on timeout.
+  bool wait_applied(std::uint64_t revision, std::chrono::milliseconds timeout) const;
+  // The revision of the last write committed by the calling thread (0 when none yet): the
+  // consistency token of that write.
+  static std::uint64_t last_write_revision();
 
  private:
   struct Impl;

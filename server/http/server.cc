@@ -358,8 +358,16 @@ struct Server::State {
       : io(), strand(asio::make_strand(io)), acceptor(strand), signals(strand), drain_timer(strand),
         accept_retry_timer(strand) {
     auto& registry = metrics.registry;
-    router.add(Route{"/healthz", Match::Exact, ErrorFamily::LambdaRest, "healthz", {}, [](const HttpRequest& request) {
+    router.add(Route{"/healthz", Match::Exact, ErrorFamily::LambdaRest, "healthz", {},
+                     [not_ready = config.not_ready](const HttpRequest& request) {
                        if (!is_get(request)) return unknown_lambda_operation(request);
+                       if (const auto reason = not_ready ? not_ready() : std::nullopt) {
+                         HttpResponse response =
+                             text_response("not ready: " + *reason + "\n", "text/plain; charset=utf-8", "healthz");
+                         response.status = 503;
+                         response.set_header("Retry-After", "1");
+                         return response;
+                       }
                        return text_response("ok\n", "text/plain; charset=utf-8", "healthz");
                      }});
     router.add(Route{"/metrics", Match::Exact, ErrorFamily::LambdaRest, "metrics", {},

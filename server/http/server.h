@@ -38,6 +38,9 @@ struct ServerConfig {
   // Called once per answered request (also the front end's own refusals), from any thread,
   // serially with `log`. Empty: requests are not logged.
   std::function<void(const RequestLogEntry& entry)> request_log;
+  // Why this server is not ready to decide (a replica whose view is not current), or nothing:
+  // GET /healthz answers 503 with the reason while it says so. Empty: always ready.
+  std::function<std::optional<std::string>()> not_ready;
 };
 
 class Server {

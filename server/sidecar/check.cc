@@ -186,6 +186,20 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
     return decision;
   }
 
+  if (gate_) {
+    // The forwarded request's own x-gatehouse-min-revision is honoured as on the HTTP port.
+    if (const auto refused = gate_->admit(request)) {
+      decision.answer = consistency::Gate::refusal_response(*refused, http::ErrorFamily::LambdaRest, request);
+      if (*refused == consistency::Refusal::BadRevision) {
+        decision.kind = Decision::Kind::Invalid;
+      } else {
+        decision.kind = Decision::Kind::Unavailable;
+        decision.answer.status = unavailable_.status;
+      }
+      return decision;
+    }
+  }
+
   if (forwarded.body == BodyState::Missing || forwarded.body == BodyState::Partial) {
     // The signature covers the body: without it there is nothing to verify, and the body
     // carries what authorization needs. A path no route knows is still answered as the front
@@ -278,6 +292,9 @@ grpc::Status respond(const Decision& decision, ext_authz::CheckResponse& respons
       break;
     case Decision::Kind::Invalid:
       deny(response, grpc::StatusCode::INVALID_ARGUMENT, decision.answer, decision.decision_id);
+      break;
+    case Decision::Kind::Unavailable:
+      deny(response, grpc::StatusCode::UNAVAILABLE, decision.answer, decision.decision_id);
       break;
   }
   return grpc::Status::OK;

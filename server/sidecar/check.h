@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "envoy/service/auth/v3/external_auth.pb.h"
+#include "server/consistency/gate.h"
 #include "server/control/lambda_api.h"
 #include "server/http/limits.h"
 #include "server/http/message.h"
@@ -66,6 +67,7 @@ struct Decision {
     Unauthenticated,  // SigV4 refused it, or the body it covers did not come
     Invalid,          // no route, or another refusal of the request itself
     Failed,           // gatehouse failed (5xx): the protocol's error path
+    Unavailable,      // this replica cannot vouch for its view: the configured status, never allowed
   };
   Kind kind = Kind::Failed;
   http::HttpResponse answer;  // not allowed: Lambda's answer (status, x-amzn-ErrorType, JSON)
@@ -86,10 +88,20 @@ inline constexpr std::string_view kNginxPath = "/nginx-auth";       // nginx aut
 // The body limit of a request under kEnvoyHttpPrefix: Lambda's limit of the original request.
 http::BodyLimit envoy_http_body_limit(const http::HttpRequest& head);
 
+// How the sidecar refuses while this replica cannot vouch for its view of the store
+// (docs/scale-out.md): a denial (never a failed RPC, which Envoy's failure_mode_allow could turn
+// into an allow) with this HTTP status, Retry-After and Lambda's ServiceException.
+struct UnavailableOptions {
+  int status = 503;  // serve --sidecar-unavailable-status
+};
+
 class CheckService {
  public:
-  // The API must outlive the service. Thread-safe.
-  explicit CheckService(const control::LambdaApi& api) : api_(api) {}
+  // The API (and the gate, when given) must outlive the service. Thread-safe. Without a gate the
+  // view is always current (one process on its own store).
+  explicit CheckService(const control::LambdaApi& api, const consistency::Gate* gate = nullptr,
+                        UnavailableOptions unavailable = {})
+      : api_(api), gate_(gate), unavailable_(unavailable) {}
 
   // The one decision every form shares: the Lambda API's authorization step on the forwarded
   // request, with its audit record and metrics. `hint` is appended to a signature mismatch's
@@ -112,6 +124,7 @@ class CheckService {
   //   not authenticated  -> UNAUTHENTICATED, denied_response with the front end's status/type
   //   body not forwarded -> UNAUTHENTICATED, InvalidSignatureException naming the Envoy setting
   //   anything else 4xx  -> INVALID_ARGUMENT, denied_response in Lambda's error shape
+  //   view not current   -> UNAVAILABLE, denied_response with UnavailableOptions::status
   grpc::Status check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response) const;
 
   // Registers envoy_http and nginx on the HTTP port's router.
@@ -119,6 +132,8 @@ class CheckService {
 
  private:
   const control::LambdaApi& api_;
+  const consistency::Gate* gate_;
+  UnavailableOptions unavailable_;
 };
 
 }  // namespace gatehouse::server::sidecar

@@ -102,6 +102,25 @@ TEST_CASE("bad serve arguments print one line and exit 2", "[cli][serve]") {
       {{"--data", data, "--bootstrap-mode", "apply"}, "--bootstrap-mode needs --bootstrap FILE"},
       {{"--data", data, "--frobnicate"}, "frobnicate"},
       {{"--data", data, "stray"}, "too many positional options"},
+      {{"--data", data, "--store", "etcd://127.0.0.1:2379"}, "--data and --store exclude each other"},
+      {{"--store", "etcd://127.0.0.1:2379"}, "--store needs --local-dir DIR"},
+      {{"--store", "etcd://127.0.0.1:2379", "--local-dir", data}, "--store needs --key-file FILE"},
+      {{"--store", "http://127.0.0.1:2379", "--local-dir", data, "--key-file", "k"}, "--store: invalid etcd store"},
+      {{"--store", "etcd://", "--local-dir", data, "--key-file", "k"}, "--store: invalid etcd store"},
+      {{"--data", data, "--local-dir", data}, "--local-dir goes with --store"},
+      {{"--data", data, "--etcd-user", "u"}, "--etcd-user goes with --store"},
+      {{"--store", "etcd://h:1", "--local-dir", data, "--key-file", "k", "--etcd-cert", "/etc/hostname"}, "--etcd-cert and --etcd-key go together"},
+      {{"--store", "etcd://h:1", "--local-dir", data, "--key-file", "k", "--etcd-cacert", data + "/absent.pem"}, "cannot read --etcd-cacert"},
+      {{"--store", "etcd://h:1", "--local-dir", data, "--key-file", "k", "--etcd-user", "u"}, "--etcd-user needs --etcd-password"},
+      {{"--store", "etcd://h:1", "--local-dir", data, "--key-file", "k", "--etcd-password", "p"}, "--etcd-user needs --etcd-password"},
+      {{"--store", "etcd://h:1", "--local-dir", data, "--key-file", "k", "--etcd-user", "u", "--etcd-password", "p",
+        "--etcd-password-file", "/etc/hostname"}, "--etcd-password and --etcd-password-file exclude each other"},
+      {{"--store", "etcd://h:1", "--local-dir", data, "--key-file", "k", "--blob-dir", data + "/absent"},
+       "--blob-dir"},
+      {{"--data", data, "--sidecar-unavailable-status", "200"}, "--sidecar-unavailable-status must be an HTTP status"},
+      {{"--ephemeral", "--store", "etcd://127.0.0.1:2379"}, "--ephemeral and --store exclude each other"},
+      {{"--ephemeral", "--store", "etcd://h:1", "--local-dir", data}, "--ephemeral and --store exclude each other"},
+      {{"--ephemeral", "--blob-dir", data}, "--blob-dir goes with --store"},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.says) {
@@ -120,7 +139,11 @@ TEST_CASE("serve --help describes the flags and exits 0", "[cli][serve]") {
   CHECK(result.code == 0);
   for (const char* flag : {"--data DIR", "--listen HOST:PORT", "--grpc-listen", "--bootstrap FILE", "--region REGION",
                            "--audit-log FILE", "SIGTERM", "--bootstrap-mode", "create-only", "apply",
-                           "--log-format", "--quiet", "Neither deletes", "--key-file FILE"}) {
+                           "--log-format", "--quiet", "Neither deletes", "--key-file FILE", "--store etcd://",
+                           "--local-dir DIR", "--etcd-cacert FILE", "--etcd-cert FILE", "--etcd-key FILE",
+                           "--etcd-user USER", "--etcd-password-file FILE", "--sidecar-unavailable-status",
+                           "--blob-dir DIR", "--ephemeral", "--world FILE", "--clock TIME", "--no-grpc",
+                           "--event-invoke-config"}) {
     CHECK_THAT(result.out, Catch::Contains(flag));
   }
 }
@@ -264,6 +287,46 @@ TEST_CASE("serve exits 1 when its port is taken", "[cli][serve]") {
   const Run result = run({"--data", dir.string(), "--listen", listen});
   CHECK(result.code == 1);
   CHECK_THAT(result.err, Catch::Contains("cannot listen on 127.0.0.1"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gatehouse::cli
+
+namespace gatehouse::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST_CASE("serve options: --store etcd:// with --local-dir, TLS and etcd authentication", "[cli][serve]") {
+  const fs::path dir = fresh_dir("etcd");
+  fs::create_directories(dir);
+  const std::string password_file = (dir / "password").string();
+  std::ofstream(password_file) << "s3cret\r\nignored\n";
+  const std::string local = (dir / "local").string();
+  const auto parsed = parse_serve_options({"--store", "etcd://127.0.0.1:2379,127.0.0.1:22379/gh", "--local-dir", local,
+                                           "--key-file", password_file,
+                                           "--etcd-cacert", password_file, "--etcd-cert", password_file, "--etcd-key",
+                                           password_file, "--etcd-user", "gatehouse", "--etcd-password-file",
+                                           password_file, "--sidecar-unavailable-status", "429", "--blob-dir",
+                                           dir.string()});
+  REQUIRE(std::holds_alternative<ServeOptions>(parsed));
+  const ServeOptions& options = std::get<ServeOptions>(parsed);
+  REQUIRE(options.etcd);
+  CHECK(options.etcd->endpoints == std::vector<std::string>{"127.0.0.1:2379", "127.0.0.1:22379"});
+  CHECK(options.etcd->prefix.starts_with("/gh"));
+  CHECK(options.etcd->ca_file == password_file);
+  CHECK(options.etcd->cert_file == password_file);
+  CHECK(options.etcd->key_file == password_file);
+  CHECK(options.etcd->blob_dir == dir);
+  CHECK(options.etcd->user == "gatehouse");
+  CHECK(options.etcd->password == "s3cret");  // the first line, without its line end
+  CHECK(options.data_dir == local);
+  CHECK(fs::is_directory(local));  // the replica's own directory is created
+  CHECK(options.sidecar_unavailable_status == 429);
+  const auto plain = std::get<ServeOptions>(parse_serve_options({"--data", (dir / "data").string()}));
+  CHECK_FALSE(plain.etcd);
+  CHECK(plain.sidecar_unavailable_status == 503);
   fs::remove_all(dir);
 }
 

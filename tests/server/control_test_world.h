@@ -100,6 +100,7 @@ class World {
   ~World() { std::filesystem::remove_all(dir_); }
 
   store::Store& store() { return *store_; }
+  const server::control::LambdaApi& api() const { return api_; }
 
   // Read back from the store, whatever the callers' policies say: whether function `name` of
   // account A exists; its published versions; its aliases; the Sids of its policy (qualifier "":

@@ -50,7 +50,14 @@ def client(base, keys):
 
 
 def start(binary, data, world, extra=()):
-    """`gatehouse serve` on 127.0.0.1:0 (with `extra` arguments); the process and the base URL it reports."""
+    """`gatehouse serve` on 127.0.0.1:0 (with `extra` arguments); the process and the base URL it reports.
+    With GATEHOUSE_TEST_ETCD set (tests/scaleout/run_e2e.py), three replicas on that etcd cluster behind a
+    round-robin proxy instead (tests/scaleout/replica_set.py)."""
+    import os
+    if os.environ.get("GATEHOUSE_TEST_ETCD"):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scaleout"))
+        from replica_set import start_replica_set
+        return start_replica_set(binary, data, world, extra)
     process = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data", data, "--bootstrap", world,
                                 *extra],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -132,6 +132,7 @@ class World {
 
   store::Store& store() { return *store_; }
   sigv4::FixedClock& clock() { return clock_; }
+  const server::query::QueryApi& api() const { return api_; }
 
   void put_user_policy(std::string_view account, std::string_view user, const std::string& document) {
     require_ok(store_->write([&](store::Mutation& m) {

@@ -65,10 +65,8 @@ std::optional<std::vector<std::string>> source_function_of(World& w, const Keys&
   const server::authz::Pipeline pipeline(w.store(), w.clock());
   const server::authz::Principal principal{credential.value(), false};
   const server::authz::Transport transport{"127.0.0.1", false, std::nullopt, std::nullopt};
-  server::authz::Query query;
-  query.action = "iam:GetUser";
-  query.resource = "arn:aws:iam::111111111111:user/alice";
-  query.region = "us-east-1";
+  const server::authz::Query query{"iam:GetUser", "arn:aws:iam::111111111111:user/alice", {}, "us-east-1", nullptr,
+                                   policy::ResourcePolicyKind::Function, {}, {}};
   const policy::RequestContext context = pipeline.build_context(principal, transport, query);
   const policy::ContextValues found = context.find("lambda:SourceFunctionArn");
   if (!found) return std::nullopt;

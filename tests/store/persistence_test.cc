@@ -95,7 +95,7 @@ TEST_CASE("persistence: close and reopen keeps every entity", "[store][persisten
   CHECK(invariants.value() == std::nullopt);
 }
 
-TEST_CASE("persistence: a store of a newer schema refuses to open", "[store][persistence]") {
+TEST_CASE("persistence: a store of a newer schema refuses to open", "[store][persistence][lmdb]") {
   TempDir dir;
   const Options options = test_options(dir.path());
   { open_store(options); }
@@ -122,7 +122,7 @@ TEST_CASE("persistence: the schema version is recorded at creation", "[store][pe
   CHECK(version.value() == kSchemaVersion);
 }
 
-TEST_CASE("persistence: one store per data directory", "[store][persistence]") {
+TEST_CASE("persistence: one store per data directory", "[store][persistence][lmdb]") {
   TempDir dir;
   const Options options = test_options(dir.path());
   auto first = open_store(options);
@@ -133,7 +133,7 @@ TEST_CASE("persistence: one store per data directory", "[store][persistence]") {
   CHECK(Store::open(options));
 }
 
-TEST_CASE("persistence: a hot backup opens as a copy of the store", "[store][persistence]") {
+TEST_CASE("persistence: a hot backup opens as a copy of the store", "[store][persistence][lmdb]") {
   TempDir dir;
   const Options options = test_options(dir.path());
   auto store = open_with_accounts(options);

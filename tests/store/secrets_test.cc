@@ -121,7 +121,7 @@ TEST_CASE("secrets: a store refuses to open without its key or with another key"
   }
 }
 
-TEST_CASE("secrets: secret keys and session tokens are not stored in clear", "[store][secrets]") {
+TEST_CASE("secrets: secret keys and session tokens are not stored in clear", "[store][secrets][lmdb]") {
   TempDir dir;
   const Options options = test_options(dir.path());
   std::string secret, token;

@@ -50,11 +50,18 @@ struct Clock {
   }
 };
 
+// GATEHOUSE_STORE_TEST_ETCD=etcd://host:port runs the tests that use test_options on that etcd
+// instead of LMDB (tests/store/run_on_etcd.sh): each directory gets a prefix of its own.
 inline Options test_options(const std::filesystem::path& dir, const Clock& clock = Clock{}) {
   Options o;
   o.data_dir = dir / "data";
   o.sync = false;  // a killed process loses nothing either way; the crash test uses sync
   o.clock = clock.function();
+  if (const char* url = std::getenv("GATEHOUSE_STORE_TEST_ETCD")) {
+    auto etcd = parse_etcd_url(std::string(url) + "/gatehouse-test" + (dir / "data").string());
+    REQUIRE(etcd);
+    o.etcd = etcd.value();
+  }
   return o;
 }
 

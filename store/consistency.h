@@ -1,0 +1,20 @@
+// What a replica can vouch for (docs/scale-out.md): the revision its reads reflect.
+#pragma once
+
+#include <cstdint>
+
+namespace gatehouse::store {
+
+// The revision orders every committed write: LMDB counts them; etcd gives its own revision.
+// `fresh` is false while a distributed store cannot tell that its view is current (the server
+// then fails closed).
+struct Consistency {
+  std::uint64_t applied_revision = 0;
+  bool fresh = true;
+  bool distributed = false;
+  // Full loads of a distributed store's view after the first (a compaction passed its watch,
+  // or the watch stopped bringing changes).
+  std::uint64_t reloads = 0;
+};
+
+}  // namespace gatehouse::store
