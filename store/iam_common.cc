@@ -248,4 +248,41 @@ void count_usage(Mutation& m, std::string_view arn, std::string_view account, in
   }
 }
 
+Result<void> bind_unbound_principals(Mutation& m) {
+  static constexpr std::string_view kDone = "principals-bound";
+  const StoreState& state = m.state();
+  kv::Transaction& txn = m.transaction();
+  std::string_view flag;
+  if (state.db.meta.get(txn, kDone, flag)) return success();
+  // Collected first, written after: no write while a scan is open.
+  std::vector<std::pair<std::string, Role>> roles;
+  scan_prefix(txn, state.db.roles, "", [&](std::string_view key, std::string_view value) {
+    Role role = decode<Role>(value);
+    if (role.trust_principal_ids.empty()) roles.emplace_back(std::string(key), std::move(role));
+    return true;
+  });
+  std::vector<std::pair<std::string, FunctionPolicy>> policies;
+  scan_prefix(txn, state.db.function_policies, "", [&](std::string_view key, std::string_view value) {
+    FunctionPolicy policy = decode<FunctionPolicy>(value);
+    if (policy.principal_ids.empty()) policies.emplace_back(std::string(key), std::move(policy));
+    return true;
+  });
+  for (auto& [key, role] : roles) {
+    role.trust_principal_ids = bind_principals(m, role.trust.document);
+    if (role.trust_principal_ids.empty()) continue;
+    role.trust.revision = m.next_revision();  // a new compiled form: the bound document
+    save(txn, state.db.roles, key, role);
+    m.effects().iam = true;
+  }
+  for (auto& [key, policy] : policies) {
+    policy.principal_ids = bind_principals(m, policy.document());
+    if (policy.principal_ids.empty()) continue;
+    policy.revision = m.next_revision();
+    save(txn, state.db.function_policies, key, policy);
+    m.effects().lambda = true;
+  }
+  state.db.meta.put(txn, kDone, "1");
+  return success();
+}
+
 }  // namespace gatehouse::store::detail

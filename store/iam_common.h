@@ -55,6 +55,10 @@ std::string bound_document(std::string_view document, const std::map<std::string
 // The document to show: a bound principal whose entity is gone reads as its unique id, as IAM
 // shows it.
 std::string shown_document(const Snapshot& s, std::string_view document, const std::map<std::string, std::string>& ids);
+// Once per store (a meta flag): binds the principals of trust and function policies saved before
+// binding existed — stores written by older versions — to the entities their ARNs name now.
+// Principals that name nothing now stay unbound (they match nobody).
+Result<void> bind_unbound_principals(Mutation& m);
 
 // Size of a document as IAM counts it (no whitespace outside strings); 0 if it does not parse.
 std::size_t policy_size(std::string_view text);

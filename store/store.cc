@@ -15,6 +15,7 @@
 
 #include "store/aws_errors.h"
 #include "store/aws_managed_policies.h"
+#include "store/iam_common.h"
 #include "store/etcd_backend.h"
 #include "store/lmdb_backend.h"
 #include "store/resolve.h"
@@ -236,6 +237,10 @@ Result<std::unique_ptr<Store>> Store::open(const Options& options) {
       Mutation m(state, txn, effects);
       if (auto seeded = seed_aws_managed_policies(m); !seeded) {
         refused = seeded.error();
+        return std::nullopt;
+      }
+      if (auto bound = detail::bind_unbound_principals(m); !bound) {
+        refused = bound.error();
         return std::nullopt;
       }
       return m.next_revision();
