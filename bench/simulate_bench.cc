@@ -5,11 +5,14 @@
 // permissions boundaries, function policies), so that no cache of compiled documents can hide the
 // compile cost. Runs the real binary on it (read, parse, validate, compile, evaluate, print) and
 // reports decisions per second and the child's peak RSS (getrusage), median of 3 runs, for 5,000
-// and 50,000 requests.
+// and 50,000 requests. It also reports the ceiling that JSON parsing alone puts on any such
+// process built on RapidJSON: each request line parsed in place and each policy document in it
+// parsed again with UTF-8 validation into a handler that does nothing, in this process.
 //
 //   simulate_bench [GATEHOUSE_BINARY]            the benchmark
 //   simulate_bench --corpus FILE N [SEED]        only write a corpus of N requests to FILE
 #include <fcntl.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +25,9 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/reader.h>
 
 namespace {
 
@@ -315,6 +321,48 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+struct IgnoreAll : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, IgnoreAll> {
+  bool Default() { return true; }
+};
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// CPU seconds to read the corpus and parse every line and every policy document in it (the
+// strings that hold a JSON object), the least that any `simulate --requests` on RapidJSON does.
+double parse_only_seconds(const std::string& corpus) {
+  const double start = thread_cpu_seconds();
+  std::ifstream in(corpus, std::ios::binary);
+  std::string line, policy;
+  std::size_t documents = 0;
+  auto parse_policy = [&](const rapidjson::Value& v) {
+    if (!v.IsString() || v.GetStringLength() == 0 || v.GetString()[0] != '{') return;
+    policy.assign(v.GetString(), v.GetStringLength());
+    rapidjson::Reader reader;
+    IgnoreAll handler;
+    rapidjson::InsituStringStream stream(policy.data());
+    if (!reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag>(stream, handler).IsError()) {
+      ++documents;
+    }
+  };
+  while (std::getline(in, line)) {
+    rapidjson::Document d;
+    d.ParseInsitu(line.data());
+    if (d.HasParseError() || !d.IsObject()) continue;
+    for (const auto& member : d.GetObject()) {
+      if (member.value.IsArray()) {
+        for (const auto& v : member.value.GetArray()) parse_policy(v);
+      } else {
+        parse_policy(member.value);
+      }
+    }
+  }
+  return documents > 0 ? thread_cpu_seconds() - start : 0.0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -354,6 +402,8 @@ int main(int argc, char** argv) {
       cpu.push_back(static_cast<double>(decisions) / r.cpu_seconds);
       peak.push_back(static_cast<double>(r.max_rss_kb) / 1024.0);
     }
+    std::vector<double> parse_only;
+    for (int run = 0; !failed && run < 3; ++run) parse_only.push_back(parse_only_seconds(corpus));
     std::remove(corpus.c_str());
     if (failed) break;
     rates[k] = median(wall);
@@ -361,6 +411,12 @@ int main(int argc, char** argv) {
     std::printf("  %6zu requests (%zu decisions, unique 1-4 documents each): %.0f decisions/s wall, %.0f decisions/s CPU"
                 " (runs: %.0f %.0f %.0f), peak RSS %.1f MiB\n",
                 sizes[k], decisions, rates[k], median(cpu), wall[0], wall[1], wall[2], rss[k]);
+    const double parse_seconds = median(parse_only);
+    if (parse_seconds > 0) {
+      std::printf("  %6zu requests: JSON parsing alone (RapidJSON, in place, lines and documents): %.0f decisions/s"
+                  " CPU -- the ceiling of any whole process on this parser\n",
+                  sizes[k], static_cast<double>(decisions) / parse_seconds);
+    }
   }
   std::remove(output.c_str());
   rmdir(dir.c_str());
