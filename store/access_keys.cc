@@ -34,10 +34,12 @@ Result<void> check_duration(std::int32_t seconds, std::int32_t low, std::int32_t
   return success();
 }
 
+// A sanity check of every session the store issues: non-empty, at most 64 of [\w+=,.@-]. STS's
+// AssumeRole asks for at least 2 characters, and its API layer (server/sts) holds that rule; the
+// executor's sessions are named after the function, as Lambda's are, and a function's name may be
+// 1 character long.
 Result<void> check_session_name(std::string_view name) {
-  if (name.size() < 2) {
-    return aws::validation(name, "roleSessionName", "Member must have length greater than or equal to 2");
-  }
+  if (name.empty()) return aws::validation_null("roleSessionName");
   if (name.size() > 64) {
     return aws::validation(name, "roleSessionName", "Member must have length less than or equal to 64");
   }

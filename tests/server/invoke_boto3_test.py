@@ -17,6 +17,7 @@ import zipfile
 
 import boto3
 import botocore.config
+import botocore.exceptions
 
 from lambda_boto3_harness import cannot_run, check, client, error_of, package, start, start_world, stop, summary
 
@@ -223,6 +224,20 @@ def main():
                   ("arn:aws:sts::%s:assumed-role/lambda-caller/caller" % ACCOUNT) in out["denied"][1], body)
             check("role: endpoint from AWS_ENDPOINT_URL", str(out.get("endpoint", "")).startswith("http://127.0.0.1:"),
                   body)
+
+            # A function's name may be 1 character long (STS's RoleSessionName may not): its session is still
+            # assumed-role/ROLE/FUNCTION, as Lambda's is.
+            root.create_function(FunctionName="x", Runtime="python3.11", Handler="app.handler", Role=CALLER_ROLE,
+                                 Timeout=20, Code={"ZipFile": package(CALLER_CODE)})
+            try:
+                r, body = invoke(root, "x")
+                out = json.loads(body)
+            except botocore.exceptions.ClientError as e:
+                body, out = e.response["Error"], {}
+            check("1-character function: allowed call", out.get("got") == "echo", body)
+            check("1-character function: denied naming its session", out.get("denied") is not None and
+                  out["denied"][0] == "AccessDeniedException" and
+                  ("User: arn:aws:sts::%s:assumed-role/lambda-caller/x is not" % ACCOUNT) in out["denied"][1], body)
 
             # The same with a permissions boundary on the role.
             root.create_function(FunctionName="bounded", Runtime="python3.11", Handler="app.handler",

@@ -114,6 +114,29 @@ TEST_CASE("sessions: AssumeRole issues ASIA credentials within the duration rule
   }
 }
 
+// The store issues sessions for more than STS's API (whose 2-character minimum lives in server/sts):
+// the executor names its sessions after the function, and a function's name may be 1 character long.
+TEST_CASE("sessions: a 1-character session name (a function's) is issued; an empty one is not", "[store][keys]") {
+  TempDir dir;
+  auto store = open_with_accounts(test_options(dir.path()));
+  REQUIRE(store->write(
+      [](Mutation& m) { return m.create_role({kAccount, "exec", "/", kLambdaTrust, "", 3600, "", {}}); }));
+  auto issued = store->write(
+      [](Mutation& m) { return m.assume_role({kAccount, "exec", "x", 3600, "", {}, {}, "", false, {}, "", ""}); });
+  REQUIRE(issued);
+  CHECK(issued.value().arn == "arn:aws:sts::111111111111:assumed-role/exec/x");
+  auto credential = store->find_credential(issued.value().access_key_id);
+  REQUIRE(credential.value());
+  CHECK(credential.value()->principal.caller.arn == "arn:aws:sts::111111111111:assumed-role/exec/x");
+  auto empty = store->write(
+      [](Mutation& m) { return m.assume_role({kAccount, "exec", "", 3600, "", {}, {}, "", false, {}, "", ""}); });
+  CHECK(error_of(empty).code == "ValidationError");
+  auto long_name = store->write([](Mutation& m) {
+    return m.assume_role({kAccount, "exec", std::string(65, 's'), 3600, "", {}, {}, "", false, {}, "", ""});
+  });
+  CHECK(error_of(long_name).message.ends_with("Member must have length less than or equal to 64"));
+}
+
 TEST_CASE("sessions: GetSessionToken acts as the same user; expired ones are purged", "[store][keys]") {
   TempDir dir;
   Clock clock;
