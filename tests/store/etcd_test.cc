@@ -472,6 +472,38 @@ TEST_CASE("the large bootstrap file loaded by replicas starting at once: one wor
   for (const auto& replica : replicas) check_whole(*replica, 40, 40);
 }
 
+TEST_CASE("a migrate into etcd larger than one transaction appears at once on a running replica",
+          "[store][etcd][migrate]") {
+  Etcd etcd;
+  TempDir dir;
+  Options lmdb_options = test_options(dir.path());
+  lmdb_options.key_file = dir.path() / "secret.key";
+  std::vector<RawRecord> records;
+  {
+    auto source = open_store(lmdb_options);
+    REQUIRE(load_bootstrap(*source, large_world(50), "world.json", BootstrapMode::CreateOnly));
+    records = source->export_records().value();
+  }
+  Options to_etcd = etcd_options(etcd, dir.path());
+  auto observer = open_store(to_etcd);
+  int pieces = 0;
+  bool fenced = false;
+  std::size_t users_seen = 0;
+  to_etcd.etcd.after_piece = [&](int) {
+    // Between two pieces of the copy, the running replica vouches for none of it and reads none.
+    ++pieces;
+    fenced = fenced || eventually([&] { return observer->consistency().fenced; }, 2s);
+    users_seen = std::max(users_seen, users_of(*observer));
+  };
+  auto target = open_store(to_etcd);
+  REQUIRE(target->import_records(records));
+  CHECK(pieces > 0);
+  CHECK(fenced);
+  CHECK(users_seen == 0);
+  REQUIRE(observer->wait_applied(target->consistency().applied_revision, 2s));
+  check_whole(*observer, 50, 50);
+}
+
 TEST_CASE("a view holding a large write's fence is not fresh; without it, fresh again", "[store][etcd]") {
   Etcd etcd;
   TempDir dir;
