@@ -387,7 +387,7 @@ std::string large_world(int n) {
   const std::string trust = R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})";
   std::string policies, users, roles;
   for (int i = 0; i < n; ++i) {
-    char id[8];
+    char id[12];
     std::snprintf(id, sizeof id, "%06d", i);
     const std::string sep = i ? ", " : "";
     policies += sep + R"({"name": "p)" + std::to_string(i) + R"(", "document": )" + doc + "}";
