@@ -376,8 +376,6 @@ Result<std::vector<RawRecord>> Store::export_records() const {
 }
 
 Result<std::size_t> Store::import_records(const std::vector<RawRecord>& records) {
-  constexpr std::size_t kBatchKeys = 100;                    // etcd: 128 operations per Txn
-  constexpr std::size_t kBatchBytes = std::size_t{1} << 20;  // etcd: 1.5 MiB per request
   std::uint64_t source_revision = 0;
   std::vector<std::pair<kv::Table, const RawRecord*>> todo;
   for (const auto& r : records) {
@@ -395,28 +393,18 @@ Result<std::size_t> Store::import_records(const std::vector<RawRecord>& records)
   auto empty = read([](const Snapshot& s) -> Result<bool> { return s.list_accounts().empty(); });
   if (!empty) return empty.error();
   if (!empty.value()) return Error{"ValidationError", 400, "the destination store is not empty (it has accounts)"};
-  std::size_t written = 0;
+  // One write: on etcd, larger than one transaction, it commits in pieces under a fence, so no
+  // replica decides from a half-copied world (docs/scale-out.md).
   try {
-    for (std::size_t begin = 0; begin < todo.size() || begin == 0;) {
-      std::size_t end = begin, bytes = 0;
-      while (end < todo.size() && end - begin < kBatchKeys &&
-             (end == begin || bytes + todo[end].second->value.size() <= kBatchBytes)) {
-        bytes += todo[end].second->value.size() + todo[end].second->key.size();
-        ++end;
-      }
-      const bool last = end >= todo.size();
-      impl_->backend->write([&](kv::Transaction& txn) -> std::optional<std::uint64_t> {
-        for (std::size_t i = begin; i < end; ++i) txn.put(todo[i].first, todo[i].second->key, todo[i].second->value);
-        // The last batch moves the counter past every revision the records carry.
-        return detail::bump_revision(txn, last ? source_revision : 0);
-      });
-      written += end - begin;
-      if (last) break;
-      begin = end;
-    }
+    impl_->backend->write([&](kv::Transaction& txn) -> std::optional<std::uint64_t> {
+      for (const auto& [table, record] : todo) txn.put(table, record->key, record->value);
+      // The counter moves past every revision the records carry.
+      return detail::bump_revision(txn, source_revision);
+    });
   } catch (const std::exception& e) {
     return service_failure(e.what());
   }
+  const std::size_t written = todo.size();
   impl_->iam_generation.fetch_add(1, std::memory_order_acq_rel);
   impl_->lambda_generation.fetch_add(1, std::memory_order_acq_rel);
   return written;

@@ -40,6 +40,12 @@ struct EtcdOptions {
   // Freshness (docs/scale-out.md 3): probed every probe_interval; stale after stale_after.
   std::chrono::milliseconds probe_interval{200};
   std::chrono::milliseconds stale_after{2000};
+  // A write too large for one etcd transaction commits in pieces under a fence (docs/scale-out.md);
+  // a fence that has not moved for fence_takeover_after is taken over by the next write, which
+  // rolls the interrupted pieces back. Tests only: after_piece runs after each committed piece
+  // (a throw there leaves the write half done, as a writer that died).
+  std::chrono::milliseconds fence_takeover_after{5000};
+  std::function<void(int piece)> after_piece;
 };
 
 // "etcd://host:port,host:port[/prefix]" (prefix default /gatehouse/v1/). Error: ValidationError.

@@ -22,6 +22,10 @@ std::string_view refusal_message(Refusal refusal) noexcept {
     case Refusal::NotFresh:
       return "This gatehouse replica cannot confirm that its view of the store is current (the store is unreachable "
              "or this replica is behind), so it does not decide. Retry shortly.";
+    case Refusal::LargeWrite:
+      return "This gatehouse replica's view of the store holds part of a large write (a bootstrap) that is in "
+             "progress or was interrupted, so it does not decide. Retry shortly; if it lasts, run the bootstrap "
+             "again.";
     case Refusal::RevisionTimeout:
       return "This gatehouse replica has not yet applied the revision named by x-gatehouse-min-revision. Retry "
              "shortly.";
@@ -38,8 +42,13 @@ std::optional<Refusal> Gate::admit(const http::HttpRequest& request) const {
     if (!revision) return Refusal::BadRevision;
     if (!source_.wait_applied(*revision, min_revision_wait_)) return Refusal::RevisionTimeout;
   }
-  if (!source_.view().fresh) return Refusal::NotFresh;
-  return std::nullopt;
+  return unfresh();
+}
+
+std::optional<Refusal> Gate::unfresh() const {
+  const View view = source_.view();
+  if (view.fresh) return std::nullopt;
+  return view.fenced ? Refusal::LargeWrite : Refusal::NotFresh;
 }
 
 http::HttpResponse Gate::refusal_response(Refusal refusal, http::ErrorFamily family, const http::HttpRequest& request) {
@@ -73,6 +82,10 @@ http::Handler Gate::guard(http::Handler inner, http::ErrorFamily family) const {
 std::optional<std::string> Gate::not_ready() const {
   const View view = source_.view();
   if (view.fresh) return std::nullopt;
+  if (view.fenced) {
+    return "the view of the store holds part of a large write (bootstrap) in progress or interrupted (applied "
+           "revision " + std::to_string(view.applied_revision) + ")";
+  }
   return "the view of the store is not known to be current (applied revision " +
          std::to_string(view.applied_revision) + ")";
 }

@@ -27,6 +27,7 @@ struct View {
   std::uint64_t applied_revision = 0;  // the newest revision the view holds
   bool fresh = true;                   // the view is known to be current (always so on LMDB)
   bool distributed = false;            // several replicas share the store (etcd)
+  bool fenced = false;                 // not fresh: a large write's pieces are under way or were interrupted
 };
 
 // The store's side of the promise; StoreSource (store_source.h) is the real one, tests plug in
@@ -44,6 +45,7 @@ class Source {
 // Why a request was refused before its handler ran.
 enum class Refusal : std::uint8_t {
   NotFresh,         // the view is not current: 503
+  LargeWrite,       // the view holds a large write's fence (in progress or interrupted): 503
   RevisionTimeout,  // x-gatehouse-min-revision not applied within the wait: 503
   BadRevision,      // x-gatehouse-min-revision is not a decimal revision: 400
 };
@@ -66,6 +68,8 @@ class Gate {
   std::optional<std::string> not_ready() const;
 
   bool fresh() const { return source_.view().fresh; }
+  // Why this replica does not decide now (NotFresh or LargeWrite), or nothing.
+  std::optional<Refusal> unfresh() const;
   const Source& source() const noexcept { return source_; }
 
  private:

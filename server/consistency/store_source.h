@@ -14,7 +14,7 @@ class StoreSource final : public Source {
 
   View view() const override {
     const store::Consistency now = store_.consistency();
-    return {now.applied_revision, now.fresh, now.distributed};
+    return {now.applied_revision, now.fresh, now.distributed, now.fenced};
   }
   bool wait_applied(std::uint64_t revision, std::chrono::milliseconds timeout) const override {
     return store_.wait_applied(revision, timeout);

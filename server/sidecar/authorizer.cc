@@ -97,8 +97,8 @@ policy::Result<std::shared_ptr<const store::ResolvedCredential>, grpc::Status> p
 
 grpc::Status Authorizer::authorize(const native::AuthorizeRequest& request, native::AuthorizeResponse& response) const
     try {
-  if (gate_ && !gate_->fresh()) {
-    return {grpc::StatusCode::UNAVAILABLE, std::string(consistency::refusal_message(consistency::Refusal::NotFresh))};
+  if (const auto refused = gate_ ? gate_->unfresh() : std::nullopt) {
+    return {grpc::StatusCode::UNAVAILABLE, std::string(consistency::refusal_message(*refused))};
   }
   if (request.action().empty() || request.action().find(':') == std::string::npos) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "action must be service:Action"};

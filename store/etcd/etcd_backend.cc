@@ -7,18 +7,37 @@
 // probe_interval: the view is fresh while it has applied that revision, and
 // stale after stale_after without such a confirmation. A write runs against the
 // view, recording what it read, and commits as one Txn that compares every key
-// it read (mod_revision, or create_revision 0 when absent; _rev among them).
+// it read (mod_revision, or create_revision 0 when absent; _rev among them) and
+// that no fence is set. A failed compare on _rev alone (no other key it read
+// changed: another replica wrote something unrelated) is retried, bounded by
+// time; only a key it read that changed counts toward kMaxWriteAttempts.
+//
+// A write larger than one Txn (etcd's 128 operations, 1.5 MiB) commits in
+// pieces under a fence, prefix + "_fence": the first piece compares what the
+// write read and puts the fence (naming the writer, a token and the revision
+// the write started from) with its first batch; each later piece compares the
+// fence's mod_revision (each piece puts it again) and puts its batch; the last
+// deletes the fence, so the whole write appears at once. A view holding a fence
+// is not fresh (the server fails closed), reads keep being served from the newest
+// view without one, and every other write waits while the fence moves. A fence that has not moved for fence_takeover_after was left by
+// a writer that died: the next write takes it over, rolling the dead writer's
+// pieces back (the world at the fence's base revision, read from etcd's history)
+// before its own changes, in pieces when needed.
 #include <grpcpp/grpcpp.h>
 #include <openssl/sha.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
+#include <cstdio>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -35,10 +54,17 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kRevisionKey = "meta/revision";  // the view's name of _rev
 constexpr std::string_view kRevisionEtcdKey = "_rev";
+constexpr std::string_view kFenceEtcdKey = "_fence";
 constexpr std::string_view kBlobMarker = std::string_view("\0gatehouse-blob:sha256:", 23);
 constexpr std::size_t kMaxTxnOps = 128;                   // etcd's --max-txn-ops default
 constexpr std::size_t kMaxRequestBytes = 1536 * 1024;     // etcd's --max-request-bytes default
-constexpr int kMaxWriteAttempts = 8;
+constexpr int kMaxWriteAttempts = 8;     // failed compares on a key the write read (real conflicts)
+constexpr auto kRetryFor = std::chrono::seconds(5);  // retries after conflicts on _rev alone
+constexpr auto kFenceWait = std::chrono::seconds(30);  // waiting for another writer's pieces
+// One piece of a large write, with margins under etcd's limits (the fence takes one operation).
+constexpr std::size_t kPieceOps = 100;
+constexpr std::size_t kPieceBytes = std::size_t{1} << 20;
+constexpr std::size_t kSingleTxnBytes = kMaxRequestBytes - 64 * 1024;
 constexpr std::int64_t kPageSize = 1000;
 
 struct Entry {
@@ -51,6 +77,7 @@ struct Entry {
 struct View {
   std::int64_t revision = 0;
   std::map<std::string, Entry, std::less<>> entries;  // "table/key" -> entry
+  std::optional<Entry> fence;                          // a large write in progress or interrupted
 };
 using ViewPtr = std::shared_ptr<const View>;
 
@@ -107,6 +134,32 @@ std::string read_file(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// The fence of a large write: "writer=HOST:PID token=HEX base=REVISION started=UTC-TIME".
+std::string fence_value(std::int64_t base) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::random_device random;
+  char token[17];
+  std::snprintf(token, sizeof token, "%08x%08x", random(), random());
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char started[32];
+  std::strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return "writer=" + std::string(host) + ":" + std::to_string(::getpid()) + " token=" + token +
+         " base=" + std::to_string(base) + " started=" + started;
+}
+
+// The revision a fence's write started from (0: not named).
+std::int64_t fence_base(std::string_view value) {
+  const auto at = value.find(" base=");
+  if (at == std::string_view::npos) return 0;
+  std::int64_t base = 0;
+  const char* first = value.data() + at + 6;
+  std::from_chars(first, value.data() + value.size(), base);
+  return base;
 }
 
 // The connection: one channel per endpoint, the current one first; calls fail over.
@@ -352,6 +405,7 @@ class EtcdBackend final : public Backend {
       : options_(options), client_(options_), blobs_(options_), on_change_(std::move(on_change)) {
     if (options_.prefix.empty() || options_.prefix.back() != '/') options_.prefix.push_back('/');
     range_end_ = prefix_end(options_.prefix);
+    fence_key_ = options_.prefix + std::string(kFenceEtcdKey);
     publish(load());
     last_fresh_ = Clock::now();
     watcher_ = std::thread([this] { watch_loop(); });
@@ -370,33 +424,58 @@ class EtcdBackend final : public Backend {
   }
 
   void read(kv::FunctionRef<void(kv::Transaction&)> fn) const override {
-    ViewTransaction txn(current(), blobs_);
+    ViewTransaction txn(complete(), blobs_);
     fn(txn);
   }
 
   std::uint64_t write(kv::FunctionRef<std::optional<std::uint64_t>(kv::Transaction&)> body) override {
     // One write at a time per replica: this replica's writes never conflict with each other.
     std::lock_guard serial(write_mutex_);
-    for (int attempt = 1;; ++attempt) {
-      WriteTransaction txn(current(), blobs_);
+    const auto started = Clock::now();
+    int conflicts = 0;
+    int retries = 0;
+    std::int64_t fence_seen = 0;  // the mod_revision of another writer's fence, seen since fence_since
+    Clock::time_point fence_since;
+    for (;;) {
+      const ViewPtr view = current();
+      ViewPtr base = view;  // what the body runs on
+      if (view->fence) {
+        const auto now = Clock::now();
+        if (view->fence->mod_revision != fence_seen) {
+          fence_seen = view->fence->mod_revision;
+          fence_since = now;
+        }
+        if (now - fence_since < options_.fence_takeover_after) {
+          // Another writer's pieces: wait for its last one (or for it to stop moving).
+          if (now - started > kFenceWait) {
+            throw std::runtime_error("a large write (bootstrap) is still in progress on the etcd store (fence " +
+                                     view->fence->value + "); try again");
+          }
+          wait_applied(static_cast<std::uint64_t>(view->revision) + 1, 100ms);
+          continue;
+        }
+        base = world_before(*view->fence);  // its writer died: undo its pieces
+      }
+      WriteTransaction txn(base, blobs_);
       if (!body(txn)) return 0;
-      etcdserverpb::TxnRequest request = build_txn(txn);
-      etcdserverpb::TxnResponse response;
-      client_.run("Txn", [&](etcdserverpb::KV::Stub& kv, grpc::ClientContext& context) {
-        response.Clear();
-        return kv.Txn(&context, request, &response);
-      });
-      const auto revision = static_cast<std::uint64_t>(response.header().revision());
-      if (response.succeeded()) {
+      const Commit commit = base == view ? commit_write(txn, *view) : take_over(txn, *base, *view);
+      if (commit.committed) {
         // Reads through this replica see the write once it returns (the watch brings it).
-        wait_applied(revision, options_.stale_after);
-        return revision;
+        wait_applied(static_cast<std::uint64_t>(commit.revision), options_.stale_after);
+        return static_cast<std::uint64_t>(commit.revision);
       }
-      // Another write committed first: run again on a view that has it.
-      if (attempt >= kMaxWriteAttempts) {
-        throw kv::Conflict("the entities changed by another request at the same time; try again");
+      // Another write committed first: run again on a view that has it. Only a change to a key
+      // this write read is a real conflict; a write elsewhere (it moved _rev) or a large write's
+      // fence (waited for above, bounded) is not.
+      wait_applied(static_cast<std::uint64_t>(commit.revision), options_.stale_after);
+      if (commit.lost_fence || base != view || read_changed(txn, *current())) {
+        if (++conflicts >= kMaxWriteAttempts) {
+          throw kv::Conflict("the entities changed by another request at the same time; try again");
+        }
+      } else if (Clock::now() - started > kRetryFor) {
+        throw kv::Conflict("the store is too busy with other writes to commit this one; try again");
       }
-      wait_applied(revision, options_.stale_after);
+      backoff(++retries);
     }
   }
 
@@ -405,7 +484,9 @@ class EtcdBackend final : public Backend {
     c.distributed = true;
     c.applied_revision = static_cast<std::uint64_t>(applied_.load(std::memory_order_acquire));
     std::lock_guard lock(mutex_);
-    c.fresh = Clock::now() - last_fresh_ <= options_.stale_after;
+    // A fence: the view may hold part of a large write, so it cannot be vouched for.
+    c.fenced = fenced_.load(std::memory_order_acquire);
+    c.fresh = !c.fenced && Clock::now() - last_fresh_ <= options_.stale_after;
     c.reloads = reloads_;
     return c;
   }
@@ -426,19 +507,29 @@ class EtcdBackend final : public Backend {
     std::lock_guard lock(view_mutex_);
     return view_;
   }
+  // What reads see: the newest view without a fence (a request admitted just before a fence
+  // arrived never reads part of a large write), or the current one when there has been none.
+  ViewPtr complete() const {
+    std::lock_guard lock(view_mutex_);
+    return complete_ ? complete_ : view_;
+  }
 
   void publish(ViewPtr view) {
     const std::int64_t revision = view->revision;
+    const bool fenced = view->fence.has_value();
     {
       std::lock_guard lock(view_mutex_);
+      if (!fenced) complete_ = view;
       view_ = std::move(view);
     }
+    // The caches move to a new generation before anyone waiting for this revision goes on.
+    if (on_change_) on_change_();
     {
       std::lock_guard lock(mutex_);
+      fenced_.store(fenced, std::memory_order_release);
       applied_.store(revision, std::memory_order_release);
     }
     applied_changed_.notify_all();
-    if (on_change_) on_change_();
   }
 
   std::string etcd_key(std::string_view view_key) const {
@@ -453,45 +544,186 @@ class EtcdBackend final : public Backend {
     return key;
   }
 
-  etcdserverpb::TxnRequest build_txn(const WriteTransaction& txn) const {
-    etcdserverpb::TxnRequest request;
-    // _rev first: every write reads and writes it, so its compare alone orders all writes;
+  // One key to put (a value) or delete (nullopt) in etcd; raw: the value as etcd keeps it (a
+  // code package's blob marker restored by a rollback), else as the write made it.
+  struct Op {
+    std::string key;  // the view's key
+    std::optional<std::string> value;
+    bool raw = false;
+  };
+  struct Commit {
+    bool committed = false;
+    std::int64_t revision = 0;  // of the commit, or etcd's revision when a compare failed
+    bool lost_fence = false;    // a later piece found its fence taken over
+  };
+
+  static std::vector<Op> ops_of(const WriteTransaction& txn) {
+    std::vector<Op> ops;
+    ops.reserve(txn.changes().size());
+    for (const auto& [key, value] : txn.changes()) ops.push_back(Op{key, value, false});
+    return ops;
+  }
+
+  void add_compare(etcdserverpb::TxnRequest& request, std::string key, std::int64_t mod_revision) const {
+    auto* compare = request.add_compare();
+    compare->set_key(std::move(key));
+    compare->set_result(etcdserverpb::Compare::EQUAL);
+    if (mod_revision == 0) {
+      compare->set_target(etcdserverpb::Compare::CREATE);
+      compare->set_create_revision(0);
+    } else {
+      compare->set_target(etcdserverpb::Compare::MOD);
+      compare->set_mod_revision(mod_revision);
+    }
+  }
+
+  void add_op(etcdserverpb::TxnRequest& request, const Op& op) const {
+    static const std::string blob_prefix = view_key(kv::Table::code_blobs, "");
+    auto* out = request.add_success();
+    if (op.value) {
+      auto* put = out->mutable_request_put();
+      put->set_key(etcd_key(op.key));
+      put->set_value(!op.raw && std::string_view(op.key).starts_with(blob_prefix) ? blobs_.stored(*op.value)
+                                                                                   : *op.value);
+    } else {
+      out->mutable_request_delete_range()->set_key(etcd_key(op.key));
+    }
+  }
+
+  // A normal write: one Txn comparing what it read and that no fence is set, or, when its
+  // changes exceed one Txn, pieces under a fence of its own.
+  Commit commit_write(const WriteTransaction& txn, const View& view) {
+    etcdserverpb::TxnRequest first;
+    // _rev and the fence first: every write takes _rev, so its compare alone orders all writes;
     // the compares of the other keys read follow while etcd's limit allows.
-    std::vector<std::pair<std::string_view, std::int64_t>> reads(txn.reads().begin(), txn.reads().end());
-    std::stable_partition(reads.begin(), reads.end(), [](const auto& r) { return r.first == kRevisionKey; });
-    for (const auto& [key, mod_revision] : reads) {
-      if (static_cast<std::size_t>(request.compare_size()) >= kMaxTxnOps) break;
-      auto* compare = request.add_compare();
-      compare->set_key(etcd_key(key));
-      compare->set_result(etcdserverpb::Compare::EQUAL);
-      if (mod_revision == 0) {
-        compare->set_target(etcdserverpb::Compare::CREATE);
-        compare->set_create_revision(0);
-      } else {
-        compare->set_target(etcdserverpb::Compare::MOD);
-        compare->set_mod_revision(mod_revision);
+    const auto rev = txn.reads().find(kRevisionKey);
+    if (rev != txn.reads().end()) add_compare(first, etcd_key(kRevisionKey), rev->second);
+    add_compare(first, fence_key_, 0);
+    for (const auto& [key, mod_revision] : txn.reads()) {
+      if (static_cast<std::size_t>(first.compare_size()) >= kMaxTxnOps) break;
+      if (key != kRevisionKey) add_compare(first, etcd_key(key), mod_revision);
+    }
+    const std::vector<Op> ops = ops_of(txn);
+    if (ops.size() <= kMaxTxnOps) {
+      etcdserverpb::TxnRequest whole = first;
+      for (const auto& op : ops) add_op(whole, op);
+      if (whole.ByteSizeLong() <= kSingleTxnBytes) return run_txn(whole);
+    }
+    return commit_pieces(std::move(first), ops, view.revision);
+  }
+
+  // Taking over the fence of a writer that died: the world at its base revision plus this
+  // write's changes (made against that world), whatever its pieces changed rolled back.
+  Commit take_over(const WriteTransaction& txn, const View& base, const View& view) {
+    std::map<std::string, Op, std::less<>> ops;
+    for (const auto& [key, entry] : view.entries) {
+      auto before = base.entries.find(key);
+      if (before == base.entries.end()) {
+        ops[key] = Op{key, std::nullopt, true};  // created by the dead writer's pieces
+      } else if (before->second.mod_revision != entry.mod_revision) {
+        ops[key] = Op{key, before->second.value, true};  // changed by them
       }
     }
-    if (txn.changes().size() > kMaxTxnOps) {
-      throw std::runtime_error("the write changes " + std::to_string(txn.changes().size()) +
-                               " keys; one etcd transaction takes at most " + std::to_string(kMaxTxnOps));
+    for (const auto& [key, entry] : base.entries) {
+      if (!view.entries.contains(key)) ops[key] = Op{key, entry.value, true};  // deleted by them
     }
-    const std::string blob_prefix = view_key(kv::Table::code_blobs, "");
-    for (const auto& [key, value] : txn.changes()) {
-      auto* op = request.add_success();
-      if (value) {
-        auto* put = op->mutable_request_put();
-        put->set_key(etcd_key(key));
-        put->set_value(std::string_view(key).starts_with(blob_prefix) ? blobs_.stored(*value) : *value);
+    for (auto& op : ops_of(txn)) ops[op.key] = std::move(op);
+    std::vector<Op> ordered;
+    ordered.reserve(ops.size());
+    for (auto& [key, op] : ops) ordered.push_back(std::move(op));
+    // The fence alone guards the world: nothing but its holder writes while it is set.
+    etcdserverpb::TxnRequest first;
+    add_compare(first, fence_key_, view.fence->mod_revision);
+    return commit_pieces(std::move(first), ordered, base.revision);
+  }
+
+  // ops in pieces: the first with `first`'s compares and a fence of this writer's (base: the
+  // revision the write's world is), each later one comparing the fence; the last deletes it.
+  Commit commit_pieces(etcdserverpb::TxnRequest first, const std::vector<Op>& ops, std::int64_t base) {
+    const std::string& fence_key = fence_key_;
+    const std::string fence = fence_value(base);
+    std::int64_t fence_mod = 0;
+    std::size_t next = 0;
+    for (int piece = 0;; ++piece) {
+      etcdserverpb::TxnRequest request;
+      if (piece == 0) {
+        request = std::move(first);
       } else {
-        op->mutable_request_delete_range()->set_key(etcd_key(key));
+        add_compare(request, fence_key, fence_mod);
+      }
+      std::size_t bytes = request.ByteSizeLong() + fence_key.size() + fence.size() + 16;
+      std::size_t count = 0;
+      while (next < ops.size() && count + 1 < kPieceOps) {
+        etcdserverpb::TxnRequest one;
+        add_op(one, ops[next]);
+        const std::size_t size = one.ByteSizeLong();
+        if (count > 0 && bytes + size > kPieceBytes) break;
+        request.add_success()->Swap(one.mutable_success(0));
+        bytes += size;
+        ++count;
+        ++next;
+      }
+      const bool last = next >= ops.size();
+      auto* fence_op = request.add_success();
+      if (last) {
+        fence_op->mutable_request_delete_range()->set_key(fence_key);
+      } else {
+        fence_op->mutable_request_put()->set_key(fence_key);
+        fence_op->mutable_request_put()->set_value(fence);
+      }
+      Commit commit = run_txn(request);
+      if (!commit.committed) {
+        commit.lost_fence = piece > 0;
+        return commit;
+      }
+      fence_mod = commit.revision;
+      if (options_.after_piece && !last) options_.after_piece(piece);
+      if (last) return commit;
+    }
+  }
+
+  Commit run_txn(const etcdserverpb::TxnRequest& request) {
+    etcdserverpb::TxnResponse response;
+    client_.run("Txn", [&](etcdserverpb::KV::Stub& kv, grpc::ClientContext& context) {
+      response.Clear();
+      return kv.Txn(&context, request, &response);
+    });
+    return Commit{response.succeeded(), response.header().revision(), false};
+  }
+
+  // Whether a key the write read (other than _rev) is not as it read it in `now`.
+  static bool read_changed(const WriteTransaction& txn, const View& now) {
+    for (const auto& [key, mod_revision] : txn.reads()) {
+      if (key == kRevisionKey) continue;
+      auto it = now.entries.find(key);
+      if ((it == now.entries.end() ? 0 : it->second.mod_revision) != mod_revision) return true;
+    }
+    return false;
+  }
+
+  // A short random pause before a retry, growing with the retries (up to 16 ms).
+  static void backoff(int retries) {
+    thread_local std::minstd_rand random(std::random_device{}());
+    const int ceiling = 1 << std::min(retries, 4);
+    std::this_thread::sleep_for(std::chrono::microseconds(random() % (ceiling * 1000)));
+  }
+
+  // The world as it was before the fence's write began: its base revision, from etcd's history.
+  ViewPtr world_before(const Entry& fence) {
+    const std::int64_t base = fence_base(fence.value);
+    std::string why = "the fence names no base revision";
+    if (base > 0) {
+      try {
+        return load_at(base);
+      } catch (const EtcdError& e) {
+        if (!compacted(e)) throw;
+        why = "revision " + std::to_string(base) + " is compacted";
       }
     }
-    if (request.ByteSizeLong() > kMaxRequestBytes) {
-      throw std::runtime_error("the write is " + std::to_string(request.ByteSizeLong()) +
-                               " bytes; one etcd request takes at most " + std::to_string(kMaxRequestBytes));
-    }
-    return request;
+    throw std::runtime_error("an interrupted large write (bootstrap) left the etcd store half-written (fence " +
+                             fence_key_ + ": " + fence.value + "), and the world before it cannot be read back (" +
+                             why + "). Delete the fence (etcdctl del " + fence_key_ +
+                             ") and run the bootstrap again to complete the world (docs/scale-out.md)");
   }
 
   // The whole prefix, paged, at one revision (linearizable); starts over when that revision
@@ -499,17 +731,17 @@ class EtcdBackend final : public Backend {
   ViewPtr load() {
     for (;;) {
       try {
-        return load_at_newest();
+        return load_at(0);
       } catch (const EtcdError& e) {
         if (!compacted(e)) throw;
       }
     }
   }
 
-  ViewPtr load_at_newest() {
+  // The prefix at `revision` (0: the newest).
+  ViewPtr load_at(std::int64_t revision) {
     auto view = std::make_shared<View>();
     std::string key = options_.prefix;
-    std::int64_t revision = 0;
     while (true) {
       etcdserverpb::RangeRequest request;
       request.set_key(key);
@@ -524,6 +756,7 @@ class EtcdBackend final : public Backend {
       if (revision == 0) revision = response.header().revision();
       for (const auto& kv : response.kvs()) {
         if (auto k = key_of(kv.key())) view->entries[*k] = Entry{kv.value(), kv.mod_revision(), kv.create_revision()};
+        if (kv.key() == fence_key_) view->fence = Entry{kv.value(), kv.mod_revision(), kv.create_revision()};
       }
       if (!response.more() || response.kvs().empty()) break;
       key = response.kvs(response.kvs_size() - 1).key();
@@ -543,6 +776,14 @@ class EtcdBackend final : public Backend {
       if (mod <= base->revision) continue;  // a duplicate (etcd 3.4.23 sends some)
       if (!next) next = std::make_shared<View>(*base);
       revision = std::max(revision, mod);
+      if (event.kv().key() == fence_key_) {
+        if (event.type() == mvccpb::Event::DELETE) {
+          next->fence.reset();
+        } else {
+          next->fence = Entry{event.kv().value(), mod, event.kv().create_revision()};
+        }
+        continue;
+      }
       auto key = key_of(event.kv().key());
       if (!key) continue;
       if (event.type() == mvccpb::Event::DELETE) {
@@ -679,11 +920,14 @@ class EtcdBackend final : public Backend {
   Blobs blobs_;
   const ChangeListener on_change_;
   std::string range_end_;
+  std::string fence_key_;
 
   std::mutex write_mutex_;
-  mutable std::mutex view_mutex_;  // guards view_ (held only to copy the pointer)
+  mutable std::mutex view_mutex_;  // guards view_ and complete_ (held only to copy a pointer)
   ViewPtr view_;
+  ViewPtr complete_;  // the newest published view without a fence
   std::atomic<std::int64_t> applied_{0};
+  std::atomic<bool> fenced_{false};  // the published view holds a fence
 
   mutable std::mutex mutex_;  // guards the rest; with applied_changed_ and wake_
   mutable std::condition_variable applied_changed_;

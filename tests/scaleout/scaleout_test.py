@@ -2,7 +2,7 @@
 """Scale-out on a real 3-member etcd cluster with three `gatehouse serve --store etcd://...`
 replicas, all on loopback (docs/scale-out.md; spec scale-out.md section 5).
 
-usage: scaleout_test.py GATEHOUSE [propagation|faults|NAME...]
+usage: scaleout_test.py GATEHOUSE [propagation|faults|large|NAME...]
 
 propagation: an IAM change through replica A decides the next request on B and C (with
   x-gatehouse-min-revision at once, without it within 1 s); a key deleted on A is refused on B.
@@ -11,6 +11,9 @@ faults: follower SIGKILLed (writes go on); leader SIGKILLed (writes resume after
   /healthz not ready — and recover after SIGCONT); a replica SIGSTOPped across writes and a
   compaction (it reloads and converges); a replica SIGKILLed mid-write (each write committed
   whole or not at all).
+large: three replicas started at once with a bootstrap file larger than one etcd transaction
+  serve the whole world; a large write's fence in etcd makes every replica refuse (503, /healthz
+  not ready) until it is gone or a restarted replica takes it over.
 Every cluster is stopped at the end of its test, also when the test fails."""
 import json
 import os
@@ -23,7 +26,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster  # noqa: E402
+from cluster import Cluster, b64  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 from lambda_boto3_harness import check, summary  # noqa: E402  (exits when boto3 is missing)
@@ -372,10 +375,123 @@ def test_replica_killed_mid_write(binary):
               (len(acknowledged), len(attempted), whole, absent))
 
 
+# --- large writes -------------------------------------------------------------------------
+
+
+def large_world(n):
+    """A world of n users (each with an access key and an inline policy), n roles and n managed
+    policies: a few hundred keys, more than one etcd transaction takes (128 operations)."""
+    allow = {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Action": "lambda:ListFunctions", "Resource": "*"}]}
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    account = dict(WORLD["accounts"][0])
+    account["policies"] = [{"name": "p%d" % i, "document": allow} for i in range(n)]
+    account["users"] = [{"name": "u%d" % i, "inlinePolicies": {"own": allow}, "tags": {"n": str(i)},
+                         "managedPolicies": ["arn:aws:iam::%s:policy/p%d" % (A, i)],
+                         "accessKeys": [{"accessKeyId": "AKIALARGEWORLD%06d" % i,
+                                         "secretAccessKey": "largeWorldSecretLargeWorldSecretLa%06d" % i}]}
+                        for i in range(n)]
+    account["roles"] = [{"name": "r%d" % i, "assumeRolePolicy": trust} for i in range(n)]
+    return {"region": "us-east-1", "accounts": [account]}
+
+
+def user_keys(i):
+    return ("AKIALARGEWORLD%06d" % i, "largeWorldSecretLargeWorldSecretLa%06d" % i)
+
+
+def test_large_bootstrap(binary):
+    """Three replicas started at once with a bootstrap file larger than one etcd transaction."""
+    with Cluster(binary) as cluster:
+        cluster.start()
+        world = os.path.join(cluster.tmp, "large-world.json")
+        with open(world, "w") as f:
+            json.dump(large_world(50), f)
+        key_file = os.path.join(cluster.tmp, "secret.key")
+        with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(secrets.token_hex(32))
+        errors = []
+
+        def start():
+            try:
+                cluster.start_replica(bootstrap=world, key_file=key_file)
+            except RuntimeError as e:
+                errors.append(str(e))
+
+        starters = [threading.Thread(target=start) for _ in range(3)]
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join()
+        check("large bootstrap: three replicas started at once, each with the file", len(cluster.replicas) == 3,
+              errors[:1])
+        if len(cluster.replicas) != 3:
+            return
+        for n, replica in enumerate(cluster.replicas):
+            ready = wait_for(lambda: healthz(replica) == 200, 5.0, step=0.05)
+            check("large bootstrap: replica %d is ready" % n, ready is not None)
+            for i in (0, 25, 49):
+                got = outcome(client("lambda", replica.base, user_keys(i)).list_functions)
+                check("large bootstrap: u%d's key and policy decide on replica %d" % (i, n), got == "ok", got)
+            roles = client("iam", replica.base, ROOT).list_roles(MaxItems=1000)["Roles"]
+            check("large bootstrap: replica %d has every role" % n, len(roles) == 50, len(roles))
+        check("large bootstrap: no fence is left", not any(k.endswith("/_fence") for k in cluster.keys()))
+
+
+def test_fence_refused(binary):
+    """A fence in etcd (a large write in progress or interrupted): every replica refuses to decide,
+    and answers again once it is gone, or once a restarted replica takes it over."""
+    with Setup(binary) as s:
+        keys, _ = s.new_user("fenced", LIST_FUNCTIONS)
+        fence = s.cluster.prefix + "/_fence"
+        base = s.cluster.revision()
+        s.cluster.call("/v3/kv/put", {"key": b64(fence), "value": b64(
+            "writer=test:1 token=0 base=%d started=2026-01-01T00:00:00Z" % base)})
+        closed = wait_for(lambda: all(healthz(r) == 503 for r in (s.a, s.b, s.c)), 2.0, step=0.05)
+        check("fence: every replica's /healthz is 503 within 2 s", closed is not None, closed)
+        try:
+            urllib.request.urlopen(s.b.base + "/healthz", timeout=2)
+            said = ""
+        except urllib.error.HTTPError as e:
+            said = e.read().decode()
+        check("fence: /healthz says a large write is in progress or interrupted", "large write" in said, said)
+        got = outcome(client("lambda", s.b.base, keys).list_functions)
+        check("fence: Lambda answers 503 ServiceException", got == "ServiceException/503", got)
+        try:
+            client("iam", s.c.base, ROOT).list_users()
+            message = ""
+        except botocore.exceptions.ClientError as e:
+            message = "%s %s" % (e.response["Error"]["Code"], e.response["Error"]["Message"])
+        check("fence: IAM answers ServiceUnavailable naming the large write",
+              message.startswith("ServiceUnavailable") and "large write" in message, message)
+        s.cluster.call("/v3/kv/deleterange", {"key": b64(fence)})
+        back = wait_for(lambda: all(healthz(r) == 200 for r in (s.a, s.b, s.c)), 3.0, step=0.05)
+        check("fence removed: every replica is ready again within 1 s", back is not None and back <= 1.0, back)
+        got = outcome(client("lambda", s.b.base, keys).list_functions)
+        check("fence removed: decisions again", got == "ok", got)
+
+        # Left by a writer that died: a replica started with the bootstrap takes it over after it
+        # stood still for 5 s, rolls its pieces back (none here) and the world is served again.
+        s.cluster.call("/v3/kv/put", {"key": b64(fence), "value": b64(
+            "writer=test:1 token=1 base=%d started=2026-01-01T00:00:00Z" % s.cluster.revision())})
+        check("fence again: replicas closed", wait_for(lambda: healthz(s.a) == 503, 2.0, step=0.05) is not None)
+        world = os.path.join(s.cluster.tmp, "world.json")
+        started = time.monotonic()
+        replica = s.cluster.start_replica(bootstrap=world, key_file=s.key_file)
+        took = time.monotonic() - started
+        print("fence left by a dead writer: a restarted replica took it over in %.1f s" % took)
+        back = wait_for(lambda: all(healthz(r) == 200 for r in (s.a, s.b, s.c, replica)), 3.0, step=0.05)
+        check("fence taken over: every replica is ready again", back is not None, back)
+        got = outcome(client("lambda", replica.base, keys).list_functions)
+        check("fence taken over: the world is whole (the user made before it decides)", got == "ok", got)
+        check("fence taken over: no fence is left", not any(k.endswith("/_fence") for k in s.cluster.keys()))
+
+
 TESTS = {
     "propagation": [test_propagation],
     "faults": [test_follower_killed, test_leader_killed, test_quorum_lost, test_replica_paused_across_compaction,
                test_replica_killed_mid_write],
+    "large": [test_large_bootstrap, test_fence_refused],
 }
 
 

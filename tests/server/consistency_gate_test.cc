@@ -27,7 +27,7 @@ namespace {
 // A store's consistency as the test sets it. `written` plays the calling thread's last write.
 class FakeSource : public server::consistency::Source {
  public:
-  View view() const override { return {applied.load(), fresh.load(), true}; }
+  View view() const override { return {applied.load(), fresh.load() && !fenced.load(), true, fenced.load()}; }
   bool wait_applied(std::uint64_t revision, std::chrono::milliseconds timeout) const override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (applied.load() < revision) {
@@ -39,6 +39,7 @@ class FakeSource : public server::consistency::Source {
   std::uint64_t last_write_revision() const override { return written; }
 
   std::atomic<bool> fresh{true};
+  std::atomic<bool> fenced{false};  // a large write's fence in the view
   std::atomic<std::uint64_t> applied{10};
   static thread_local std::uint64_t written;
 };
@@ -87,6 +88,16 @@ TEST_CASE("consistency: a Lambda request on a replica that is not fresh is 503 S
   check_unavailable_lambda(handler(get));     // not allowed from a stale view
   check_unavailable_lambda(handler(by_bob));  // nor denied
   source.fresh = true;
+  CHECK(handler(get).status == 200);
+
+  // A view holding a large write's fence (docs/scale-out.md): refused the same way, saying why.
+  source.fenced = true;
+  check_unavailable_lambda(handler(get), "large write");
+  CHECK(gate.unfresh() == server::consistency::Refusal::LargeWrite);
+  REQUIRE(gate.not_ready());
+  CHECK(gate.not_ready()->find("large write") != std::string::npos);
+  source.fenced = false;
+  CHECK_FALSE(gate.unfresh());
   CHECK(handler(get).status == 200);
 }
 

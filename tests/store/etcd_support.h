@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -112,8 +115,28 @@ class Etcd {
                                 std::to_string(revision) + "\",\"physical\":true}' >/dev/null";
     REQUIRE(std::system(command.c_str()) == 0);
   }
+  // The same gateway: puts or deletes one key (text without quotes or backslashes).
+  void put(const std::string& key, const std::string& value) const {
+    gateway("put", "{\"key\":\"" + base64(key) + "\",\"value\":\"" + base64(value) + "\"}");
+  }
+  void del(const std::string& key) const { gateway("deleterange", "{\"key\":\"" + base64(key) + "\"}"); }
 
  private:
+  void gateway(const std::string& call, const std::string& body) const {
+    const std::string command = "curl -sf -X POST http://" + endpoint() + "/v3/kv/" + call + " -d '" + body + "' >/dev/null";
+    REQUIRE(std::system(command.c_str()) == 0);
+  }
+  static std::string base64(const std::string& text) {
+    static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); i += 3) {
+      const std::size_t n = std::min<std::size_t>(3, text.size() - i);
+      std::uint32_t bits = 0;
+      for (std::size_t j = 0; j < 3; ++j) bits = bits << 8 | (j < n ? static_cast<unsigned char>(text[i + j]) : 0u);
+      for (std::size_t j = 0; j < 4; ++j) out.push_back(j <= n ? kDigits[(bits >> (18 - 6 * j)) & 63] : '=');
+    }
+    return out;
+  }
   static int& counter() {
     static int n = 0;
     return n;

@@ -35,6 +35,25 @@ std::unique_ptr<Store> open_etcd_with_accounts(const Options& options) {
   return store;
 }
 
+// Three replicas of one store (its key file made first) load `world` at the same time: the
+// replicas, and how many of the loads succeeded.
+std::vector<std::unique_ptr<Store>> bootstrap_at_once(const Options& options, const std::string& world, int& loaded) {
+  { auto first = open_store(options); }
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int i = 0; i < 3; ++i) replicas.push_back(open_store(options));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (auto& replica : replicas) {
+    Store* s = replica.get();
+    threads.emplace_back([&ok, s, &world] {
+      if (load_bootstrap(*s, world, "world.json", BootstrapMode::CreateOnly)) ok.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  loaded = ok.load();
+  return replicas;
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds within) {
   const auto until = std::chrono::steady_clock::now() + within;
   while (std::chrono::steady_clock::now() < until) {
@@ -343,20 +362,9 @@ TEST_CASE("the bootstrap file loaded by replicas starting at once: one world, ev
     "users": [{"name": "alice", "groups": ["devs"],
                "accessKeys": [{"accessKeyId": "AKIAEXAMPLEALICE1111", "secretAccessKey": "aliceSecretKeyAliceSecretKeyAliceSecret1"}],
                "managedPolicies": ["arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess"]}]}]})";
-  const Options options = etcd_options(etcd, dir.path());
-  { auto first = open_store(options); }  // the shared key file exists before the replicas start
-  std::vector<std::unique_ptr<Store>> replicas;
-  for (int i = 0; i < 3; ++i) replicas.push_back(open_store(options));
-  std::vector<std::thread> threads;
-  std::atomic<int> loaded{0};
-  for (auto& replica : replicas) {
-    Store* s = replica.get();
-    threads.emplace_back([&loaded, s, &world] {
-      if (load_bootstrap(*s, world, "world.json", BootstrapMode::CreateOnly)) loaded.fetch_add(1);
-    });
-  }
-  for (auto& t : threads) t.join();
-  CHECK(loaded.load() == 3);
+  int loaded = 0;
+  const auto replicas = bootstrap_at_once(etcd_options(etcd, dir.path()), world, loaded);
+  CHECK(loaded == 3);
   Store& any = *replicas.front();
   REQUIRE(any.wait_applied(replicas.back()->consistency().applied_revision, 2s));
   CHECK(any.read([](const Snapshot& s) -> Result<std::size_t> { return s.list_users(kAccount).size(); }).value() == 1);
@@ -364,6 +372,290 @@ TEST_CASE("the bootstrap file loaded by replicas starting at once: one world, ev
   auto credential = any.find_credential("AKIAEXAMPLEALICE1111");
   REQUIRE(credential);
   CHECK(credential.value() != nullptr);
+}
+
+}  // namespace gatehouse::store::test
+
+namespace gatehouse::store::test {
+
+namespace {
+
+// A world file of `n` users (each with an access key, an inline policy, tags and its own managed
+// policy), `n` roles and `n` policies: a few hundred keys, more than one etcd transaction takes.
+std::string large_world(int n) {
+  const std::string doc = R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"}]})";
+  const std::string trust = R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})";
+  std::string policies, users, roles;
+  for (int i = 0; i < n; ++i) {
+    char id[12];
+    std::snprintf(id, sizeof id, "%06d", i);
+    const std::string sep = i ? ", " : "";
+    policies += sep + R"({"name": "p)" + std::to_string(i) + R"(", "document": )" + doc + "}";
+    users += sep + R"({"name": "u)" + std::to_string(i) + R"(", "accessKeys": [{"accessKeyId": "AKIALARGEWORLD)" + id +
+             R"(", "secretAccessKey": "largeWorldSecretLargeWorldSecretLa)" + id + R"("}], "inlinePolicies": {"own": )" +
+             doc + R"(}, "managedPolicies": ["arn:aws:iam::111111111111:policy/p)" + std::to_string(i) +
+             R"("], "tags": {"n": ")" + std::to_string(i) + R"("}})";
+    roles += sep + R"({"name": "r)" + std::to_string(i) + R"(", "assumeRolePolicy": )" + trust + "}";
+  }
+  return R"({"region": "us-east-1", "accounts": [{"id": "111111111111", "rootAccessKeys": [{"accessKeyId": "AKIAEXAMPLEROOT11111", "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}], "policies": [)" + policies +
+         R"(], "users": [)" + users + R"(], "roles": [)" + roles + "]}]}";
+}
+
+std::size_t users_of(Store& s) {
+  return s.read([](const Snapshot& snap) -> Result<std::size_t> { return snap.list_users(kAccount).size(); }).value();
+}
+std::size_t roles_of(Store& s) {
+  return s.read([](const Snapshot& snap) -> Result<std::size_t> { return snap.list_roles(kAccount).size(); }).value();
+}
+std::optional<std::string> invariants_of(Store& s) {
+  return s.read([](const Snapshot& snap) -> Result<std::optional<std::string>> { return snap.check_invariants(); }).value();
+}
+
+// The replica vouches for its view again, and the view holds `users` users, `roles` roles and
+// keeps the store's invariants.
+void check_whole(Store& s, std::size_t users, std::size_t roles) {
+  CHECK(eventually([&] { return s.consistency().fresh && !s.consistency().fenced; }, 3s));
+  CHECK(users_of(s) == users);
+  CHECK(roles_of(s) == roles);
+  CHECK_FALSE(invariants_of(s));
+}
+
+}  // namespace
+
+TEST_CASE("a write larger than one etcd transaction commits whole, in pieces, and every replica sees it all",
+          "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  const Options options = etcd_options(etcd, dir.path());
+  auto a = open_store(options);
+  auto b = open_store(options);
+  const std::string world = large_world(50);
+  std::atomic<bool> stop{false};
+  std::atomic<int> fenced_seen{0}, partial_seen{0};
+  // B during the write: its reads see none of the world or all of it, never part.
+  std::thread watcher([&] {
+    while (!stop.load()) {
+      const Consistency c = b->consistency();
+      if (c.fenced) fenced_seen.fetch_add(1);
+      const std::size_t n = users_of(*b);
+      if (n != 0 && n != 50) partial_seen.fetch_add(1);  // reads never see part of it
+    }
+  });
+  auto loaded = load_bootstrap(*a, world, "world.json", BootstrapMode::CreateOnly);
+  stop = true;
+  watcher.join();
+  INFO((loaded ? std::string() : loaded.error().to_string()));
+  REQUIRE(loaded);
+  CHECK(loaded.value().created > 300);
+  CHECK(partial_seen.load() == 0);
+  REQUIRE(b->wait_applied(Store::last_write_revision(), 2s));
+  check_whole(*b, 50, 50);
+  auto credential = b->find_credential("AKIALARGEWORLD000049");
+  REQUIRE(credential);
+  CHECK(credential.value() != nullptr);
+  // The fence is gone: ordinary writes go on, on either replica.
+  REQUIRE(create_user(*b, "after"));
+  REQUIRE(create_user(*a, "after2"));
+  // Loaded again: nothing to create (idempotent), one small write.
+  auto again = load_bootstrap(*b, world, "world.json", BootstrapMode::CreateOnly);
+  REQUIRE(again);
+  CHECK(again.value().created == 0);
+}
+
+TEST_CASE("the large bootstrap file loaded by replicas starting at once: one world, every load succeeds",
+          "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  int loaded = 0;
+  const auto replicas = bootstrap_at_once(etcd_options(etcd, dir.path()), large_world(40), loaded);
+  CHECK(loaded == 3);
+  for (const auto& replica : replicas) check_whole(*replica, 40, 40);
+}
+
+TEST_CASE("a migrate into etcd larger than one transaction appears at once on a running replica",
+          "[store][etcd][migrate]") {
+  Etcd etcd;
+  TempDir dir;
+  Options lmdb_options = test_options(dir.path());
+  lmdb_options.key_file = dir.path() / "secret.key";
+  std::vector<RawRecord> records;
+  {
+    auto source = open_store(lmdb_options);
+    REQUIRE(load_bootstrap(*source, large_world(50), "world.json", BootstrapMode::CreateOnly));
+    records = source->export_records().value();
+  }
+  Options to_etcd = etcd_options(etcd, dir.path());
+  auto observer = open_store(to_etcd);
+  int pieces = 0;
+  bool fenced = false;
+  std::size_t users_seen = 0;
+  to_etcd.etcd.after_piece = [&](int) {
+    // Between two pieces of the copy, the running replica vouches for none of it and reads none.
+    ++pieces;
+    fenced = fenced || eventually([&] { return observer->consistency().fenced; }, 2s);
+    users_seen = std::max(users_seen, users_of(*observer));
+  };
+  auto target = open_store(to_etcd);
+  REQUIRE(target->import_records(records));
+  CHECK(pieces > 0);
+  CHECK(fenced);
+  CHECK(users_seen == 0);
+  REQUIRE(observer->wait_applied(target->consistency().applied_revision, 2s));
+  check_whole(*observer, 50, 50);
+}
+
+TEST_CASE("a view holding a large write's fence is not fresh; without it, fresh again", "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  auto store = open_etcd_with_accounts(etcd_options(etcd, dir.path()));
+  REQUIRE(eventually([&] { return store->consistency().fresh; }, 2s));
+  CHECK_FALSE(store->consistency().fenced);
+  etcd.put("/gatehouse/v1/_fence", "writer=elsewhere:1 token=0 base=1 started=2026-01-01T00:00:00Z");
+  REQUIRE(eventually([&] { return store->consistency().fenced; }, 2s));
+  CHECK_FALSE(store->consistency().fresh);
+  etcd.del("/gatehouse/v1/_fence");
+  CHECK(eventually([&] { return store->consistency().fresh && !store->consistency().fenced; }, 2s));
+  REQUIRE(create_user(*store, "after"));
+}
+
+TEST_CASE("a large writer that dies between pieces leaves replicas fenced; the next write rolls it back",
+          "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  Options options = etcd_options(etcd, dir.path());
+  options.etcd.fence_takeover_after = 1s;
+  auto observer = open_etcd_with_accounts(options);
+  REQUIRE(create_user(*observer, "before"));
+  const std::uint64_t before = Store::last_write_revision();
+  Options dying = options;
+  dying.etcd.after_piece = [](int piece) {
+    if (piece == 1) throw std::runtime_error("the writer died");  // two pieces committed, then nothing
+  };
+  const std::string world = large_world(50);
+  {
+    auto writer = open_store(dying);
+    auto loaded = load_bootstrap(*writer, world, "world.json", BootstrapMode::CreateOnly);
+    REQUIRE_FALSE(loaded);
+    CHECK(loaded.error().to_string().find("the writer died") != std::string::npos);
+  }
+  // Half the world is in etcd under the fence: no replica vouches for it.
+  REQUIRE(eventually([&] { return observer->consistency().fenced; }, 2s));
+  std::this_thread::sleep_for(300ms);
+  CHECK(observer->consistency().fenced);
+  CHECK_FALSE(observer->consistency().fresh);
+  CHECK(observer->consistency().applied_revision > before + 1);  // the dead writer's pieces
+  CHECK(users_of(*observer) < 51);
+
+  SECTION("a small write rolls the dead writer's pieces back") {
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(create_user(*observer, "later"));
+    CHECK(std::chrono::steady_clock::now() - started >= 900ms);  // the fence stood still for 1 s first
+    check_whole(*observer, 2, 0);  // "before" and "later": nothing of the interrupted write
+  }
+  SECTION("the bootstrap run again completes the world") {
+    auto again = open_store(options);  // its opening write takes the fence over first
+    auto loaded = load_bootstrap(*again, world, "world.json", BootstrapMode::CreateOnly);
+    INFO((loaded ? std::string() : loaded.error().to_string()));
+    REQUIRE(loaded);
+    REQUIRE(observer->wait_applied(Store::last_write_revision(), 2s));
+    check_whole(*observer, 51, 50);
+  }
+}
+
+TEST_CASE("a large write's fence left where its base is compacted: writes refused with what to do", "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  Options options = etcd_options(etcd, dir.path());
+  options.etcd.fence_takeover_after = 500ms;
+  auto store = open_etcd_with_accounts(options);
+  REQUIRE(create_user(*store, "a"));
+  const std::uint64_t base = Store::last_write_revision();
+  REQUIRE(create_user(*store, "b"));
+  etcd.compact(Store::last_write_revision());
+  etcd.put("/gatehouse/v1/_fence", "writer=elsewhere:1 token=0 base=" + std::to_string(base) +
+                                       " started=2026-01-01T00:00:00Z");
+  REQUIRE(eventually([&] { return store->consistency().fenced; }, 2s));
+  const auto refused = create_user(*store, "c");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("etcdctl del /gatehouse/v1/_fence") != std::string::npos);
+  CHECK(store->consistency().fenced);
+  etcd.del("/gatehouse/v1/_fence");
+  CHECK(eventually([&] { return store->consistency().fresh; }, 2s));
+  REQUIRE(create_user(*store, "c"));
+}
+
+TEST_CASE("writers on different replicas, each on its own users: no ConcurrentModification", "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  const Options options = etcd_options(etcd, dir.path());
+  auto first = open_etcd_with_accounts(options);
+  constexpr int kWriters = 6, kUsers = 15;
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int i = 0; i < kWriters; ++i) replicas.push_back(open_store(options));
+  std::atomic<int> ready{0}, failed{0};
+  std::vector<std::string> errors(kWriters);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      Store& s = *replicas[static_cast<std::size_t>(w)];
+      ready.fetch_add(1);
+      while (ready.load() < kWriters) {}
+      for (int i = 0; i < kUsers; ++i) {
+        const std::string name = "w" + std::to_string(w) + "-" + std::to_string(i);
+        Result<void> r = create_user(s, name.c_str());
+        if (r) {
+          r = s.write([&](Mutation& m) { return m.tag_entity({EntityKind::User, kAccount, name}, {{"k", name}}); });
+        }
+        if (!r) {
+          failed.fetch_add(1);
+          errors[static_cast<std::size_t>(w)] = r.error().code + ": " + r.error().message;
+        }
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  for (const auto& e : errors) CHECK(e.empty());
+  CHECK(failed.load() == 0);
+  for (auto& r : replicas) REQUIRE(first->wait_applied(r->consistency().applied_revision, 2s));
+  CHECK(users_of(*first) == kWriters * kUsers);
+  CHECK_FALSE(invariants_of(*first));
+}
+
+TEST_CASE("a write losing only on _rev is retried past the attempt limit; a real conflict ends in ConcurrentModification",
+          "[store][etcd]") {
+  Etcd etcd;
+  TempDir dir;
+  const Options options = etcd_options(etcd, dir.path());
+  auto a = open_etcd_with_accounts(options);
+  auto b = open_store(options);
+  REQUIRE(create_user(*a, "shared"));
+  REQUIRE(b->wait_applied(Store::last_write_revision(), 2s));
+
+  // Each of A's first 12 runs is overtaken by a write of B elsewhere (another user): only _rev moved.
+  int runs = 0;
+  auto unrelated = a->write([&](Mutation& m) -> Result<void> {
+    ++runs;
+    if (auto u = m.create_user({kAccount, "mine", "/", "", {}}); !u) return u.error();
+    if (runs <= 12) REQUIRE(create_user(*b, ("other" + std::to_string(runs)).c_str()));
+    return success();
+  });
+  INFO((unrelated ? std::string() : unrelated.error().message));
+  CHECK(unrelated);
+  CHECK(runs == 13);
+
+  // Each run of A reads "shared", and B changes it before A commits: a real conflict every time.
+  runs = 0;
+  auto real = a->write([&](Mutation& m) -> Result<void> {
+    ++runs;
+    if (auto t = m.tag_entity({EntityKind::User, kAccount, "shared"}, {{"by", "a"}}); !t) return t.error();
+    REQUIRE(b->write([&](Mutation& mb) {
+      return mb.tag_entity({EntityKind::User, kAccount, "shared"}, {{"by", "b" + std::to_string(runs)}});
+    }));
+    return success();
+  });
+  REQUIRE_FALSE(real);
+  CHECK(real.error().code == aws::kConcurrentModification);
+  CHECK(runs == 8);
 }
 
 }  // namespace gatehouse::store::test
