@@ -67,3 +67,42 @@ TEST_CASE("review 3: tags on CreateEventSourceMapping need lambda:TagResource", 
     CHECK(stored);
   }
 }
+
+TEST_CASE("review 3: AddPermission's InvokedViaFunctionUrl limits the grant to function URLs",
+          "[server][control][bypass]") {
+  World world;
+  world.seed_function("f");
+  world.alice_policy(allow("lambda:AddPermission", "*") + "," + allow("lambda:GetPolicy", "*"));
+  // bob, of another account, may invoke f as far as his own account is concerned.
+  world.bob_policy(allow("lambda:InvokeFunction", fn_arn("f")));
+  const std::string invoke = kFunctionsPath + "/" + fn_arn("f") + "/invocations";
+  const std::vector<std::pair<std::string, std::string>> dry_run = {{"X-Amz-Invocation-Type", "DryRun"}};
+  CHECK(world.bob("POST", invoke, "{}", dry_run).status == 403);
+
+  // The owner grants everyone lambda:InvokeFunction, through the function URL only.
+  const Response added = world.call(
+      "POST", kFunctionsPath + "/f/policy",
+      R"({"StatementId":"url","Action":"lambda:InvokeFunction","Principal":"*","InvokedViaFunctionUrl":true})");
+  REQUIRE(added.status == 201);
+  // A direct Invoke is not through a function URL: the statement grants it nothing.
+  const Response direct = world.bob("POST", invoke, "{}", dry_run);
+  CHECK(direct.status == 403);
+  CHECK(direct.error_type == "AccessDeniedException");
+
+  // The statement says so, as AWS writes it.
+  rapidjson::Document statement;
+  const auto answer = added.json();
+  statement.Parse(answer["Statement"].GetString());
+  REQUIRE(statement.IsObject());
+  REQUIRE(statement.HasMember("Condition"));
+  const rapidjson::Value& condition = statement["Condition"];
+  REQUIRE(condition.HasMember("Bool"));
+  REQUIRE(condition["Bool"].HasMember("lambda:InvokedViaFunctionUrl"));
+  CHECK(std::string(condition["Bool"]["lambda:InvokedViaFunctionUrl"].GetString()) == "true");
+
+  // The same statement without the flag does grant it.
+  REQUIRE(world.call("POST", kFunctionsPath + "/f/policy",
+                     R"({"StatementId":"all","Action":"lambda:InvokeFunction","Principal":"*"})")
+              .status == 201);
+  CHECK(world.bob("POST", invoke, "{}", dry_run).status == 204);
+}
