@@ -101,7 +101,7 @@ Result<std::string> build_statement(const PermissionInput& in, std::string_view 
   };
   const bool any_equals = std::any_of(std::begin(string_equals), std::end(string_equals),
                                       [](const auto& e) { return !e.second->empty(); });
-  if (any_equals || !in.source_arn.empty()) {
+  if (any_equals || !in.source_arn.empty() || in.invoked_via_function_url) {
     w.Key("Condition");
     w.StartObject();
     if (any_equals) {
@@ -119,6 +119,14 @@ Result<std::string> build_statement(const PermissionInput& in, std::string_view 
       w.StartObject();
       w.Key("AWS:SourceArn");
       write(w, in.source_arn);
+      w.EndObject();
+    }
+    if (in.invoked_via_function_url) {
+      // AddPermission's InvokedViaFunctionUrl: only an invocation through the function URL.
+      w.Key("Bool");
+      w.StartObject();
+      w.Key("lambda:InvokedViaFunctionUrl");
+      w.String("true");
       w.EndObject();
     }
     w.EndObject();

@@ -110,6 +110,7 @@ struct AliasUpdate {
 struct PermissionInput {
   std::string statement_id, action, principal;
   std::string source_arn, source_account, event_source_token, principal_org_id, function_url_auth_type;
+  bool invoked_via_function_url = false;  // the grant holds only through a function URL
 };
 
 struct MappingInput {

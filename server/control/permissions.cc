@@ -16,6 +16,7 @@ Reply add_permission(store::Store& store, const Call& call) {
   input.event_source_token = string_of(body, "EventSourceToken").value_or("");
   input.principal_org_id = string_of(body, "PrincipalOrgID").value_or("");
   input.function_url_auth_type = string_of(body, "FunctionUrlAuthType").value_or("");
+  input.invoked_via_function_url = bool_of(body, "InvokedViaFunctionUrl").value_or(false);
   const std::string revision = string_of(body, "RevisionId").value_or("");
   auto added = store.write([&](store::Mutation& m) {
     return m.add_permission(call.function_ref(), call.qualifier(), input, revision);

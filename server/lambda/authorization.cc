@@ -151,6 +151,11 @@ policy::Result<Resolution, LambdaError> resolve_request(const LambdaRequest& req
       if (out.function) facts.context.push_back({"lambda:FunctionArn", {out.function->arn()}, false});
       if (const rapidjson::Value* tags = member(body, "Tags"); tags && carries_key(info, kRequestTagKeys)) {
         std::vector<ContextEntry> entries = tag_entries(*tags, false);
+        // Tag-on-create also needs lambda:TagResource (lambda-actions.json alsoRequires). The
+        // mapping's UUID is not chosen yet: its ARN ends in `*`, as EC2 authorizes tags on an
+        // instance that RunInstances is creating (docs/compatibility.md).
+        const ResolvedMapping created{std::string(caller.account), std::string(caller.region), "*"};
+        facts.extra.push_back({"lambda:TagResource", created.arn(), entries});
         facts.context.insert(facts.context.end(), entries.begin(), entries.end());
       }
       break;

@@ -84,14 +84,33 @@ std::string audit_request_parameters(const Params& params) {
     if (!rest.starts_with("member.")) continue;
     rest.remove_prefix(7);
     const auto next = rest.find('.');
-    int n = 0;
-    for (const char c : rest.substr(0, next)) {
+    // N as Params::members reads it: decimal without a leading zero ("01" is not member 1).
+    const std::string_view index = rest.substr(0, next);
+    int n = index.empty() || index.front() == '0' ? -1 : 0;
+    for (const char c : index) {
+      if (n < 0) break;
       if (c < '0' || c > '9' || n > 100000) { n = -1; break; }
       n = n * 10 + (c - '0');
     }
     if (n <= 0) continue;
     const std::string field = next == std::string_view::npos ? std::string() : std::string(rest.substr(next + 1));
     fields[top].members[n][field] = value;
+  }
+  // The operations read a list from member 1 up to the first missing index: members after a gap
+  // were not read, and a record that listed them would show what the call did not do.
+  for (auto field = fields.begin(); field != fields.end();) {
+    auto& members = field->second.members;
+    const bool listed = !members.empty();
+    int expected = 1;
+    for (auto it = members.begin(); it != members.end();) {
+      if (it->first == expected) {
+        ++expected;
+        ++it;
+      } else {
+        it = members.erase(it);
+      }
+    }
+    field = listed && members.empty() ? fields.erase(field) : std::next(field);
   }
   if (fields.empty()) return {};
   rapidjson::StringBuffer buffer;

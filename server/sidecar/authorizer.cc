@@ -1,5 +1,6 @@
 #include "server/sidecar/authorizer.h"
 
+#include <chrono>
 #include <exception>
 #include <memory>
 
@@ -53,12 +54,21 @@ bool is_list_type(std::string_view type) { return type.size() > 4 && type.substr
 
 // The principal of the request, from the store: by access key id, or by ARN.
 policy::Result<std::shared_ptr<const store::ResolvedCredential>, grpc::Status> principal_of(
-    const store::Store& store, const native::AuthorizeRequest& request) {
+    const store::Store& store, const sigv4::Clock& clock, const native::AuthorizeRequest& request) {
   const grpc::Status unknown(grpc::StatusCode::INVALID_ARGUMENT, "no such principal in the store");
   if (request.principal_case() == native::AuthorizeRequest::kAccessKeyId) {
     auto found = store.find_credential(request.access_key_id());
     if (!found) return grpc::Status(grpc::StatusCode::INTERNAL, found.error().message);
     if (!found.value()) return unknown;
+    // A key names a principal only while it would authenticate a signed request: an Inactive key
+    // and expired temporary credentials are refused as the HTTP front end refuses them.
+    if (found.value()->status != store::KeyStatus::Active) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the access key is not active");
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+    if (found.value()->expiration && now >= *found.value()->expiration) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the temporary credentials have expired");
+    }
     return found.value();
   }
   if (request.principal_case() != native::AuthorizeRequest::kPrincipalArn) {
@@ -103,7 +113,7 @@ grpc::Status Authorizer::authorize(const native::AuthorizeRequest& request, nati
   if (request.action().empty() || request.action().find(':') == std::string::npos) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "action must be service:Action"};
   }
-  auto credential = principal_of(store_, request);
+  auto credential = principal_of(store_, clock_, request);
   if (!credential) return credential.error();
   const authz::Principal principal{credential.value(), false};
   const std::string resource = request.resource().empty() ? "*" : request.resource();

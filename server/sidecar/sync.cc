@@ -110,6 +110,8 @@ std::optional<store::PermissionInput> permission_of(const rapidjson::Value& stat
           in.principal_org_id = v;
         } else if (name == "StringEquals" && k == "lambda:FunctionUrlAuthType") {
           in.function_url_auth_type = v;
+        } else if (name == "Bool" && k == "lambda:InvokedViaFunctionUrl" && v == "true") {
+          in.invoked_via_function_url = true;
         } else {
           return std::nullopt;
         }

@@ -55,3 +55,23 @@ TEST_CASE("AssumeRole: a caller without permissions cannot tell which of another
   lambda_role(w, kA, "local");
   CHECK(message_for(w, kAlice, kA, "local") == message_for(w, kAlice, kA, "ghost"));
 }
+
+// Open (review 3; the fix belongs in policy/: an account principal is matched by its account
+// only, not its partition). Hidden from the default run until then: run it by name.
+TEST_CASE("AssumeRole (open): a trust policy naming an account of another partition admits no one here",
+          "[.][review3-open]") {
+  World w;
+  require_ok(w.store().write([&](store::Mutation& m) {
+    store::CreateRoleInput input;
+    input.account = std::string(kB);
+    input.name = "cn-only";
+    input.assume_role_policy = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+                               R"("Principal":{"AWS":"arn:aws-cn:iam::111111111111:root"},"Action":"sts:AssumeRole"}]})";
+    return m.create_role(input);
+  }));
+  w.put_user_policy(kA, "alice",
+                    R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})");
+  // alice is of account 111111111111 in the aws partition, not the aws-cn account of that number.
+  const Response r = w.sts(assume_role("arn:aws:iam::222222222222:role/cn-only"), kAlice);
+  CHECK(r.status == 403);
+}

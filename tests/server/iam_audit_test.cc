@@ -99,3 +99,38 @@ TEST_CASE("A session's source identity is in its records' sessionContext (issue 
   REQUIRE(context.HasMember("sourceIdentity"));
   REQUIRE(std::string(context["sourceIdentity"].GetString()) == "alice");
 }
+
+TEST_CASE("requestParameters lists the members the call read, not members after a gap (adversarial review 3)",
+          "[iam][audit]") {
+  World w;
+  w.enable_audit();
+  // Members are read from .1 up to the first missing index; .3 (after a gap) and .01 are not read.
+  require_success(w.admin("CreateRole", {{"RoleName", "r1"},
+                                         {"AssumeRolePolicyDocument", kTrust},
+                                         {"Tags.member.1.Key", "team"},
+                                         {"Tags.member.1.Value", "a"},
+                                         {"Tags.member.3.Key", "owner"},
+                                         {"Tags.member.3.Value", "mallory"},
+                                         {"Tags.member.01.Key", "shadow"},
+                                         {"Tags.member.01.Value", "x"}}),
+                  "CreateRole", true);
+  const auto created = record_of(w, "CreateRole");
+  const auto& stored = created["responseElements"]["role"]["tags"];
+  REQUIRE(stored.IsArray());
+  REQUIRE(stored.Size() == 1);
+  const auto& logged = created["requestParameters"]["tags"];
+  REQUIRE(logged.IsArray());
+  CHECK(logged.Size() == stored.Size());
+  REQUIRE(logged.Size() >= 1);
+  CHECK(std::string(logged[0]["key"].GetString()) == "team");
+  CHECK(std::string(logged[0]["value"].GetString()) == "a");
+
+  // A list with no member 1 was not read at all: it is not in the record.
+  require_success(w.admin("CreateRole", {{"RoleName", "r2"},
+                                         {"AssumeRolePolicyDocument", kTrust},
+                                         {"Tags.member.2.Key", "owner"},
+                                         {"Tags.member.2.Value", "mallory"}}),
+                  "CreateRole", true);
+  const auto second = record_of(w, "CreateRole");
+  CHECK_FALSE(second["requestParameters"].HasMember("tags"));
+}

@@ -4,6 +4,7 @@
 // named and typed, errors, pagination and the caller's own authorization.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -411,6 +412,35 @@ TEST_CASE("SimulateCustomPolicy errors", "[server][iam][simulate]") {
     in.context_entries.push_back({"aws:SourceIp", {"1.2.3.4"}, "address"});
     CHECK(error_of(to_form(in).text).code == "InvalidInput");
   }
+}
+
+TEST_CASE("SimulateCustomPolicy bounds the evaluations one call runs (adversarial review 3)",
+          "[server][iam][simulate]") {
+  // Every action is evaluated on every resource, whatever MaxItems asks for: 3000 actions on
+  // 3000 resources held a request thread for half a minute, and a 1 MiB body asks for far more.
+  World world;
+  const std::string policy = document(allow("s3:*", "*"));
+  std::vector<std::string> actions, resources;
+  for (int i = 0; i < 3000; ++i) {
+    actions.push_back("s3:GetObject" + std::to_string(i));
+    resources.push_back("arn:aws:s3:::bucket/k" + std::to_string(i));
+  }
+  Form huge = to_form(custom({policy}, actions, resources));
+  huge.add("MaxItems", "1");
+  const auto started = std::chrono::steady_clock::now();
+  auto reply = world.run(server::iam::simulate_custom_policy, huge.text);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+  REQUIRE_FALSE(reply);
+  CHECK(reply.error().code == "InvalidInput");
+  CHECK(reply.error().status == 400);
+  CHECK_THAT(reply.error().message, Catch::Contains("10000"));
+
+  // 100 actions on 100 resources is within the bound.
+  actions.resize(100);
+  resources.resize(100);
+  Form fits = to_form(custom({policy}, actions, resources));
+  fits.add("MaxItems", "1");
+  CHECK(world.run(server::iam::simulate_custom_policy, fits.text));
 }
 
 TEST_CASE("SimulateCustomPolicy pages its EvaluationResults with MaxItems and Marker", "[server][iam][simulate]") {

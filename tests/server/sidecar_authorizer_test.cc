@@ -185,3 +185,41 @@ TEST_CASE("authorizer: a role ARN is evaluated as a session named after the role
   CHECK(session.decision() == native::ALLOWED);
   CHECK(session.principal_arn() == "arn:aws:sts::111111111111:assumed-role/R/worker");
 }
+
+TEST_CASE("authorizer: a key that no longer authenticates is not a principal (adversarial review 3)",
+          "[sidecar][authorizer][bypass]") {
+  World world;
+  world.alice_policy(allow("lambda:ListFunctions", "*"));
+  world.role_policy(allow("lambda:ListFunctions", "*"));
+  Native api(world.store());
+  native::AuthorizeRequest by_key = by_arn("", "lambda:ListFunctions", "*");
+  by_key.set_access_key_id(std::string(kAliceKey));
+  CHECK(api.ask(by_key).decision() == native::ALLOWED);
+
+  SECTION("an access key made Inactive") {
+    require_ok(world.store().write(
+        [](store::Mutation& m) { return m.update_access_key(kA, "alice", kAliceKey, store::KeyStatus::Inactive); }));
+    const auto refused = api.ask(by_key, grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(refused.decision() != native::ALLOWED);
+  }
+  SECTION("temporary credentials past their expiration") {
+    store::AssumeRoleInput input;
+    input.account = std::string(kA);
+    input.role_name = "R";
+    input.session_name = "sidecar";
+    input.duration_seconds = 900;
+    auto issued = world.store().write([&](store::Mutation& m) { return m.assume_role(input); });
+    require_ok(issued);
+    native::AuthorizeRequest by_session = by_arn("", "lambda:ListFunctions", "*");
+    by_session.set_access_key_id(issued.value().access_key_id);
+    CHECK(api.ask(by_session).decision() == native::ALLOWED);
+    // The same store, an hour later.
+    const sigv4::FixedClock later(api.clock.now() + std::chrono::hours(1));
+    const server::authz::Pipeline pipeline(world.store(), later);
+    const server::sidecar::Authorizer authorizer(world.store(), pipeline, later, "us-east-1");
+    native::AuthorizeResponse response;
+    const grpc::Status status = authorizer.authorize(by_session, response);
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(response.decision() != native::ALLOWED);
+  }
+}

@@ -58,7 +58,11 @@ http {{
       auth_request_set $gatehouse_type $upstream_http_x_amzn_errortype;
       auth_request_set $gatehouse_body $upstream_http_x_gatehouse_body;
       auth_request_set $gatehouse_principal $upstream_http_x_gatehouse_principal_arn;
+      auth_request_set $gatehouse_account $upstream_http_x_gatehouse_account;
+      auth_request_set $gatehouse_decision $upstream_http_x_gatehouse_decision_id;
       proxy_set_header X-Gatehouse-Principal-Arn $gatehouse_principal;
+      proxy_set_header X-Gatehouse-Account $gatehouse_account;
+      proxy_set_header X-Gatehouse-Decision-Id $gatehouse_decision;
       error_page 403 = @denied;
       proxy_pass http://{upstream};
     }}
