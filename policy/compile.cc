@@ -204,12 +204,14 @@ PrincipalMatcher compile_principals(const PrincipalElement& element) {
       if (v == "*") {
         m.wildcard = true;
       } else if (is_account_id(v)) {
-        m.accounts.emplace_back(v);
+        m.accounts.push_back({std::string(), std::string(v)});
       } else if (looks_like_unique_id(v)) {
         m.unique_ids.emplace_back(v);
       } else if (auto arn = parse_principal_arn(v)) {
         switch (arn->kind) {
-          case PrincipalArnKind::Root: m.accounts.emplace_back(arn->account); break;
+          case PrincipalArnKind::Root:
+            m.accounts.push_back({std::string(arn->partition), std::string(arn->account)});
+            break;
           case PrincipalArnKind::User: m.users.emplace_back(v); break;
           case PrincipalArnKind::Role:
             m.roles.push_back({std::string(arn->partition), std::string(arn->account), std::string(arn->name)});

@@ -47,7 +47,11 @@ struct ActionMatcher {
 
 struct PrincipalMatcher {
   bool wildcard = false;                 // "*" or {"AWS": "*"}
-  std::vector<std::string> accounts;     // 12-digit ids (from ids and :root ARNs)
+  struct Account {
+    std::string partition;  // from a :root ARN; empty for a bare 12-digit id (the caller's partition)
+    std::string id;
+  };
+  std::vector<Account> accounts;         // 12-digit ids (from ids and :root ARNs)
   std::vector<std::string> users;        // user ARNs, exact
   struct Role {
     std::string partition, account, name;

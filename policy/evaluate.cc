@@ -311,7 +311,14 @@ MatchKind principal_matches(const CompiledStatement& s, const Evaluation& e) noe
     }
     return false;
   };
-  const bool account_listed = !c.account.empty() && has(m.accounts, caller_account(c));
+  // An account principal is an account of one partition: arn:aws-cn:iam::ID:root is not account ID
+  // of the aws partition (a bare ID is of the caller's partition, the policy's own).
+  bool account_listed = false;
+  if (!c.account.empty()) {
+    for (const auto& a : m.accounts) {
+      if (a.id == caller_account(c) && (a.partition.empty() || a.partition == c.partition)) account_listed = true;
+    }
+  }
   const bool user_listed = c.type == PrincipalType::User &&
                            (has(m.users, c.arn) || (!c.unique_id.empty() && has(m.unique_ids, c.unique_id)));
   bool role_listed = false;

@@ -70,6 +70,19 @@ TEST_CASE("principal forms against callers", "[policy][principal]") {
   }
 }
 
+TEST_CASE("an account principal names an account of one partition", "[policy][principal]") {
+  // bob of account 222222222222 (aws partition), allowed by his identity policy, calls across
+  // accounts: only a resource policy naming his account in his partition lets him in.
+  const Caller bob = caller("arn:aws:iam::222222222222:user/bob");
+  const auto decide_for = [&](const std::string& principal) {
+    return decide_with(principal, bob, false, "Allow", true);
+  };
+  CHECK(decide_for(R"({"AWS":"arn:aws:iam::222222222222:root"})") == Decision::Allowed);
+  CHECK(decide_for(R"({"AWS":"222222222222"})") == Decision::Allowed);
+  CHECK(decide_for(R"({"AWS":"arn:aws-cn:iam::222222222222:root"})") == Decision::ImplicitDeny);
+  CHECK(decide_for(R"({"AWS":"arn:aws-us-gov:iam::222222222222:root"})") == Decision::ImplicitDeny);
+}
+
 TEST_CASE("NotPrincipal excludes a caller only when its whole identity chain is listed", "[policy][principal]") {
   const Caller alice = caller("arn:aws:iam::111111111111:user/alice");
   const Caller s1 = caller("arn:aws:sts::111111111111:assumed-role/R/s1");

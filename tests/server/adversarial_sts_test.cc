@@ -56,10 +56,9 @@ TEST_CASE("AssumeRole: a caller without permissions cannot tell which of another
   CHECK(message_for(w, kAlice, kA, "local") == message_for(w, kAlice, kA, "ghost"));
 }
 
-// Open (review 3; the fix belongs in policy/: an account principal is matched by its account
-// only, not its partition). Hidden from the default run until then: run it by name.
-TEST_CASE("AssumeRole (open): a trust policy naming an account of another partition admits no one here",
-          "[.][review3-open]") {
+// Review 3: an account principal was matched by its account only, not its partition.
+TEST_CASE("AssumeRole: a trust policy naming an account of another partition admits no one here",
+          "[sts][adversarial]") {
   World w;
   require_ok(w.store().write([&](store::Mutation& m) {
     store::CreateRoleInput input;
