@@ -769,6 +769,7 @@ int run_serve(const Args& args, Io io) {
   } running;
   std::latch invoke_ready(1);
   std::atomic<const server::control::LambdaApi*> invoking{nullptr};
+  std::atomic<const executor::Executor*> serving_code{nullptr};  // once the executor has checked the machine
   const auto start_invocations = [&](const std::string& host, std::uint16_t port) {
     executor_start.join();
     // The executor refuses to run code (with the reason, here) rather than run it unsandboxed.
@@ -792,6 +793,7 @@ int run_serve(const Args& args, Io io) {
     invoking_options.invocations = running.invocations.get();
     running.api = std::make_unique<const server::control::LambdaApi>(*store, pipeline, clock, invoking_options);
     executor.set_service_endpoint(host, port);
+    serving_code.store(&executor, std::memory_order_release);
     running.queue->start();  // after the endpoint is known: queued events call back into it
     invoking.store(running.api.get(), std::memory_order_release);
     invoke_ready.count_down();
@@ -856,6 +858,10 @@ int run_serve(const Args& args, Io io) {
   config.handle_signals = true;
   config.threads = 16;  // a synchronous Invoke holds a thread while its function calls back in
   config.not_ready = [&gate] { return gate.not_ready(); };
+  config.from_function_code = [&serving_code](std::string_view address, std::uint16_t port) {
+    const executor::Executor* e = serving_code.load(std::memory_order_acquire);
+    return e && e->is_function_connection(address, port);
+  };
   config.log = [&io](std::string_view line) { io.err << "gatehouse: " << line << std::endl; };
   if (!options.quiet) {
     config.request_log = [&io, &region, format = options.log_format](const http::RequestLogEntry& entry) {

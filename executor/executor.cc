@@ -1,7 +1,9 @@
 #include "executor/executor.h"
 
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -99,7 +101,8 @@ std::string code_key(std::string_view sha256) {
 // SDK calls, made inside the sandbox's network namespace to 127.0.0.1:<service port>.
 class Forwarder {
  public:
-  Forwarder(int listener, std::string host, std::uint16_t port) : host_(std::move(host)), port_(port) {
+  Forwarder(int listener, std::string host, std::uint16_t port, std::shared_ptr<Executor::ForwardedConnections> seen)
+      : host_(std::move(host)), port_(port), seen_(std::move(seen)) {
     if (::pipe2(stop_, O_CLOEXEC) != 0) stop_[0] = stop_[1] = -1;
     thread_ = std::thread([this, listener] { run(listener); });
   }
@@ -128,9 +131,30 @@ class Forwarder {
     return s;
   }
 
+  // The address and port this end of a connection to the service has (what the service sees as
+  // its peer), or nullopt.
+  static std::optional<std::pair<std::string, std::uint16_t>> local_end(int s) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (::getsockname(s, reinterpret_cast<sockaddr*>(&address), &length) != 0) return std::nullopt;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (address.ss_family == AF_INET) {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+      if (!::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text)) return std::nullopt;
+      return std::pair<std::string, std::uint16_t>{text, ntohs(v4->sin_port)};
+    }
+    if (address.ss_family == AF_INET6) {
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+      if (!::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text)) return std::nullopt;
+      return std::pair<std::string, std::uint16_t>{text, ntohs(v6->sin6_port)};
+    }
+    return std::nullopt;
+  }
+
   void run(int listener) {
     struct Pair {
       int inside, outside;
+      std::pair<std::string, std::uint16_t> local;
     };
     std::vector<Pair> pairs;
     std::vector<char> buffer(64 * 1024);
@@ -157,6 +181,7 @@ class Forwarder {
       }
       for (std::size_t i = pairs.size(); i-- > 0;) {
         if (!dead[i]) continue;
+        seen_->remove(pairs[i].local.first, pairs[i].local.second);
         ::close(pairs[i].inside);
         ::close(pairs[i].outside);
         pairs.erase(pairs.begin() + static_cast<std::ptrdiff_t>(i));
@@ -165,16 +190,20 @@ class Forwarder {
         const int inside = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
         if (inside >= 0) {
           const int outside = connect_service();
-          if (outside < 0 || pairs.size() >= 256) {
+          // Known before the first byte is forwarded, so before the service reads a request on it.
+          const auto local = outside >= 0 ? local_end(outside) : std::nullopt;
+          if (!local || pairs.size() >= 256) {
             ::close(inside);
             if (outside >= 0) ::close(outside);
           } else {
-            pairs.push_back({inside, outside});
+            seen_->add(local->first, local->second);
+            pairs.push_back({inside, outside, *local});
           }
         }
       }
     }
     for (const Pair& p : pairs) {
+      seen_->remove(p.local.first, p.local.second);
       ::close(p.inside);
       ::close(p.outside);
     }
@@ -182,11 +211,32 @@ class Forwarder {
 
   std::string host_;
   std::uint16_t port_;
+  std::shared_ptr<Executor::ForwardedConnections> seen_;
   int stop_[2] = {-1, -1};
   std::thread thread_;
 };
 
 }  // namespace
+
+void Executor::ForwardedConnections::add(std::string address, std::uint16_t port) {
+  const std::lock_guard lock(mutex_);
+  open_.emplace_back(std::move(address), port);
+}
+
+void Executor::ForwardedConnections::remove(const std::string& address, std::uint16_t port) {
+  const std::lock_guard lock(mutex_);
+  const auto it = std::find(open_.begin(), open_.end(), std::pair<std::string, std::uint16_t>{address, port});
+  if (it != open_.end()) open_.erase(it);
+}
+
+bool Executor::ForwardedConnections::contains(std::string_view address, std::uint16_t port) const {
+  const std::lock_guard lock(mutex_);
+  return std::any_of(open_.begin(), open_.end(), [&](const auto& e) { return e.second == port && e.first == address; });
+}
+
+bool Executor::is_function_connection(std::string_view address, std::uint16_t port) const {
+  return forwarded_->contains(address, port);
+}
 
 std::optional<RuntimeKind> runtime_kind(std::string_view runtime) {
   static constexpr std::string_view kPython[] = {"python3.9", "python3.10", "python3.11", "python3.12", "python3.13"};
@@ -458,7 +508,8 @@ std::variant<std::unique_ptr<Executor::Environment>, Failure> Executor::start_en
   env->box = Sandbox::start(options_.sandbox, spec, &error);
   if (!env->box) return Failure{500, "ServiceException", "The function's sandbox could not start: " + error};
   if (options_.service_port != 0) {
-    env->forwarder = std::make_unique<Forwarder>(env->box->listener(1), options_.service_host, options_.service_port);
+    env->forwarder =
+        std::make_unique<Forwarder>(env->box->listener(1), options_.service_host, options_.service_port, forwarded_);
   }
   return env;
 }

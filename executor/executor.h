@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -105,6 +106,23 @@ class Executor {
   // before any invocation. Inside the sandbox it is http://127.0.0.1:PORT (AWS_ENDPOINT_URL).
   void set_service_endpoint(std::string host, std::uint16_t port);
 
+  // Whether a connection to the service whose peer is ADDRESS:PORT was opened by this executor
+  // on behalf of function code (the forwarded AWS_ENDPOINT_URL): the service answers such a
+  // connection as it answers any caller, except for what only its operator may see (/metrics).
+  bool is_function_connection(std::string_view address, std::uint16_t port) const;
+
+  // The local ends of the connections forwarded from sandboxes to the service.
+  class ForwardedConnections {
+   public:
+    void add(std::string address, std::uint16_t port);
+    void remove(const std::string& address, std::uint16_t port);
+    bool contains(std::string_view address, std::uint16_t port) const;
+
+   private:
+    mutable std::mutex mutex_;
+    std::vector<std::pair<std::string, std::uint16_t>> open_;
+  };
+
   struct Environment;
 
  private:
@@ -117,6 +135,7 @@ class Executor {
   void reap();  // the reaper thread: stops environments idle longer than keep_warm
 
   Options options_;
+  std::shared_ptr<ForwardedConnections> forwarded_ = std::make_shared<ForwardedConnections>();
   std::string work_dir_;
   bool own_work_dir_ = false;
   std::optional<std::string> unavailable_, no_memory_limit_;

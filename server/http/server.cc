@@ -371,8 +371,13 @@ struct Server::State {
                        return text_response("ok\n", "text/plain; charset=utf-8", "healthz");
                      }});
     router.add(Route{"/metrics", Match::Exact, ErrorFamily::LambdaRest, "metrics", {},
-                     [&registry](const HttpRequest& request) {
+                     [&registry, from_code = config.from_function_code](const HttpRequest& request) {
                        if (!is_get(request)) return unknown_lambda_operation(request);
+                       if (from_code) {
+                         std::string_view peer = request.peer_address;
+                         if (peer.starts_with("::ffff:") && peer.find('.') != std::string_view::npos) peer.remove_prefix(7);
+                         if (from_code(peer, request.peer_port)) return unknown_lambda_operation(request);
+                       }
                        return text_response(registry.render(), metrics::kExpositionContentType, "metrics");
                      }});
     shared = std::make_shared<Shared>(std::move(config), std::move(router), metrics);

@@ -41,6 +41,10 @@ struct ServerConfig {
   // Why this server is not ready to decide (a replica whose view is not current), or nothing:
   // GET /healthz answers 503 with the reason while it says so. Empty: always ready.
   std::function<std::optional<std::string>()> not_ready;
+  // Whether a request's peer (address, port) is a connection made for function code (the
+  // executor's forwarded endpoint): such a caller is not shown /metrics, which names the
+  // functions of every account (it gets the unknown-path answer).
+  std::function<bool(std::string_view address, std::uint16_t port)> from_function_code;
 };
 
 class Server {

@@ -1,20 +1,19 @@
-"""A third adversarial review's open finding (the fix belongs to the executor's metrics, not to
-this review's areas): `GET /metrics` on the service port is unauthenticated and labels the
-function metrics with the bare function name, whatever the account. The service port is also
-the one forwarded into every function's sandbox (docs/executor.md, Network), so the code of one
-account's function reads the names of another account's functions and how often they run:
-existence of another account's resources, which its API answers only with AccessDenied.
+"""A third adversarial review's finding: `GET /metrics` on the service port is unauthenticated
+and labels the function metrics with the bare function name, whatever the account. The service
+port is also the one forwarded into every function's sandbox (docs/executor.md, Network), so the
+code of one account's function could read the names of another account's functions and how often
+they run: existence of another account's resources, which its API answers only with
+AccessDenied. A connection the executor forwards for function code now gets the unknown-path
+answer for /metrics; the operator, calling the port directly, still gets the metrics.
 
 Here account B's function `payroll-b` runs once; account A's function code then asks the
-endpoint it was given for /metrics. The test expects B's function name not to be there.
-Registered in ctest with WILL_FAIL until the metrics stop naming other accounts' functions
-there (e.g. labels scoped by account and a metrics port that is not the one forwarded into
-sandboxes).
+endpoint it was given for /metrics.
 
 usage: adversarial_metrics_test.py GATEHOUSE_BINARY"""
 import json
 import sys
 import tempfile
+import urllib.request
 
 from lambda_boto3_harness import REGION, check, client, package, start_world, stop, summary
 
@@ -32,10 +31,13 @@ WORLD = {
     ],
 }
 PROBE = """
-import os, urllib.request
+import os, urllib.error, urllib.request
 def handler(event, context):
-    with urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/metrics", timeout=5) as answer:
-        return answer.read().decode()
+    try:
+        with urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/metrics", timeout=5) as answer:
+            return {"status": answer.status, "body": answer.read().decode()}
+    except urllib.error.HTTPError as e:
+        return {"status": e.code, "body": e.read().decode()}
 """
 
 
@@ -54,11 +56,16 @@ def main():
             a = client(base, ROOT_A)
             create(a, "111111111111", "probe", PROBE)
             seen = json.loads(a.invoke(FunctionName="probe")["Payload"].read())
-            check("account A's code reached the endpoint's /metrics", isinstance(seen, str) and "gatehouse_" in seen,
+            check("account A's code gets the unknown-path answer for /metrics",
+                  isinstance(seen, dict) and seen.get("status") == 404 and "Unknown operation" in seen.get("body", ""),
                   str(seen)[:300])
             check("account A's code does not learn account B's function names",
-                  isinstance(seen, str) and "payroll-b" not in seen,
-                  [line for line in str(seen).splitlines() if "payroll-b" in line][:3])
+                  isinstance(seen, dict) and "payroll-b" not in seen.get("body", ""), str(seen)[:300])
+            with urllib.request.urlopen(base + "/metrics", timeout=5) as answer:
+                operator_view = answer.read().decode()
+            check("the operator, on the port itself, still sees every function's metrics",
+                  'function="payroll-b"' in operator_view and 'function="probe"' in operator_view,
+                  [l for l in operator_view.splitlines() if "invocations" in l][:4])
         finally:
             stop(process)
     return summary()
