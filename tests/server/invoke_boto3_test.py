@@ -103,10 +103,10 @@ def main():
         return cannot_run("the executor's tests need root (bubblewrap drops to nobody inside)")
     os.environ[MARKER] = "1"  # the server's environment: must never reach a function
     with tempfile.TemporaryDirectory() as tmp:
-        work_dirs = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*")))
         audit_path = os.path.join(tmp, "audit.jsonl")
         process, base, data = start_world(binary, tmp, WORLD, ["--audit-log", audit_path])
-        mine = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*"))) - work_dirs
+        # The server's work directory carries its pid (other tests' servers may run meanwhile).
+        mine = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-%d-*" % process.pid)))
         stopped = None
         try:
             root = client(base, ROOT)
@@ -336,7 +336,8 @@ def main():
         # SIGTERM leaves nothing behind: no sandbox, cgroup or work directory.
         check("stopped cleanly", stopped == 0, stopped)
         check("no cgroup left", glob.glob("/sys/fs/cgroup/**/gatehouse/env-%d-*" % process.pid, recursive=True) == [])
-        left = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-*"))) - work_dirs
+        # This server's own (the name carries its pid): other tests' servers may run meanwhile.
+        left = set(glob.glob(os.path.join(tempfile.gettempdir(), "gatehouse-executor-%d-*" % process.pid)))
         check("no work directory left", not left, left)
         check("one work directory while serving", len(mine) == 1, mine)
         sandboxes = [p for p in os.listdir("/proc") if p.isdigit() and any(d in _cmdline(p) for d in mine)]
