@@ -35,6 +35,7 @@ std::optional<FunctionNameParts> try_reading(const std::vector<std::string_view>
     // An ARN without region or account is refused (lambda-api 3.2 rule 1).
     if (!r.region || !r.account) return std::nullopt;
     parts.arn = true;
+    parts.partition = std::string(fields[1]);
     i = 3;
   }
   if (r.region) {
@@ -89,6 +90,15 @@ policy::Result<ResolvedFunction, LambdaError> resolve_function(const FunctionNam
   resolved.account = parts.account ? *parts.account : std::string(caller.account);
   resolved.region = std::string(caller.region);
   resolved.qualifier = parts.qualifier;
+  if (parts.partition && *parts.partition != "aws") {
+    // [Choice] AWS documents no wording for this; a function of another partition is, here,
+    // simply not found (before the region check, which would otherwise compare regions of
+    // two partitions).
+    std::string given = "arn:" + *parts.partition + ":lambda:" + parts.region.value_or("") + ":" +
+                        parts.account.value_or("") + ":function:" + parts.name;
+    if (parts.qualifier) given += ":" + *parts.qualifier;
+    return make_error(error_type::kResourceNotFound, 404, "Function not found: " + given);
+  }
   if (parts.region && *parts.region != caller.region) {
     return make_error(error_type::kResourceNotFound, 404,
                       "Functions from '" + *parts.region + "' are not reachable in this region ('" +

@@ -14,6 +14,7 @@ namespace gatehouse::server::lambda {
 
 // The pieces of a FunctionName that matched the namespaced pattern.
 struct FunctionNameParts {
+  std::optional<std::string> partition;  // from a full ARN: aws, aws-cn, aws-us-gov, ...
   std::optional<std::string> region;   // from a full ARN (or region:account:… form)
   std::optional<std::string> account;  // from a full or partial ARN
   std::string name;
@@ -44,8 +45,10 @@ struct ResolvedFunction {
   std::string arn() const;
 };
 
-// Rules 2-4 of lambda-api 3.2, in order: region mismatch -> 404; another account on an
-// operation without cross-account access -> 403; name qualifier != ?Qualifier -> 400.
+// Rules 2-4 of lambda-api 3.2, in order: partition or region mismatch -> 404; another account
+// on an operation without cross-account access -> 403; name qualifier != ?Qualifier -> 400.
+// Every function this server holds is in the aws partition: an ARN of another partition names
+// none of them, whatever its region and account say.
 policy::Result<ResolvedFunction, LambdaError> resolve_function(const FunctionNameParts& parts,
                                                                std::optional<std::string_view> query_qualifier,
                                                                const CallerView& caller, Operation operation);

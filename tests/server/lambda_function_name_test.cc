@@ -102,6 +102,12 @@ TEST_CASE("function name: resolution rules 2-4 in order with AWS's messages", "[
        "arn:aws:lambda:us-east-1:222222222222:function:f:PROD"},
       {"arn:aws:lambda:eu-west-1:111111111111:function:f", nullptr, Operation::GetFunction,
        "ResourceNotFoundException", 404, "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')"},
+      // Another partition names no function here, in any region or account (review 3).
+      {"arn:aws-cn:lambda:us-east-1:111111111111:function:f", nullptr, Operation::GetFunction,
+       "ResourceNotFoundException", 404, "Function not found: arn:aws-cn:lambda:us-east-1:111111111111:function:f"},
+      {"arn:aws-us-gov:lambda:us-east-1:222222222222:function:f:PROD", nullptr, Operation::AddPermission,
+       "ResourceNotFoundException", 404,
+       "Function not found: arn:aws-us-gov:lambda:us-east-1:222222222222:function:f:PROD"},
       // Region is checked before the account (rule 2 before rule 3).
       {"arn:aws:lambda:eu-west-1:222222222222:function:f", nullptr, Operation::AddPermission,
        "ResourceNotFoundException", 404, "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')"},
