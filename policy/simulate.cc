@@ -156,6 +156,15 @@ std::string statement_text(std::string_view policy_text, Position start, Positio
   return out;
 }
 
+std::optional<SimulationError> check_served_size(const SimulationInput& input) {
+  const std::size_t evaluations = input.action_names.size() * std::max<std::size_t>(1, input.resource_arns.size());
+  if (evaluations <= kMaxServedEvaluations) return std::nullopt;
+  return invalid_input("The simulation of " + std::to_string(input.action_names.size()) + " actions on " +
+                       std::to_string(input.resource_arns.size()) + " resources needs " +
+                       std::to_string(evaluations) + " evaluations; one call runs at most " +
+                       std::to_string(kMaxServedEvaluations) + ". Simulate fewer actions or resources at a time.");
+}
+
 Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(const SimulationInput& input) {
   // Inputs, as "SimulateCustomPolicy" (IAM API Reference) constrains them.
   if (input.action_names.empty()) return failure(invalid_input("ActionNames must not be empty"));

@@ -129,6 +129,15 @@ struct EvaluationResult {
 
 Result<std::vector<EvaluationResult>, SimulationError> simulate_custom_policy(const SimulationInput& input);
 
+// The most action x resource evaluations one call of a service (the IAM Query API's
+// Simulate*, the sidecar's gRPC Simulate) runs: every pair is evaluated before a page is cut,
+// so an unbounded call would hold a request thread for minutes. AWS documents no bound
+// (docs/compatibility.md); the command line applies none.
+inline constexpr std::size_t kMaxServedEvaluations = 10000;
+
+// InvalidInput naming the count when `input` asks for more than kMaxServedEvaluations.
+std::optional<SimulationError> check_served_size(const SimulationInput& input);
+
 // GetContextKeysForCustomPolicy (policy semantics 5.8): the context keys the policies
 // reference, i.e. the variables in Resource/NotResource values and the keys and variables of
 // Condition blocks, spelled as first written, de-duplicated case-insensitively, in order of

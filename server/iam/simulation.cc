@@ -279,21 +279,10 @@ void write_result(Xml& xml, const EvaluationResult& r) {
   xml.close("member");
 }
 
-// Evaluations (actions x resources) one simulation call may ask for.
-constexpr std::size_t kMaxEvaluations = 10000;
-
 // Runs the engine and answers one page of EvaluationResults (MaxItems/Marker; the marker is
 // the position of the page's first result).
 Reply simulate(const Call& call, const SimulationInput& input) {
-  // The engine evaluates every action on every resource before a page is cut, so one call's
-  // work is bounded here, not by MaxItems (docs/compatibility.md).
-  const std::size_t evaluations = input.action_names.size() * std::max<std::size_t>(1, input.resource_arns.size());
-  if (evaluations > kMaxEvaluations) {
-    return query::invalid_input("The simulation of " + std::to_string(input.action_names.size()) + " actions on " +
-                                std::to_string(input.resource_arns.size()) + " resources needs " +
-                                std::to_string(evaluations) + " evaluations; one call runs at most " +
-                                std::to_string(kMaxEvaluations) + ". Simulate fewer actions or resources at a time.");
-  }
+  if (auto too_many = policy::check_served_size(input)) return from_simulation(*too_many);
   auto results = policy::simulate_custom_policy(input);
   if (!results) return from_simulation(results.error());
   const auto& all = results.value();

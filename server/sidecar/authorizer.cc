@@ -210,6 +210,9 @@ grpc::Status Authorizer::simulate(const native::SimulateRequest& request, native
     input.context_entries.push_back(
         {entry.key(), {entry.values().begin(), entry.values().end()}, entry.type().empty() ? "string" : entry.type()});
   }
+  if (auto too_many = policy::check_served_size(input)) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, too_many->code + ": " + too_many->message};
+  }
   auto results = policy::simulate_custom_policy(input);
   if (!results) {
     return {grpc::StatusCode::INVALID_ARGUMENT, results.error().code + ": " + results.error().message};

@@ -173,6 +173,25 @@ TEST_CASE("authorizer: Simulate is SimulateCustomPolicy", "[sidecar][authorizer]
   CHECK_THAT(status.error_message(), Catch::StartsWith("MalformedPolicyDocument"));
 }
 
+TEST_CASE("authorizer: Simulate runs at most as many evaluations as the Query API's (review 3)",
+          "[sidecar][authorizer]") {
+  World world;
+  Native api(world.store());
+  native::SimulateRequest request;
+  request.add_policy_input_list(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]})");
+  for (int i = 0; i < 101; ++i) request.add_action_names("s3:GetObject" + std::to_string(i));
+  for (int i = 0; i < 100; ++i) request.add_resource_arns("arn:aws:s3:::bucket/k" + std::to_string(i));
+  native::SimulateResponse response;
+  const grpc::Status status = api.authorizer.simulate(request, response);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(), Catch::StartsWith("InvalidInput: ") && Catch::Contains("10100 evaluations"));
+  CHECK(response.evaluation_results_size() == 0);
+
+  request.mutable_action_names()->RemoveLast();  // 100 x 100 is within the bound
+  REQUIRE(api.authorizer.simulate(request, response).ok());
+  CHECK(response.evaluation_results_size() == 100 * 100);  // one per action and resource
+}
+
 TEST_CASE("authorizer: a role ARN is evaluated as a session named after the role", "[sidecar][authorizer]") {
   World world;
   world.role_policy(allow("sqs:ReceiveMessage", "*"));
