@@ -57,6 +57,16 @@ TEST_CASE("review 4: an unauthenticated request cannot hold a request thread wit
   // No signature: the front end's answer to an unsigned request, at once.
   CHECK(answer.status == 403);
   CHECK(held < 200ms);
+
+  // Check waits the same way before it authenticates. Envoy's ext_authz timeout (0.5 s in
+  // docs/sidecar.md) runs out first: with failure_mode_allow the request goes upstream unchecked.
+  const server::sidecar::CheckService check(world.api(), &gate);
+  auto forwarded = to_check(request);
+  ext_authz::CheckResponse response;
+  const auto asked = std::chrono::steady_clock::now();
+  REQUIRE(check.check(forwarded, response).ok());
+  CHECK(std::chrono::steady_clock::now() - asked < 200ms);
+  CHECK(response.status().code() == grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_CASE("review 4: Check does not take an HTTP/2 request whose body Envoy did not forward as bodyless",
