@@ -47,12 +47,15 @@ store::Result<std::optional<RoleDenial>> authorize_role(const Pipeline& pipeline
   auto principal = role_session(store, use);
   if (!principal) return principal.error();
   // Lambda calls the source with the role's credentials from inside AWS: no client address,
-  // always TLS; the session's requests carry lambda:SourceFunctionArn (policy-semantics 6.2).
+  // always TLS. These are Lambda's own calls outside the execution environment (reading an
+  // event source, a VPC's network interfaces, delivering a dead letter), which AWS documents
+  // carry no lambda:SourceFunctionArn; only requests from the function's code (and Lambda's
+  // Logs, X-Ray and EFS calls) do ("Using source function ARN to control function access
+  // behavior", Lambda developer guide).
   const Transport transport{{}, true, std::nullopt, std::nullopt};
-  const std::vector<ContextKey> keys{{"lambda:SourceFunctionArn", {std::string(use.function_arn)}, false}};
   for (const RoleAction& wanted : actions) {
     const Query query{wanted.action, wanted.resource, {}, use.region, nullptr, policy::ResourcePolicyKind::Function,
-                      keys};
+                      {}};
     Verdict verdict = pipeline.authorize(principal.value(), transport, query);
     if (!verdict.allowed()) return std::optional<RoleDenial>(RoleDenial{wanted, std::move(verdict)});
   }
