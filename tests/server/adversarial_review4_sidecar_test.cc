@@ -120,7 +120,7 @@ TEST_CASE("review 4: Check does not take an HTTP/2 request whose body Envoy "
 
 TEST_CASE("review 4: a query parameter given twice is refused, as a JSON "
           "member given twice is",
-          "[.][review4-open]") {
+          "[server][sidecar][review4]") {
   // The first Qualifier decides here; an upstream that reads the last one
   // (Rails, PHP, many hand-written routers) invokes a qualifier the caller was
   // never authorized for.
@@ -146,4 +146,17 @@ TEST_CASE("review 4: a query parameter given twice is refused, as a JSON "
       "{}")));
   CHECK(twice.response.status().code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(twice.response.denied_response().status().code() == 400);
+  CHECK_THAT(twice.response.denied_response().body(),
+             Catch::Contains("Duplicate query parameter 'Qualifier'"));
+
+  // The control plane parses the request the same way: refused before it runs.
+  const Response direct =
+      world.call("POST", kFunctionsPath + "/f/invocations?Qualifier=1&Qualifier=1", "{}");
+  CHECK(direct.status == 400);
+  CHECK(direct.error_type == "InvalidParameterValueException");
+  CHECK(direct.message() == "Duplicate query parameter 'Qualifier'");
+  // A parameter the operation does not model is ignored, given once or twice.
+  const Response once = world.call("POST", kFunctionsPath + "/f/invocations?Qualifier=1", "{}");
+  CHECK(once.status != 400);
+  CHECK(world.call("POST", kFunctionsPath + "/f/invocations?Qualifier=1&x=1&x=2", "{}").status == once.status);
 }
