@@ -49,6 +49,17 @@ bool declares_body(const http::HttpRequest& request) {
   return false;
 }
 
+// Over HTTP/2 and HTTP/3 a body comes in DATA frames: content-length is optional and
+// transfer-encoding does not exist, so a POST, PUT or PATCH that names neither may carry a body
+// that Envoy did not forward (no with_request_body). HTTP/1's framing has no body without one of
+// them. `protocol`: the check's (empty when Envoy did not say: not known to be HTTP/1).
+bool unannounced_body(const http::HttpRequest& request, std::string_view protocol) {
+  if (protocol == "HTTP/1.0" || protocol == "HTTP/1.1") return false;
+  if (request.header("Content-Length") || request.header("Transfer-Encoding")) return false;
+  const std::string& verb = request.method;
+  return verb == "POST" || verb == "PUT" || verb == "PATCH";
+}
+
 core::HeaderValueOption* set_header(google::protobuf::RepeatedPtrField<core::HeaderValueOption>& headers,
                                     std::string_view name, std::string_view value) {
   core::HeaderValueOption* option = headers.Add();
@@ -153,9 +164,11 @@ Forwarded forwarded_request(const ext_authz::CheckRequest& check) {
     request.body = http.body();
     out.body = BodyState::Sanitized;
   }
+  // Decided from what came, not from x-envoy-auth-partial-body: false, which an Envoy that does
+  // not strip the client's copy passes on as the client wrote it.
   if (partial && lower(*partial) == "true") {
     out.body = BodyState::Partial;
-  } else if (request.body.empty() && !partial && declares_body(request)) {
+  } else if (request.body.empty() && (declares_body(request) || unannounced_body(request, http.protocol()))) {
     out.body = BodyState::Missing;
   }
 
@@ -381,10 +394,8 @@ http::HttpResponse CheckService::nginx(const http::HttpRequest& request) const {
   if (length) original.headers.push_back({"Content-Length", *length});
   // nginx announces a body by its length alone: a chunked one comes with neither
   // X-Original-Content-Length nor Transfer-Encoding, so a POST or PUT without a length may
-  // carry a body the signature was not checked against.
-  const std::string& verb = original.method;
-  const bool unannounced = !length && (verb == "POST" || verb == "PUT" || verb == "PATCH");
-  if (declares_body(original) || unannounced) forwarded.body = BodyState::Missing;
+  // carry a body the signature was not checked against (as over HTTP/2: no protocol known).
+  if (declares_body(original) || unannounced_body(original, {})) forwarded.body = BodyState::Missing;
   if (length) original.headers.pop_back();
   const Decision decision =
       decide(forwarded, forwarded.body == BodyState::Missing

@@ -36,7 +36,8 @@ inline constexpr int kOverwriteIfExistsOrAdd = 2;
 enum class BodyState : std::uint8_t {
   Complete,   // raw_body (byte-exact), or no body at all
   Sanitized,  // only `body` (pack_as_bytes false): Envoy replaced bytes that are not UTF-8
-  Missing,    // content-length > 0 (or a body hash header names bytes) but no body came
+  Missing,    // content-length > 0 (or a body hash header names bytes; or, over HTTP/2, a POST, PUT or
+              // PATCH without a length) but no body came
   Partial,    // x-envoy-auth-partial-body: true
 };
 
