@@ -1,8 +1,10 @@
 #include "server/sidecar/check.h"
 
 #include <charconv>
+#include <algorithm>
 #include <chrono>
 #include <exception>
+#include <optional>
 
 #include "policy/text.h"
 #include "server/http/errors.h"
@@ -102,6 +104,18 @@ std::string missing_body_message(BodyState state) {
   return message;
 }
 
+// When a wait must end for the answer to reach Envoy before `deadline` (the RPC's): a quarter
+// of the time left is kept for the decision and the way back. None without a deadline.
+std::chrono::steady_clock::time_point answer_by(std::chrono::system_clock::time_point deadline) {
+  using std::chrono::milliseconds;
+  const auto now = std::chrono::system_clock::now();
+  if (deadline > now + std::chrono::hours(1)) {  // none (time_point::max()), or as good as none
+    return std::chrono::steady_clock::time_point::max();
+  }
+  const auto left = std::max(std::chrono::duration_cast<milliseconds>(deadline - now), milliseconds(0));
+  return std::chrono::steady_clock::now() + left * 3 / 4;
+}
+
 constexpr std::string_view kSanitizedBodyHint =
     " (Envoy sent the body in `body`, where bytes that are not UTF-8 are replaced: set the ext_authz filter's "
     "with_request_body.pack_as_bytes to true.)";
@@ -199,18 +213,24 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
     return decision;
   }
 
-  if (gate_) {
-    // The forwarded request's own x-gatehouse-min-revision is honoured as on the HTTP port.
-    if (const auto refused = gate_->admit(request)) {
-      decision.answer = consistency::Gate::refusal_response(*refused, http::ErrorFamily::LambdaRest, request);
-      if (*refused == consistency::Refusal::BadRevision) {
-        decision.kind = Decision::Kind::Invalid;
-      } else {
-        decision.kind = Decision::Kind::Unavailable;
-        decision.answer.status = unavailable_.status;
-      }
-      return decision;
+  // The gate's refusal, with the configured status for a replica that does not decide yet.
+  const auto refuse = [&](consistency::Refusal refused) {
+    decision.answer = consistency::Gate::refusal_response(refused, http::ErrorFamily::LambdaRest, request);
+    if (refused == consistency::Refusal::BadRevision) {
+      decision.kind = Decision::Kind::Invalid;
+    } else {
+      decision.kind = Decision::Kind::Unavailable;
+      decision.answer.status = unavailable_.status;
     }
+    return decision;
+  };
+  // The forwarded request's own x-gatehouse-min-revision is honoured as on the HTTP port: the
+  // Lambda API's authorization step waits for it once the caller is authenticated.
+  std::optional<consistency::PendingRevision> pending;
+  if (gate_) {
+    const consistency::Admission admission = gate_->admit(request);
+    if (admission.refusal) return refuse(*admission.refusal);
+    pending.emplace(*gate_, admission.pending, forwarded.answer_by);
   }
 
   if (forwarded.body == BodyState::Missing || forwarded.body == BodyState::Partial) {
@@ -238,6 +258,7 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
 
   control::AuthorizationStep step = api_.authorize(request, forwarded.context_keys);
   if (step.routed) decision.operation = lambda::operation_name(step.operation);
+  if (step.unavailable) return refuse(*step.unavailable);
   if (step.allowed()) {
     http::HttpResponse allowed;
     allowed.status = 200;
@@ -270,8 +291,11 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
   return decision;
 }
 
-grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response) const try {
-  return respond(decide(forwarded_request(check)), response);
+grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response,
+                                 std::chrono::system_clock::time_point deadline) const try {
+  Forwarded forwarded = forwarded_request(check);
+  forwarded.answer_by = answer_by(deadline);
+  return respond(decide(forwarded), response);
 } catch (const std::exception& e) {
   response.Clear();
   return {grpc::StatusCode::INTERNAL, std::string("gatehouse could not decide: ") + e.what()};

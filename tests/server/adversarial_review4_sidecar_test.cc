@@ -43,7 +43,7 @@ void drop_header(ext_authz::CheckRequest &check, std::string_view name) {
 
 TEST_CASE("review 4: an unauthenticated request cannot hold a request thread "
           "with x-gatehouse-min-revision",
-          "[.][review4-open]") {
+          "[server][sidecar][consistency][review4]") {
   // Gate::admit waits for the named revision before anything authenticates the
   // request; serve runs 16 request threads, so 16 unsigned requests a second
   // naming a revision that never comes keep every Lambda, IAM and STS caller
