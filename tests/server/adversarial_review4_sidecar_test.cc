@@ -1,8 +1,6 @@
-// A fourth adversarial review's open findings (the min-revision wait, bodies
-// over HTTP/2, repeated query parameters), each reproduced in-process and
-// hidden
-// ([.][review4-open]) until its fix: the default suite passes, `test_server
-// "[review4-open]"` shows them failing.
+// A fourth adversarial review's findings (the min-revision wait, bodies over
+// HTTP/2, repeated query parameters), each reproduced in-process; hidden
+// ([.][review4-open]) until its fix, visible ([review4]) since.
 #include <catch2/catch.hpp>
 
 #include <chrono>
