@@ -818,7 +818,8 @@ int run_serve(const Args& args, Io io) {
     };
   };
   // The consistency promise around every decision and write (docs/scale-out.md): refuse while
-  // the view is not current, wait for x-gatehouse-min-revision, answer x-gatehouse-revision.
+  // the view is not current, wait for x-gatehouse-min-revision (once the API has authenticated
+  // the caller), answer x-gatehouse-revision.
   const server::consistency::StoreSource consistency_source(*store);
   const server::consistency::Gate gate(consistency_source);
   http::Router router;

@@ -1,6 +1,8 @@
 #include "server/consistency/gate.h"
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <utility>
 
 namespace gatehouse::server::consistency {
@@ -36,11 +38,42 @@ std::string_view refusal_message(Refusal refusal) noexcept {
   return "unavailable";
 }
 
-std::optional<Refusal> Gate::admit(const http::HttpRequest& request) const {
+Admission Gate::admit(const http::HttpRequest& request) const {
+  Admission admission;
   if (const std::string* named = request.header(kMinRevisionHeader)) {
     const auto revision = parse_revision(*named);
-    if (!revision) return Refusal::BadRevision;
-    if (!source_.wait_applied(*revision, min_revision_wait_)) return Refusal::RevisionTimeout;
+    if (!revision) return {Refusal::BadRevision, 0};
+    if (*revision > source_.view().applied_revision) admission.pending = *revision;
+  }
+  admission.refusal = unfresh();
+  return admission;
+}
+
+bool Gate::may_come(const View& view, std::uint64_t revision) noexcept {
+  // One process writes an LMDB store: no revision exists beyond the one it applied. etcd counts
+  // in int64.
+  constexpr auto kLargestEtcdRevision = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  return revision <= view.applied_revision || (view.distributed && revision <= kLargestEtcdRevision);
+}
+
+std::optional<Refusal> Gate::wait_for(std::uint64_t revision, std::chrono::steady_clock::time_point until) const {
+  const View view = source_.view();
+  if (view.applied_revision < revision) {
+    if (!may_come(view, revision)) return Refusal::RevisionTimeout;
+    if (waiters_.fetch_add(1, std::memory_order_acq_rel) >= max_waiters_) {
+      waiters_.fetch_sub(1, std::memory_order_acq_rel);
+      return Refusal::RevisionTimeout;
+    }
+    struct Leave {
+      std::atomic<std::size_t>& waiters;
+      ~Leave() { waiters.fetch_sub(1, std::memory_order_acq_rel); }
+    } leave{waiters_};
+    std::chrono::milliseconds wait = min_revision_wait_;
+    if (until != std::chrono::steady_clock::time_point::max()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      wait = std::clamp(left, std::chrono::milliseconds(0), wait);
+    }
+    if (!source_.wait_applied(revision, wait)) return Refusal::RevisionTimeout;
   }
   return unfresh();
 }
@@ -69,7 +102,9 @@ http::HttpResponse Gate::refusal_response(Refusal refusal, http::ErrorFamily fam
 
 http::Handler Gate::guard(http::Handler inner, http::ErrorFamily family) const {
   return [this, inner = std::move(inner), family](const http::HttpRequest& request) {
-    if (const auto refusal = admit(request)) return refusal_response(*refusal, family, request);
+    const Admission admission = admit(request);
+    if (admission.refusal) return refusal_response(*admission.refusal, family, request);
+    const PendingRevision pending(*this, admission.pending);
     // The handler runs on this thread, so a write it committed is this thread's last one.
     const std::uint64_t before = source_.last_write_revision();
     http::HttpResponse response = inner(request);
@@ -88,6 +123,39 @@ std::optional<std::string> Gate::not_ready() const {
   }
   return "the view of the store is not known to be current (applied revision " +
          std::to_string(view.applied_revision) + ")";
+}
+
+namespace {
+
+// The pending revision of the request this thread handles (PendingRevision).
+thread_local PendingRevision::State pending_here;
+
+}  // namespace
+
+PendingRevision::PendingRevision(const Gate& gate, std::uint64_t revision,
+                                 std::chrono::steady_clock::time_point until) noexcept
+    : previous_(pending_here) {
+  pending_here = {&gate, revision, until};
+}
+
+PendingRevision::~PendingRevision() { pending_here = previous_; }
+
+Awaited unknown_key_at_named_revision() {
+  PendingRevision::State& pending = pending_here;
+  if (pending.gate == nullptr || pending.revision == 0) return {};
+  const std::uint64_t revision = std::exchange(pending.revision, 0);  // once per request
+  const Gate& gate = *pending.gate;
+  const View view = gate.source().view();
+  if (view.applied_revision >= revision) return {gate.unfresh(), true};  // it came meanwhile
+  if (!gate.may_come(view, revision)) return {};
+  return {Refusal::RevisionTimeout, false};
+}
+
+Awaited await_named_revision() {
+  PendingRevision::State& pending = pending_here;
+  if (pending.gate == nullptr || pending.revision == 0) return {};
+  const std::uint64_t revision = std::exchange(pending.revision, 0);  // once per request
+  return {pending.gate->wait_for(revision, pending.until), true};
 }
 
 }  // namespace gatehouse::server::consistency

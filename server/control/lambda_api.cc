@@ -350,7 +350,15 @@ AuthorizationStep LambdaApi::authorize(const http::HttpRequest& r, std::span<con
     headers.push_back({h.name, h.value});
   }
   const sigv4::RequestView signed_view{r.method, r.path, r.query, sig_headers, sigv4::PayloadHash::of_body(r.body)};
-  auto principal = pipeline_.authenticate(signed_view, endpoint_);
+  // The revision the request names is waited for only once its caller is authenticated.
+  std::optional<consistency::Refusal> unavailable;
+  auto principal = consistency::authenticate_at_named_revision(
+      [&] { return pipeline_.authenticate(signed_view, endpoint_); }, unavailable);
+  if (unavailable) {
+    step.refusal = consistency::Gate::refusal_response(*unavailable, http::ErrorFamily::LambdaRest, r);
+    step.unavailable = unavailable;
+    return step;
+  }
   if (!principal) {
     if (options_.metrics) options_.metrics->authentication_failures.with({sigv4::to_string(principal.error().reason)}).inc();
     const sigv4::ErrorFields fields = sigv4::error_fields(principal.error(), sigv4::Face::LambdaRest);
@@ -411,6 +419,8 @@ http::HttpResponse LambdaApi::handle(const http::HttpRequest& r) const {
   AuthorizationStep step = authorize(r);
   // An unknown route is answered before anything is recorded.
   if (!step.routed) return std::move(*step.refusal);
+  // A replica that cannot decide yet answers as the gate does, before anything is recorded.
+  if (step.unavailable) return std::move(*step.refusal);
   if (step.refusal) {
     http::HttpResponse refusal = std::move(*step.refusal);
     return finish(r, step, std::move(refusal));

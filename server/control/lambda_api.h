@@ -11,6 +11,7 @@
 
 #include "server/audit/audit_log.h"
 #include "server/authz/pipeline.h"
+#include "server/consistency/gate.h"
 #include "server/http/message.h"
 #include "server/lambda/authorization.h"
 #include "server/lambda/request.h"
@@ -45,6 +46,9 @@ struct AuthorizationStep {
   lambda::Operation operation{};
   std::optional<authz::Principal> principal;     // set once SigV4 authenticated the caller
   std::optional<sigv4::Rejection> rejection;     // set when authentication failed
+  // Set when the replica did not decide: the revision the request names did not come in time
+  // (or too many wait), or the view is not current (refusal is the gate's 503).
+  std::optional<consistency::Refusal> unavailable;
   std::optional<lambda::LambdaRequest> request;  // set once the request parsed
   std::optional<lambda::Resolution> resolution;  // set once the function name resolved
   std::optional<policy::Decision> denial;        // the decision of the policy that refused

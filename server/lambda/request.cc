@@ -257,11 +257,22 @@ policy::Result<QueryParams, LambdaError> parse_query(std::string_view query) {
   return params;
 }
 
-const std::string* find_param(const QueryParams& params, std::string_view name) {
+// The value of the query parameter `name`; nullptr when absent. `repeated` is set when the
+// query gives it more than once: a reader that takes the first and one that takes the last would
+// see different requests (the sidecar authorizes what the upstream then acts on), so the request
+// is refused, as a JSON member given twice is.
+const std::string* find_param(const QueryParams& params, std::string_view name, bool& repeated) {
+  const std::string* found = nullptr;
+  repeated = false;
   for (const auto& [key, value] : params) {
-    if (key == name) return &value;  // the first occurrence wins
+    if (key != name) continue;
+    if (found) {
+      repeated = true;
+      break;
+    }
+    found = &value;
   }
-  return nullptr;
+  return found;
 }
 
 // Checks the FunctionName text and parses it when the pattern holds.
@@ -377,7 +388,12 @@ policy::Result<LambdaRequest, LambdaError> parse_request(const RequestView& requ
   auto query = parse_query(request.query);
   if (!query) return query.error();
   for (const MemberSpec& spec : shape.query) {
-    const std::string* value = find_param(query.value(), spec.name);
+    bool repeated = false;
+    const std::string* value = find_param(query.value(), spec.name, repeated);
+    if (repeated) {
+      return make_error(error_type::kInvalidParameterValue, 400,
+                        "Duplicate query parameter '" + std::string(spec.name) + "'");
+    }
     if (!value) continue;
     const std::string path = member_path("", spec.name);
     if (spec.type == JsonType::Integer) {

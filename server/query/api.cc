@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "policy/arn.h"
+#include "server/consistency/gate.h"
 #include "sigv4/authorization_header.h"
 #include "sigv4/credential_scope.h"
 #include "sigv4/error_response.h"
@@ -230,7 +231,11 @@ http::HttpResponse QueryApi::handle(const http::HttpRequest& r) const {
   for (const auto& h : r.headers) sig_headers.push_back({h.name, h.value});
   const sigv4::RequestView signed_view{r.method, r.path, r.query, sig_headers, sigv4::PayloadHash::of_body(r.body)};
   const sigv4::Endpoint endpoint = endpoint_for(service, scope_region(r, params).value_or("us-east-1"));
-  auto principal = pipeline_.authenticate(signed_view, endpoint);
+  // The revision the request names is waited for only once its caller is authenticated.
+  std::optional<consistency::Refusal> unavailable;
+  auto principal = consistency::authenticate_at_named_revision(
+      [&] { return pipeline_.authenticate(signed_view, endpoint); }, unavailable);
+  if (unavailable) return consistency::Gate::refusal_response(*unavailable, http::ErrorFamily::Query, r);
   if (!principal) {
     if (options_.metrics) {
       options_.metrics->authentication_failures.with({sigv4::to_string(principal.error().reason)}).inc();

@@ -1,8 +1,10 @@
 #include "server/sidecar/check.h"
 
 #include <charconv>
+#include <algorithm>
 #include <chrono>
 #include <exception>
+#include <optional>
 
 #include "policy/text.h"
 #include "server/http/errors.h"
@@ -49,6 +51,17 @@ bool declares_body(const http::HttpRequest& request) {
   return false;
 }
 
+// Over HTTP/2 and HTTP/3 a body comes in DATA frames: content-length is optional and
+// transfer-encoding does not exist, so a POST, PUT or PATCH that names neither may carry a body
+// that Envoy did not forward (no with_request_body). HTTP/1's framing has no body without one of
+// them. `protocol`: the check's (empty when Envoy did not say: not known to be HTTP/1).
+bool unannounced_body(const http::HttpRequest& request, std::string_view protocol) {
+  if (protocol == "HTTP/1.0" || protocol == "HTTP/1.1") return false;
+  if (request.header("Content-Length") || request.header("Transfer-Encoding")) return false;
+  const std::string& verb = request.method;
+  return verb == "POST" || verb == "PUT" || verb == "PATCH";
+}
+
 core::HeaderValueOption* set_header(google::protobuf::RepeatedPtrField<core::HeaderValueOption>& headers,
                                     std::string_view name, std::string_view value) {
   core::HeaderValueOption* option = headers.Add();
@@ -89,6 +102,18 @@ std::string missing_body_message(BodyState state) {
                    "with_request_body (max_request_bytes at least the largest request body, "
                    "allow_partial_message: false, pack_as_bytes: true).";
   return message;
+}
+
+// When a wait must end for the answer to reach Envoy before `deadline` (the RPC's): a quarter
+// of the time left is kept for the decision and the way back. None without a deadline.
+std::chrono::steady_clock::time_point answer_by(std::chrono::system_clock::time_point deadline) {
+  using std::chrono::milliseconds;
+  const auto now = std::chrono::system_clock::now();
+  if (deadline > now + std::chrono::hours(1)) {  // none (time_point::max()), or as good as none
+    return std::chrono::steady_clock::time_point::max();
+  }
+  const auto left = std::max(std::chrono::duration_cast<milliseconds>(deadline - now), milliseconds(0));
+  return std::chrono::steady_clock::now() + left * 3 / 4;
 }
 
 constexpr std::string_view kSanitizedBodyHint =
@@ -153,9 +178,11 @@ Forwarded forwarded_request(const ext_authz::CheckRequest& check) {
     request.body = http.body();
     out.body = BodyState::Sanitized;
   }
+  // Decided from what came, not from x-envoy-auth-partial-body: false, which an Envoy that does
+  // not strip the client's copy passes on as the client wrote it.
   if (partial && lower(*partial) == "true") {
     out.body = BodyState::Partial;
-  } else if (request.body.empty() && !partial && declares_body(request)) {
+  } else if (request.body.empty() && (declares_body(request) || unannounced_body(request, http.protocol()))) {
     out.body = BodyState::Missing;
   }
 
@@ -186,18 +213,24 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
     return decision;
   }
 
-  if (gate_) {
-    // The forwarded request's own x-gatehouse-min-revision is honoured as on the HTTP port.
-    if (const auto refused = gate_->admit(request)) {
-      decision.answer = consistency::Gate::refusal_response(*refused, http::ErrorFamily::LambdaRest, request);
-      if (*refused == consistency::Refusal::BadRevision) {
-        decision.kind = Decision::Kind::Invalid;
-      } else {
-        decision.kind = Decision::Kind::Unavailable;
-        decision.answer.status = unavailable_.status;
-      }
-      return decision;
+  // The gate's refusal, with the configured status for a replica that does not decide yet.
+  const auto refuse = [&](consistency::Refusal refused) {
+    decision.answer = consistency::Gate::refusal_response(refused, http::ErrorFamily::LambdaRest, request);
+    if (refused == consistency::Refusal::BadRevision) {
+      decision.kind = Decision::Kind::Invalid;
+    } else {
+      decision.kind = Decision::Kind::Unavailable;
+      decision.answer.status = unavailable_.status;
     }
+    return decision;
+  };
+  // The forwarded request's own x-gatehouse-min-revision is honoured as on the HTTP port: the
+  // Lambda API's authorization step waits for it once the caller is authenticated.
+  std::optional<consistency::PendingRevision> pending;
+  if (gate_) {
+    const consistency::Admission admission = gate_->admit(request);
+    if (admission.refusal) return refuse(*admission.refusal);
+    pending.emplace(*gate_, admission.pending, forwarded.answer_by);
   }
 
   if (forwarded.body == BodyState::Missing || forwarded.body == BodyState::Partial) {
@@ -225,6 +258,7 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
 
   control::AuthorizationStep step = api_.authorize(request, forwarded.context_keys);
   if (step.routed) decision.operation = lambda::operation_name(step.operation);
+  if (step.unavailable) return refuse(*step.unavailable);
   if (step.allowed()) {
     http::HttpResponse allowed;
     allowed.status = 200;
@@ -257,8 +291,11 @@ Decision CheckService::decide(const Forwarded& forwarded, std::string_view hint)
   return decision;
 }
 
-grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response) const try {
-  return respond(decide(forwarded_request(check)), response);
+grpc::Status CheckService::check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response,
+                                 std::chrono::system_clock::time_point deadline) const try {
+  Forwarded forwarded = forwarded_request(check);
+  forwarded.answer_by = answer_by(deadline);
+  return respond(decide(forwarded), response);
 } catch (const std::exception& e) {
   response.Clear();
   return {grpc::StatusCode::INTERNAL, std::string("gatehouse could not decide: ") + e.what()};
@@ -381,10 +418,8 @@ http::HttpResponse CheckService::nginx(const http::HttpRequest& request) const {
   if (length) original.headers.push_back({"Content-Length", *length});
   // nginx announces a body by its length alone: a chunked one comes with neither
   // X-Original-Content-Length nor Transfer-Encoding, so a POST or PUT without a length may
-  // carry a body the signature was not checked against.
-  const std::string& verb = original.method;
-  const bool unannounced = !length && (verb == "POST" || verb == "PUT" || verb == "PATCH");
-  if (declares_body(original) || unannounced) forwarded.body = BodyState::Missing;
+  // carry a body the signature was not checked against (as over HTTP/2: no protocol known).
+  if (declares_body(original) || unannounced_body(original, {})) forwarded.body = BodyState::Missing;
   if (length) original.headers.pop_back();
   const Decision decision =
       decide(forwarded, forwarded.body == BodyState::Missing

@@ -6,6 +6,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,8 @@ inline constexpr int kOverwriteIfExistsOrAdd = 2;
 enum class BodyState : std::uint8_t {
   Complete,   // raw_body (byte-exact), or no body at all
   Sanitized,  // only `body` (pack_as_bytes false): Envoy replaced bytes that are not UTF-8
-  Missing,    // content-length > 0 (or a body hash header names bytes) but no body came
+  Missing,    // content-length > 0 (or a body hash header names bytes; or, over HTTP/2, a POST, PUT or
+              // PATCH without a length) but no body came
   Partial,    // x-envoy-auth-partial-body: true
 };
 
@@ -49,6 +51,10 @@ struct Forwarded {
   BodyState body = BodyState::Complete;
   // context_extensions, as the request-context keys envoy:ContextExtensions/<name>.
   std::vector<authz::ContextKey> context_keys;
+  // When Envoy stops waiting for the answer (the Check's gRPC deadline): a wait for
+  // x-gatehouse-min-revision ends before it, so the refusal arrives as a denial rather than as
+  // a timeout that failure_mode_allow could let through.
+  std::chrono::steady_clock::time_point answer_by = std::chrono::steady_clock::time_point::max();
 };
 
 // The request-context key prefix of Envoy's per-route context_extensions.
@@ -125,7 +131,10 @@ class CheckService {
   //   body not forwarded -> UNAUTHENTICATED, InvalidSignatureException naming the Envoy setting
   //   anything else 4xx  -> INVALID_ARGUMENT, denied_response in Lambda's error shape
   //   view not current   -> UNAVAILABLE, denied_response with UnavailableOptions::status
-  grpc::Status check(const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response) const;
+  // `deadline`: the RPC's (none: time_point::max()).
+  grpc::Status check(
+      const ext_authz::CheckRequest& check, ext_authz::CheckResponse& response,
+      std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max()) const;
 
   // Registers envoy_http and nginx on the HTTP port's router.
   void add_routes(http::Router& router) const;

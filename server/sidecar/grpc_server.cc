@@ -15,7 +15,8 @@
 namespace gatehouse::server::sidecar {
 
 // The callback API: Check runs on the thread that read the call, with no hand-off to a pool
-// (a check is short and never waits on the network).
+// (a check is short and never waits on the network; a wait for x-gatehouse-min-revision ends
+// before the RPC's deadline, and few wait at once: consistency::Gate).
 class GrpcServer::AuthorizationService final : public ext_authz::Authorization::CallbackService {
  public:
   explicit AuthorizationService(const CheckService& check) : check_(check) {}
@@ -23,7 +24,7 @@ class GrpcServer::AuthorizationService final : public ext_authz::Authorization::
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context, const ext_authz::CheckRequest* request,
                                   ext_authz::CheckResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(check_.check(*request, *response));
+    reactor->Finish(check_.check(*request, *response, context->deadline()));
     return reactor;
   }
 

@@ -11,6 +11,7 @@
 #include "server/consistency/gate.h"
 #include "server/consistency/store_source.h"
 #include "server/sidecar/authorizer.h"
+#include "sigv4/result.h"
 #include "tests/server/http_test_client.h"
 #include "tests/server/query_test_world.h"
 #include "tests/server/sidecar_test_support.h"
@@ -27,7 +28,9 @@ namespace {
 // A store's consistency as the test sets it. `written` plays the calling thread's last write.
 class FakeSource : public server::consistency::Source {
  public:
-  View view() const override { return {applied.load(), fresh.load() && !fenced.load(), true, fenced.load()}; }
+  View view() const override {
+    return {applied.load(), fresh.load() && !fenced.load(), distributed.load(), fenced.load()};
+  }
   bool wait_applied(std::uint64_t revision, std::chrono::milliseconds timeout) const override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (applied.load() < revision) {
@@ -40,6 +43,7 @@ class FakeSource : public server::consistency::Source {
 
   std::atomic<bool> fresh{true};
   std::atomic<bool> fenced{false};  // a large write's fence in the view
+  std::atomic<bool> distributed{true};  // etcd; false: LMDB, whose applied revision is the newest
   std::atomic<std::uint64_t> applied{10};
   static thread_local std::uint64_t written;
 };
@@ -63,6 +67,17 @@ void check_unavailable_lambda(const http::HttpResponse& response, std::string_vi
   CHECK(std::string(doc["Type"].GetString()) == "Service");
   CHECK(std::string(doc["Message"].GetString()).find(says) != std::string::npos);
 }
+
+// Function f, alice allowed to get it, the sidecar on that store and a fake view of it.
+struct SidecarWorld {
+  SidecarWorld() {
+    world.seed_function("f");
+    world.alice_policy(control_test::allow("lambda:GetFunction", control_test::fn_arn("f")));
+  }
+  control_test::World world;
+  sidecar_test::Sidecar sidecar{world.store()};
+  FakeSource source;
+};
 
 }  // namespace
 
@@ -132,17 +147,38 @@ TEST_CASE("consistency: an IAM or STS request on a replica that is not fresh is 
   CHECK(handler(sts).body.find("https://sts.amazonaws.com/doc/2011-06-15/") != std::string::npos);
 }
 
+// A handler as the APIs are: it authenticates (the fake says whether the caller is known and
+// why not, and counts the calls), waits for the named revision only then, and decides (`decided`).
+struct FakeApi {
+  std::atomic<bool> known{true};
+  std::atomic<sigv4::Reason> why_not{sigv4::Reason::SignatureMismatch};
+  std::atomic<int> authentications{0};
+  std::atomic<int> decided{0};
+
+  http::HttpResponse operator()(const http::HttpRequest& r) {
+    std::optional<server::consistency::Refusal> unavailable;
+    const auto authenticated = server::consistency::authenticate_at_named_revision(
+        [this]() -> sigv4::Result<int, sigv4::Rejection> {
+          ++authentications;
+          if (known) return 1;
+          return sigv4::reject(why_not);
+        },
+        unavailable);
+    if (unavailable) return Gate::refusal_response(*unavailable, http::ErrorFamily::LambdaRest, r);
+    if (!authenticated) return http::lambda_error(403, "UnrecognizedClientException", "unknown key");
+    ++decided;
+    return http::HttpResponse{};
+  }
+};
+
 TEST_CASE("consistency: x-gatehouse-min-revision waits for the revision, else 503; a bad one is 400",
           "[consistency]") {
   FakeSource source;
   const Gate gate(source, 300ms);
-  std::atomic<int> ran{0};
-  const http::Handler handler = gate.guard(
-      [&ran](const http::HttpRequest&) {
-        ++ran;
-        return http::HttpResponse{};
-      },
-      http::ErrorFamily::LambdaRest);
+  FakeApi api;
+  std::atomic<int>& ran = api.decided;
+  const http::Handler handler =
+      gate.guard([&api](const http::HttpRequest& r) { return api(r); }, http::ErrorFamily::LambdaRest);
   http::HttpRequest request;
   request.method = "GET";
   request.path = request.target = "/2015-03-31/functions/";
@@ -161,7 +197,7 @@ TEST_CASE("consistency: x-gatehouse-min-revision waits for the revision, else 50
   later.join();
   CHECK(ran == 2);
 
-  // Never applied within the wait: refused, the handler never ran.
+  // Never applied within the wait: refused, nothing decided.
   const http::HttpResponse late = handler(with_header(request, "x-gatehouse-min-revision", "13"));
   check_unavailable_lambda(late, "has not yet applied the revision named by x-gatehouse-min-revision");
   CHECK(ran == 2);
@@ -179,6 +215,170 @@ TEST_CASE("consistency: x-gatehouse-min-revision waits for the revision, else 50
   CHECK(ran == 2);
 
   CHECK(Gate(source).fresh());  // the default wait is the spec's 1 s: admitted at once when applied
+}
+
+TEST_CASE("consistency: only an authenticated caller waits for x-gatehouse-min-revision, and not for long",
+          "[consistency]") {
+  FakeSource source;
+  const Gate gate(source, 300ms, 1);  // one waiter at a time
+  FakeApi api;
+  const http::Handler handler =
+      gate.guard([&api](const http::HttpRequest& r) { return api(r); }, http::ErrorFamily::LambdaRest);
+  http::HttpRequest request;
+  request.method = "GET";
+  request.path = request.target = "/2015-03-31/functions/";
+  const auto timed = [&handler](const http::HttpRequest& r) {
+    const auto started = std::chrono::steady_clock::now();
+    http::HttpResponse response = handler(r);
+    return std::pair{std::move(response), std::chrono::steady_clock::now() - started};
+  };
+
+  SECTION("an unknown caller gets its authentication error at once") {
+    api.known = false;
+    const auto [answer, held] = timed(with_header(request, "x-gatehouse-min-revision", "13"));
+    CHECK(answer.status == 403);
+    CHECK(held < 100ms);
+    CHECK(api.authentications == 1);
+  }
+  SECTION("a key this replica does not know yet: 503 at once while the revision may still create it") {
+    api.known = false;
+    api.why_not = sigv4::Reason::UnknownAccessKey;
+    const auto [answer, held] = timed(with_header(request, "x-gatehouse-min-revision", "13"));
+    check_unavailable_lambda(answer, "has not yet applied the revision named by x-gatehouse-min-revision");
+    CHECK(held < 100ms);
+    // Without the header, or once the revision is applied, the key is simply unknown.
+    CHECK(handler(request).status == 403);
+    source.applied = 13;
+    CHECK(handler(with_header(request, "x-gatehouse-min-revision", "13")).status == 403);
+    // On LMDB no later revision can create it.
+    source.distributed = false;
+    CHECK(handler(with_header(request, "x-gatehouse-min-revision", "14")).status == 403);
+    CHECK(api.decided == 0);
+  }
+  SECTION("after the wait the caller is authenticated again, on the view that has the revision") {
+    // The revision waited for deleted the caller's key.
+    std::thread later([&source, &api] {
+      std::this_thread::sleep_for(100ms);
+      api.known = false;
+      source.applied = 12;
+    });
+    const auto [answer, held] = timed(with_header(request, "x-gatehouse-min-revision", "12"));
+    later.join();
+    CHECK(answer.status == 403);
+    CHECK(held >= 90ms);
+    CHECK(api.authentications == 2);
+    CHECK(api.decided == 0);
+  }
+  SECTION("beyond the waiters' cap: the timeout's answer, at once") {
+    std::thread waiting([&handler, &request] {
+      CHECK(handler(with_header(request, "x-gatehouse-min-revision", "13")).status == 503);
+    });
+    std::this_thread::sleep_for(100ms);  // the first one waits
+    const auto [answer, held] = timed(with_header(request, "x-gatehouse-min-revision", "13"));
+    check_unavailable_lambda(answer, "has not yet applied the revision named by x-gatehouse-min-revision");
+    CHECK(held < 100ms);
+    waiting.join();
+    // The cap counts only those waiting now.
+    const auto [again, waited] = timed(with_header(request, "x-gatehouse-min-revision", "13"));
+    CHECK(again.status == 503);
+    CHECK(waited >= 250ms);
+    CHECK(api.decided == 0);
+  }
+  SECTION("no wait where no later revision can come") {
+    // LMDB: the applied revision is the newest there is.
+    source.distributed = false;
+    const auto [lmdb, held] = timed(with_header(request, "x-gatehouse-min-revision", "11"));
+    check_unavailable_lambda(lmdb, "has not yet applied the revision named by x-gatehouse-min-revision");
+    CHECK(held < 100ms);
+    CHECK(handler(with_header(request, "x-gatehouse-min-revision", "10")).status == 200);
+    // etcd counts revisions in int64.
+    source.distributed = true;
+    const auto [etcd, etcd_held] = timed(with_header(request, "x-gatehouse-min-revision", "9223372036854775808"));
+    CHECK(etcd.status == 503);
+    CHECK(etcd_held < 100ms);
+    CHECK(api.decided == 1);
+  }
+}
+
+TEST_CASE("consistency: an IAM or STS request waits for x-gatehouse-min-revision only once authenticated",
+          "[consistency]") {
+  query_test::World world;
+  FakeSource source;
+  const Gate gate(source, 200ms);
+  const http::Handler handler =
+      gate.guard([&world](const http::HttpRequest& r) { return world.api().handle(r); }, http::ErrorFamily::Query);
+  auto iam = query_test::signed_query_request("Action=ListUsers&Version=2010-05-08", "iam", "us-east-1",
+                                              query_test::kRootA, world.clock().now(),
+                                              "00000000-0000-4000-8000-000000000004");
+  iam.headers.push_back({"x-gatehouse-min-revision", "11"});
+  auto started = std::chrono::steady_clock::now();
+  const http::HttpResponse refused = handler(iam);
+  CHECK(refused.status == 503);
+  CHECK(refused.body.find("<Code>ServiceUnavailable</Code>") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - started >= 190ms);
+
+  http::HttpRequest unsigned_request = iam;
+  std::erase_if(unsigned_request.headers,
+                [](const http::Header& h) { return http::equals_ignore_case(h.name, "Authorization"); });
+  started = std::chrono::steady_clock::now();
+  const http::HttpResponse unknown = handler(unsigned_request);
+  CHECK(unknown.status == 403);
+  CHECK(std::chrono::steady_clock::now() - started < 100ms);
+}
+
+TEST_CASE("consistency: the sidecar's Check waits for x-gatehouse-min-revision only for an authenticated caller",
+          "[consistency][sidecar]") {
+  SidecarWorld setup;
+  sidecar_test::Sidecar& sidecar = setup.sidecar;
+  FakeSource& source = setup.source;
+  const Gate gate(source, 200ms);
+  const server::sidecar::CheckService check(sidecar.api, &gate);
+  auto signed_request = sidecar.sign("GET", control_test::kFunctionsPath + "/f");
+  signed_request.headers.push_back({"x-gatehouse-min-revision", "11"});
+  const auto ask = [&check](const http::HttpRequest& r) {
+    ext_authz::CheckResponse response;
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(check.check(sidecar_test::to_check(r), response).ok());
+    return std::pair{response.status().code(), std::chrono::steady_clock::now() - started};
+  };
+
+  // Signed: waits for the revision, then decides.
+  std::thread later([&source] {
+    std::this_thread::sleep_for(100ms);
+    source.applied = 11;
+  });
+  const auto [allowed, waited] = ask(signed_request);
+  later.join();
+  CHECK(allowed == grpc::StatusCode::OK);
+  CHECK(waited >= 90ms);
+
+  // Not in time: UNAVAILABLE once the wait is over.
+  auto ahead = signed_request;
+  ahead.headers.back().value = "12";
+  const auto [refused, held] = ask(ahead);
+  CHECK(refused == grpc::StatusCode::UNAVAILABLE);
+  CHECK(held >= 190ms);
+
+  // Envoy gives up at the RPC's deadline (0.5 s in docs/sidecar.md) and, with
+  // failure_mode_allow, lets the request through: the wait ends before it, with a denial.
+  const Gate serve_gate(source);  // serve's 1 s
+  const server::sidecar::CheckService bounded(sidecar.api, &serve_gate);
+  ext_authz::CheckResponse before_deadline;
+  const auto asked = std::chrono::steady_clock::now();
+  REQUIRE(bounded.check(sidecar_test::to_check(ahead), before_deadline, std::chrono::system_clock::now() + 500ms).ok());
+  const auto answered_in = std::chrono::steady_clock::now() - asked;
+  CHECK(before_deadline.status().code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(answered_in >= 300ms);
+  CHECK(answered_in < 480ms);
+
+  // A signature that does not verify: its error at once.
+  auto forged = ahead;
+  for (auto& header : forged.headers) {
+    if (http::equals_ignore_case(header.name, "Authorization")) header.value.back() ^= 1;
+  }
+  const auto [unauthenticated, at_once] = ask(forged);
+  CHECK(unauthenticated == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(at_once < 100ms);
 }
 
 TEST_CASE("consistency: a handler that wrote answers x-gatehouse-revision; one that did not, none",
@@ -204,11 +404,9 @@ TEST_CASE("consistency: a handler that wrote answers x-gatehouse-revision; one t
 
 TEST_CASE("consistency: the sidecar's Check refuses with the configured status, never an allow or a failed RPC",
           "[consistency][sidecar]") {
-  control_test::World world;
-  world.seed_function("f");
-  world.alice_policy(control_test::allow("lambda:GetFunction", control_test::fn_arn("f")));
-  sidecar_test::Sidecar sidecar(world.store());
-  FakeSource source;
+  SidecarWorld setup;
+  sidecar_test::Sidecar& sidecar = setup.sidecar;
+  FakeSource& source = setup.source;
   const Gate gate(source);
   const server::sidecar::CheckService default_status(sidecar.api, &gate);
   const server::sidecar::CheckService configured(sidecar.api, &gate, {429});

@@ -210,3 +210,22 @@ TEST_CASE("request: a bare name over 64 characters is a validation error before 
   // In an ARN only the whole ARN's length counts: a 65-character name there is simply not found.
   CHECK(parse("GET", "/2015-03-31/functions/arn:aws:lambda:us-east-1:111111111111:function:" + name));
 }
+
+TEST_CASE("request: a modelled query parameter given twice is refused, naming it", "[server][lambda]") {
+  // A reader that takes the first value and one that takes the last would act on different
+  // requests (the sidecar authorizes, the upstream acts), so neither value is chosen.
+  for (const char* query : {"Qualifier=1&Qualifier=2", "Qualifier=1&Qualifier=1", "Qualifier=1&x=0&Qualifier="}) {
+    INFO(query);
+    auto r = parse("GET", "/2015-03-31/functions/f/configuration", query);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == gatehouse::server::lambda::LambdaError{"InvalidParameterValueException", 400,
+                                                              "Duplicate query parameter 'Qualifier'"});
+  }
+  auto paging = parse("GET", "/2015-03-31/functions/", "MaxItems=1&MaxItems=50");
+  REQUIRE_FALSE(paging);
+  CHECK(paging.error().message == "Duplicate query parameter 'MaxItems'");
+  // A parameter the operation does not model is not read, so a repeat changes nothing.
+  auto unmodelled = parse("GET", "/2015-03-31/functions/f/configuration", "Qualifier=1&Other=a&Other=b");
+  REQUIRE(unmodelled);
+  CHECK(unmodelled.value().qualifier == "1");
+}
