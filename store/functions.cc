@@ -295,6 +295,7 @@ Result<FunctionConfig> Mutation::create_function(const CreateFunctionInput& inpu
   f.name = ref.name;
   f.arn = function_arn(ref.region, ref.account, ref.name);
   f.created = now();
+  f.id = ids::uuid();
   f.tags = input.tags;
   f.latest = input.config;
   f.latest.version = std::string(kLatest);

@@ -352,6 +352,8 @@ Reply invoke(store::Store& store, const Call& call) {
     event.region = ref.region;
     event.function_name = ref.name;
     event.qualifier = std::string(call.qualifier());
+    event.function_id = view.value().function.id;  // this function, not a later one of its name
+    event.function_created = view.value().function.created;
     event.payload = std::string(call.request.payload);
     if (!call.invocations->queue()->enqueue(std::move(event))) {
       return make_error("ServiceException", 500, "The event could not be queued.");
