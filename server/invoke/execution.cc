@@ -89,8 +89,12 @@ policy::Result<std::string, lambda::LambdaError> decode_client_context(std::stri
 }
 
 Invocations::Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock,
-                         int concurrency, metrics::Registry* registry)
-    : executor_(executor), store_(store), clock_(clock), concurrency_(concurrency) {
+                         int concurrency, metrics::Registry* registry, int synchronous_limit)
+    : executor_(executor),
+      store_(store),
+      clock_(clock),
+      concurrency_(concurrency),
+      synchronous_limit_(std::min(concurrency, synchronous_limit)) {
   if (!registry) return;
   metrics_.reset(new Metrics{
       registry->counter("gatehouse_invocations_total", "Function invocations that ran (Lambda's Invocations)",
@@ -188,9 +192,10 @@ policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const s
     if (!context) return context.error();
     client_context = std::move(context).value();
   }
-  // The account's concurrency: a synchronous call beyond it is throttled (lambda-api 6).
+  // The account's concurrency: a synchronous call beyond it is throttled (lambda-api 6); so is
+  // one that would leave too few request threads to the rest of the API.
   const std::string& name = view.function.name;
-  if (running_.fetch_add(1) >= concurrency_) {
+  if (running_.fetch_add(1) >= synchronous_limit_) {
     running_.fetch_sub(1);
     if (metrics_) metrics_->throttles.with({name}).inc();
     http::HttpResponse throttled;

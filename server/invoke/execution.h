@@ -25,16 +25,32 @@ namespace gatehouse::server::invoke {
 
 class AsyncQueue;
 
+// The threads `gatehouse serve` answers HTTP requests on. A synchronous Invoke holds one for
+// as long as its function runs (up to its timeout, 900 s at most), and the function's own
+// calls back into the service need others.
+inline constexpr unsigned kRequestThreads = 16;
+
+// How many synchronous invocations may run at once on `request_threads` threads: all but a
+// quarter of them (at least one), which stay free for every other call (the Lambda API of
+// every account, IAM/STS, the functions' calls back in). 12 of serve's 16.
+constexpr int synchronous_invocation_limit(unsigned request_threads) {
+  const unsigned reserve = request_threads / 4 > 0 ? request_threads / 4 : 1;
+  return request_threads > reserve ? static_cast<int>(request_threads - reserve) : 0;
+}
+
 class Invocations {
  public:
   // The executor, store and clock must outlive this. `concurrency`: the account's limit of
   // invocations running at once (lambda-api 6: 1,000 by default).
   // With a registry: the invocation metrics below are registered there.
+  // `synchronous_limit`: synchronous invocations running at once, whatever `concurrency` says
+  // (each holds a request thread: synchronous_invocation_limit of the server's threads).
   Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock,
-              int concurrency = 1000, metrics::Registry* registry = nullptr);
+              int concurrency = 1000, metrics::Registry* registry = nullptr,
+              int synchronous_limit = synchronous_invocation_limit(kRequestThreads));
 
   // RequestResponse of `view` (the resolved version) with the request's payload and headers.
-  // Beyond the concurrency limit: 429 TooManyRequestsException, Reason
+  // Beyond the concurrency limit or the synchronous limit: 429 TooManyRequestsException, Reason
   // ConcurrentInvocationLimitExceeded, with Retry-After.
   policy::Result<http::HttpResponse, lambda::LambdaError> run(const store::FunctionView& view,
                                                               const lambda::InvokeOptions& options,
@@ -60,7 +76,8 @@ class Invocations {
   store::Store& store_;
   const sigv4::Clock& clock_;
   const int concurrency_;
-  mutable std::atomic<int> running_{0};
+  const int synchronous_limit_;  // the lower of concurrency and the synchronous limit
+  mutable std::atomic<int> running_{0};  // synchronous invocations running
   // Lambda's function metrics, by function name (nullptr without a registry).
   struct Metrics {
     metrics::CounterFamily& invocations;     // gatehouse_invocations_total{function}
