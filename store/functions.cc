@@ -209,6 +209,11 @@ Result<FunctionView> Snapshot::get_function(const FunctionRef& ref, std::string_
     if (!version) return service_failure("alias " + alias->arn + " points to a missing version");
     view.config = std::move(*version);
   }
+  if (alias->routing) {
+    auto additional = find_version(*this, fkey, version_number(alias->routing->first));
+    if (!additional) return service_failure("alias " + alias->arn + " routes to a missing version");
+    view.additional_version = std::move(*additional);
+  }
   view.alias = std::move(*alias);
   return view;
 }

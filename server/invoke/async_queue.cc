@@ -339,7 +339,8 @@ void AsyncQueue::work() {
     } else {
       // A function deleted meanwhile, or replaced by another of its name: the event is dropped.
       if (const auto view = function_of(event)) {
-        auto result = invocations_.execute(*view, event.payload, "", event.id);
+        // Each attempt routes anew through an alias with RoutingConfig.
+        auto result = invocations_.execute(invocations_.route(*view), event.payload, "", event.id);
         const auto* ran = std::get_if<executor::InvokeOutput>(&result);
         if (!ran || ran->function_error) {
           ++event.attempts;

@@ -65,6 +65,9 @@ class Invocations {
   void attach_queue(AsyncQueue* queue) { queue_ = queue; }
   AsyncQueue* queue() const { return queue_; }
 
+  // The version one invocation through `view` runs: route_invocation with a fresh uniform draw.
+  store::FunctionView route(store::FunctionView view) const;
+
   // Runs one invocation of `view` (counted in the metrics), without the concurrency check:
   // the asynchronous queue bounds its own. client_context: decoded JSON or "".
   std::variant<executor::InvokeOutput, executor::Failure> execute(const store::FunctionView& view,
@@ -91,6 +94,11 @@ class Invocations {
   std::unique_ptr<Metrics> metrics_;
   AsyncQueue* queue_ = nullptr;
 };
+
+// The version an invocation through `view` runs, as Lambda routes an alias with RoutingConfig:
+// its additional version when `draw` (uniform in [0, 1)) is below that version's weight, else
+// the alias's version; `view` unchanged without routing. The invoked ARN stays the alias's.
+store::FunctionView route_invocation(store::FunctionView view, double draw);
 
 // Where an invocation's log is kept: DATA/logs/ACCOUNT/REGION/FUNCTION/STREAM.log, the stream
 // name's '/' written as '-' (executor.md section 8). At most kLogBytesPerFunction per function:

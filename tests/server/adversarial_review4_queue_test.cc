@@ -15,6 +15,7 @@
 #include "server/consistency/store_source.h"
 #include "server/invoke/async_queue.h"
 #include "server/invoke/execution.h"
+#include "tests/server/invoke_test_support.h"
 #include "tests/server/sidecar_test_support.h"
 
 using namespace gatehouse;
@@ -73,14 +74,10 @@ TEST_CASE("review 4: a queued Event of a deleted function does not run the "
     return m.create_function(input);
   }));
 
-  const executor::Executor::Options options;
-  executor::Executor executor(options);
-  REQUIRE_FALSE(executor.unavailable().has_value());
-  const sigv4::FixedClock clock(std::chrono::system_clock::now());
-  const server::authz::Pipeline pipeline(world.store(), clock);
-  const server::invoke::Invocations invocations(executor, world.store(), clock,
-                                                10);
-  server::invoke::AsyncQueue queue(invocations, world.store(), pipeline,
+  invoke_test::Running running(world.store());
+  const server::invoke::Invocations invocations(running.executor, world.store(),
+                                                running.clock, 10);
+  server::invoke::AsyncQueue queue(invocations, world.store(), running.pipeline,
                                    dir / "queue", dir / "dlq", {});
   queue.start();
   for (int i = 0; i < 300 && queue.depth() > 0; ++i)
@@ -88,18 +85,8 @@ TEST_CASE("review 4: a queued Event of a deleted function does not run the "
   REQUIRE(queue.depth() == 0);
 
   // Dropped: the new f never ran the event.
-  const auto log_dir = server::invoke::log_directory(world.store().data_dir(),
-                                                     kA, "us-east-1", "f");
   const auto read_logs = [&] {
-    std::string text;
-    std::error_code error;
-    for (std::filesystem::directory_iterator it(log_dir, error), end;
-         !error && it != end; it.increment(error)) {
-      std::ifstream in(it->path());
-      text.append(std::istreambuf_iterator<char>(in),
-                  std::istreambuf_iterator<char>());
-    }
-    return text;
+    return invoke_test::function_logs(world.store(), "f");
   };
   std::string logs = read_logs();
   INFO(logs);

@@ -14,6 +14,7 @@
 #include "server/invoke/execution.h"
 #include "tests/server/control_test_world.h"
 #include "tests/server/http_test_client.h"
+#include "tests/server/invoke_test_support.h"
 
 using namespace gatehouse;
 using namespace gatehouse::control_test;
@@ -52,16 +53,13 @@ TEST_CASE("synchronous invocations leave request threads to the rest of the API"
     return m.create_function(input);
   }));
 
-  const executor::Executor::Options options;
-  executor::Executor executor(options);
-  REQUIRE_FALSE(executor.unavailable().has_value());
-  const auto now = std::chrono::system_clock::now();
-  const sigv4::FixedClock clock(now);
-  const server::authz::Pipeline pipeline(world.store(), clock);
+  invoke_test::Running running(world.store());
+  const auto now = running.now;
   server::http::ServerConfig config = wire::TestServer::quick_config();  // 4 threads
-  const server::invoke::Invocations invocations(executor, world.store(), clock, 1000, nullptr,
+  const server::invoke::Invocations invocations(running.executor, world.store(), running.clock, 1000, nullptr,
                                                 server::invoke::synchronous_invocation_limit(config.threads));
-  const server::control::LambdaApi api(world.store(), pipeline, clock, {.invocations = &invocations});
+  const server::control::LambdaApi api(world.store(), running.pipeline, running.clock,
+                                       {.invocations = &invocations});
   server::http::Router router;
   server::http::add_lambda_routes(router, [&api](const server::http::HttpRequest& r) { return api.handle(r); });
   // Destroyed first: its run() joins the threads still running the invocations.
