@@ -22,6 +22,7 @@ namespace gatehouse::invoke_test {
 
 struct Running {
   explicit Running(store::Store& store) : executor(options), clock(now), pipeline(store, clock) {
+    INFO(executor.unavailable().value_or(""));  // why no code runs here (needs root and bubblewrap)
     REQUIRE_FALSE(executor.unavailable().has_value());
   }
   const executor::Executor::Options options;
