@@ -176,7 +176,7 @@ int main() {
     http::add_lambda_routes(router, [&lambda_api](const http::HttpRequest& r) { return lambda_api.handle(r); });
     http::add_query_route(router, http::unknown_query_action);
     http::ServerConfig config;
-    config.threads = 16;  // as serve: a synchronous Invoke holds a thread
+    config.threads = gatehouse::server::invoke::kRequestThreads;  // as serve: a synchronous Invoke holds a thread
     config.drain_timeout = std::chrono::seconds(2);
     config.log = [](std::string_view line) { std::fprintf(stderr, "server: %.*s\n", int(line.size()), line.data()); };
     http::Server server(std::move(config), std::move(router), metrics);

@@ -127,6 +127,11 @@ int run_dlq(const Args& args, Io io) {
   event.region = text(d, "Region");
   event.function_name = text(d, "FunctionName");
   event.qualifier = text(d, "Qualifier");
+  event.function_id = text(d, "FunctionId");  // still that function, not a later one of its name
+  const rapidjson::Value& record = d;  // const iterators: C++20 finds no ambiguous comparison
+  if (const auto c = record.FindMember("FunctionCreated"); c != record.MemberEnd() && c->value.IsInt64()) {
+    event.function_created = c->value.GetInt64();
+  }
   event.payload = text(d, "Body");
   event.enqueued_ms = event.due_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())

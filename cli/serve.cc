@@ -126,7 +126,8 @@ constexpr std::string_view kUsage =
     "                        `gatehouse sign`; says so when the access key is unknown\n"
     "  --runtime ID=PATH     run functions of runtime ID (e.g. python3.12) with this interpreter\n"
     "                        (docs/executor.md); repeatable\n"
-    "  --concurrency N       invocations running at once before Invoke answers 429 (default 1000)\n"
+    "  --concurrency N       invocations running at once before Invoke answers 429 (default 1000;\n"
+    "                        synchronous ones at most 12, to keep request threads free)\n"
     "  --keep-warm DURATION  stop a function's environment idle this long: 30s, 10m, 1h (default 10m)\n"
     "  --async-retry-delays D1,D2  waits before the two retries of a failed Event invocation\n"
     "                        (default 1m,2m)\n"
@@ -781,7 +782,9 @@ int run_serve(const Args& args, Io io) {
       io.err << "gatehouse: functions run without a memory limit: " << *executor.no_memory_limit() << std::endl;
     }
     running.invocations =
-        std::make_unique<server::invoke::Invocations>(executor, *store, clock, options.concurrency, &registry);
+        std::make_unique<server::invoke::Invocations>(executor, *store, clock, options.concurrency, &registry,
+                                                      server::invoke::synchronous_invocation_limit(
+                                                          server::invoke::kRequestThreads));
     server::invoke::AsyncOptions async_options;
     async_options.retry_delays = options.async_retry_delays;
     async_options.per_function = options.event_invoke_configs;
@@ -857,7 +860,9 @@ int run_serve(const Args& args, Io io) {
   config.header_timeout = options.header_timeout;
   config.drain_timeout = options.drain_timeout;
   config.handle_signals = true;
-  config.threads = 16;  // a synchronous Invoke holds a thread while its function calls back in
+  // A synchronous Invoke holds a thread while its function runs and calls back in: at most
+  // synchronous_invocation_limit of them do, the rest answer 429.
+  config.threads = server::invoke::kRequestThreads;
   config.not_ready = [&gate] { return gate.not_ready(); };
   config.from_function_code = [&serving_code](std::string_view address, std::uint16_t port) {
     const executor::Executor* e = serving_code.load(std::memory_order_acquire);

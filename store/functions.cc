@@ -209,6 +209,11 @@ Result<FunctionView> Snapshot::get_function(const FunctionRef& ref, std::string_
     if (!version) return service_failure("alias " + alias->arn + " points to a missing version");
     view.config = std::move(*version);
   }
+  if (alias->routing) {
+    auto additional = find_version(*this, fkey, version_number(alias->routing->first));
+    if (!additional) return service_failure("alias " + alias->arn + " routes to a missing version");
+    view.additional_version = std::move(*additional);
+  }
   view.alias = std::move(*alias);
   return view;
 }
@@ -295,6 +300,7 @@ Result<FunctionConfig> Mutation::create_function(const CreateFunctionInput& inpu
   f.name = ref.name;
   f.arn = function_arn(ref.region, ref.account, ref.name);
   f.created = now();
+  f.id = ids::uuid();
   f.tags = input.tags;
   f.latest = input.config;
   f.latest.version = std::string(kLatest);

@@ -247,7 +247,21 @@ struct Function {
   std::uint64_t last_published = 0;  // 0: none
   FunctionConfig latest;
   Tags tags;
-  GATEHOUSE_STORE_FIELDS(account, region, name, arn, created, next_version, last_published, latest, tags)
+  // Unique to this creation (a UUID): a function deleted and created again under its name is
+  // another function (an Event queued for the first does not run the second). Empty for
+  // functions created before it was recorded: `created` tells them apart then.
+  std::string id;
+
+  template <class V>
+  void fields(V& v) {
+    v(account, region, name, arn, created, next_version, last_published, latest, tags);
+    v.trailing(id);  // added later: records written before have none
+  }
+  template <class V>
+  void fields(V& v) const {
+    v(account, region, name, arn, created, next_version, last_published, latest, tags);
+    v.trailing(id);
+  }
 };
 
 struct Alias {

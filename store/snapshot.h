@@ -54,6 +54,9 @@ struct FunctionView {
   Function function;
   FunctionConfig config;        // $LATEST or the version (an alias's target version)
   std::optional<Alias> alias;   // when the qualifier named an alias
+  // The alias's RoutingConfig version (AdditionalVersionWeights), when it has one: the
+  // weighted share of invocations through the alias run it instead of `config`.
+  std::optional<FunctionConfig> additional_version;
   std::string qualified_arn;    // ARN as the qualifier named it (unqualified when none)
 };
 

@@ -14,6 +14,7 @@
 #include "server/invoke/async_queue.h"
 #include "server/invoke/execution.h"
 #include "server/lambda/runtimes.h"
+#include "store/aws_errors.h"
 
 namespace gatehouse::server::control {
 namespace {
@@ -305,24 +306,50 @@ Reply update_function_code(store::Store& store, const Call& call) {
   return json_response(200, function_configuration_json(ref.name, updated.value(), arn, ConfigShape::Full));
 }
 
+policy::Result<store::FunctionConfig, LambdaError> update_configuration_checked(store::Store& store,
+                                                                                 const store::FunctionRef& ref,
+                                                                                 const store::FunctionConfigUpdate& update,
+                                                                                 std::string_view revision_id,
+                                                                                 const RoleCheck& check) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    std::string expected(revision_id);
+    if (check) {
+      // The role the function will have: the one sent, else the one it has (at `expected`).
+      std::string role = update.role.value_or("");
+      if (!update.role) {
+        auto view = store.read([&](const store::Snapshot& s) { return s.get_function(ref); });
+        if (!view) return to_lambda_error(view.error());
+        role = view.value().config.role;
+        if (expected.empty()) expected = view.value().config.revision_id;
+      }
+      if (auto ok = check(role); !ok) return ok.error();
+    }
+    auto updated = store.write([&](store::Mutation& m) {
+      return m.update_function_configuration(ref, update, expected);
+    });
+    if (updated) return std::move(updated).value();
+    // Changed since the role was read (the caller sent no RevisionId): check the new one.
+    const bool changed = revision_id.empty() && !expected.empty() && updated.error().code == store::aws::kPreconditionFailed;
+    if (!changed) return to_lambda_error(updated.error());
+    if (attempt == kAttempts) {
+      return make_error(store::aws::kResourceConflict, 409,
+                        "The operation cannot be performed at this time. An update is in progress for resource: "
+                        "arn:aws:lambda:" + ref.region + ":" + ref.account + ":function:" + ref.name);
+    }
+  }
+}
+
 Reply update_function_configuration(store::Store& store, const Call& call) {
   auto update = read_configuration(call.request.body);
   if (!update) return update.error();
   const store::FunctionRef ref = call.function_ref();
+  RoleCheck check;
   if (update.value().dead_letter_target || update.value().vpc) {
-    // The role the function will have: the one sent, else the one it has.
-    std::string role = update.value().role.value_or("");
-    if (!update.value().role) {
-      auto view = store.read([&](const store::Snapshot& s) { return s.get_function(ref); });
-      if (!view) return to_lambda_error(view.error());
-      role = view.value().config.role;
-    }
-    if (auto ok = check_configuration_role(store, call, role, update.value()); !ok) return ok.error();
+    check = [&](std::string_view role) { return check_configuration_role(store, call, role, update.value()); };
   }
-  auto updated = store.write([&](store::Mutation& m) {
-    return m.update_function_configuration(ref, update.value(), revision_of(call));
-  });
-  if (!updated) return to_lambda_error(updated.error());
+  auto updated = update_configuration_checked(store, ref, update.value(), revision_of(call), check);
+  if (!updated) return updated.error();
   return json_response(200, function_configuration_json(ref.name, updated.value(), call.function->unqualified_arn(),
                                                         ConfigShape::Full));
 }
@@ -352,6 +379,8 @@ Reply invoke(store::Store& store, const Call& call) {
     event.region = ref.region;
     event.function_name = ref.name;
     event.qualifier = std::string(call.qualifier());
+    event.function_id = view.value().function.id;  // this function, not a later one of its name
+    event.function_created = view.value().function.created;
     event.payload = std::string(call.request.payload);
     if (!call.invocations->queue()->enqueue(std::move(event))) {
       return make_error("ServiceException", 500, "The event could not be queued.");

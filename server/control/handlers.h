@@ -2,6 +2,8 @@
 // the handlers themselves, one per operation (spec/lambda-api.md section 5).
 #pragma once
 
+#include <functional>
+
 #include <rapidjson/document.h>
 
 #include <cstdint>
@@ -92,6 +94,15 @@ http::HttpResponse empty_response(int status);
 policy::Result<void, lambda::LambdaError> check_configuration_role(const store::Store& store, const Call& call,
                                                                    std::string_view role_arn,
                                                                    const store::FunctionConfigUpdate& update);
+// UpdateFunctionConfiguration's write, once `check` (empty: nothing to check) accepted the role
+// the function will have: the one sent, else the one it has. Without a role sent, the write
+// applies only to the revision whose role was checked (the caller's RevisionId, else the one
+// read), so a concurrent change of the role cannot slip in between: the new role is checked
+// again (three times at most, then ResourceConflictException).
+using RoleCheck = std::function<policy::Result<void, lambda::LambdaError>(std::string_view role_arn)>;
+policy::Result<store::FunctionConfig, lambda::LambdaError> update_configuration_checked(
+    store::Store& store, const store::FunctionRef& ref, const store::FunctionConfigUpdate& update,
+    std::string_view revision_id, const RoleCheck& check);
 // CreateEventSourceMapping: the role of the function (version, alias) the mapping invokes may
 // read the source (lambda-actions.json, seed-notes 11).
 policy::Result<void, lambda::LambdaError> check_event_source_role(const store::Store& store, const Call& call,

@@ -138,6 +138,9 @@ std::string event_json(const QueuedEvent& e) {
   put(w, "Region", e.region);
   put(w, "FunctionName", e.function_name);
   put(w, "Qualifier", e.qualifier);
+  put(w, "FunctionId", e.function_id);
+  w.Key("FunctionCreated");
+  w.Int64(e.function_created);
   put(w, "Payload", e.payload);
   w.Key("Attempts");
   w.Int(e.attempts);
@@ -161,6 +164,8 @@ std::optional<QueuedEvent> parse_event(std::string_view json) {
   e.region = text_of(d, "Region");
   e.function_name = text_of(d, "FunctionName");
   e.qualifier = text_of(d, "Qualifier");
+  e.function_id = text_of(d, "FunctionId");  // both absent from events queued before they were
+  e.function_created = int_of(d, "FunctionCreated");
   e.payload = text_of(d, "Payload");
   e.attempts = static_cast<int>(int_of(d, "Attempts"));
   e.enqueued_ms = int_of(d, "EnqueuedMs");
@@ -217,6 +222,18 @@ std::size_t AsyncQueue::depth() const {
   return n;
 }
 
+bool same_function(const QueuedEvent& event, const store::Function& function) {
+  if (!event.function_id.empty() && event.function_id != function.id) return false;
+  return event.function_created == 0 || event.function_created == function.created;
+}
+
+std::optional<store::FunctionView> AsyncQueue::function_of(const QueuedEvent& event) const {
+  const store::FunctionRef ref{event.account, event.region, event.function_name};
+  auto view = store_.read([&](const store::Snapshot& s) { return s.get_function(ref, event.qualifier); });
+  if (!view || !same_function(event, view.value().function)) return std::nullopt;
+  return std::move(view).value();
+}
+
 bool write_queued_event(const fs::path& queue_dir, const QueuedEvent& event) {
   return write_durably(queue_dir / (event.id + ".json"), event_json(event));
 }
@@ -243,13 +260,13 @@ void AsyncQueue::finish(const QueuedEvent& event) const {
 }
 
 void AsyncQueue::dead_letter(const QueuedEvent& event) const {
-  const store::FunctionRef ref{event.account, event.region, event.function_name};
-  auto view = store_.read([&](const store::Snapshot& s) { return s.get_function(ref, event.qualifier); });
-  if (!view || view.value().config.dead_letter_target.empty()) return;  // dropped, as on AWS
-  const std::string& target = view.value().config.dead_letter_target;
+  // A function deleted or replaced meanwhile: dropped (its successor's target never saw it).
+  const auto view = function_of(event);
+  if (!view || view->config.dead_letter_target.empty()) return;  // dropped, as on AWS
+  const std::string& target = view->config.dead_letter_target;
   const bool queue = target.starts_with("arn:aws:sqs:");
   const authz::RoleAction wanted{queue ? "sqs:SendMessage" : "sns:Publish", target};
-  const authz::RoleUse use{view.value().config.role, view.value().function.arn, event.function_name, event.region};
+  const authz::RoleUse use{view->config.role, view->function.arn, event.function_name, event.region};
   auto refused = authz::authorize_role(pipeline_, store_, use, std::span<const authz::RoleAction>(&wanted, 1));
   if (!refused || refused.value()) {
     if (dead_letter_errors_) dead_letter_errors_->with({event.function_name}).inc();
@@ -259,12 +276,15 @@ void AsyncQueue::dead_letter(const QueuedEvent& event) const {
   Writer w(buffer);
   w.StartObject();
   put(w, "TargetArn", target);
-  put(w, "FunctionArn", view.value().function.arn);
+  put(w, "FunctionArn", view->function.arn);
   // What `gatehouse dlq redrive` needs to queue the event again.
   put(w, "Account", event.account);
   put(w, "Region", event.region);
   put(w, "FunctionName", event.function_name);
   put(w, "Qualifier", event.qualifier);
+  put(w, "FunctionId", view->function.id);
+  w.Key("FunctionCreated");
+  w.Int64(view->function.created);
   put(w, "Body", event.payload);
   w.Key("MessageAttributes");
   w.StartObject();
@@ -317,10 +337,10 @@ void AsyncQueue::work() {
       event.last_error_code = event.last_error_code.empty() ? "429" : event.last_error_code;
       dead_letter(event);  // too old: no further attempt
     } else {
-      const store::FunctionRef ref{event.account, event.region, event.function_name};
-      auto view = store_.read([&](const store::Snapshot& s) { return s.get_function(ref, event.qualifier); });
-      if (view) {  // a function deleted meanwhile: the event is dropped
-        auto result = invocations_.execute(view.value(), event.payload, "", event.id);
+      // A function deleted meanwhile, or replaced by another of its name: the event is dropped.
+      if (const auto view = function_of(event)) {
+        // Each attempt routes anew through an alias with RoutingConfig.
+        auto result = invocations_.execute(invocations_.route(*view), event.payload, "", event.id);
         const auto* ran = std::get_if<executor::InvokeOutput>(&result);
         if (!ran || ran->function_error) {
           ++event.attempts;

@@ -33,6 +33,11 @@ namespace gatehouse::server::invoke {
 struct QueuedEvent {
   std::string id;  // the request id of the Invoke that queued it
   std::string account, region, function_name, qualifier;
+  // The function the Invoke was authorized for (store::Function's id and created): a function
+  // created later under its name is another, and the event is dropped as for a deleted one.
+  // Events queued before these were recorded carry neither and find their function by name.
+  std::string function_id;
+  std::int64_t function_created = 0;
   std::string payload;
   int attempts = 0;
   std::int64_t enqueued_ms = 0, due_ms = 0;
@@ -85,6 +90,9 @@ class AsyncQueue {
  private:
   void work();
   bool store_event(const QueuedEvent& event) const;
+  // The event's function as it is now: none when deleted or replaced by another function of
+  // its name.
+  std::optional<store::FunctionView> function_of(const QueuedEvent& event) const;
   void finish(const QueuedEvent& event) const;
   void dead_letter(const QueuedEvent& event) const;
 
@@ -106,6 +114,10 @@ class AsyncQueue {
 // Writes the event into a queue directory durably (what enqueue does, also for
 // `gatehouse dlq redrive` while a server runs or before it starts).
 bool write_queued_event(const std::filesystem::path& queue_dir, const QueuedEvent& event);
+
+// Whether `function` is the function the event was queued for (always, for an event that
+// recorded none).
+bool same_function(const QueuedEvent& event, const store::Function& function);
 
 // The event as stored (JSON), and back; nullopt for a damaged file.
 std::string event_json(const QueuedEvent& event);

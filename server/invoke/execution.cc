@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <random>
 #include <vector>
 
 #include "policy/arn.h"
@@ -33,6 +34,14 @@ lambda::LambdaError invalid_content(std::string message) {
 }
 
 }  // namespace
+
+store::FunctionView route_invocation(store::FunctionView view, double draw) {
+  if (view.alias && view.alias->routing && view.additional_version && draw < view.alias->routing->second) {
+    view.config = std::move(*view.additional_version);
+  }
+  view.additional_version.reset();
+  return view;
+}
 
 std::filesystem::path log_directory(const std::filesystem::path& data_dir, std::string_view account,
                                     std::string_view region, std::string_view function) {
@@ -89,8 +98,12 @@ policy::Result<std::string, lambda::LambdaError> decode_client_context(std::stri
 }
 
 Invocations::Invocations(executor::Executor& executor, store::Store& store, const sigv4::Clock& clock,
-                         int concurrency, metrics::Registry* registry)
-    : executor_(executor), store_(store), clock_(clock), concurrency_(concurrency) {
+                         int concurrency, metrics::Registry* registry, int synchronous_limit)
+    : executor_(executor),
+      store_(store),
+      clock_(clock),
+      concurrency_(concurrency),
+      synchronous_limit_(std::min(concurrency, synchronous_limit)) {
   if (!registry) return;
   metrics_.reset(new Metrics{
       registry->counter("gatehouse_invocations_total", "Function invocations that ran (Lambda's Invocations)",
@@ -105,6 +118,12 @@ Invocations::Invocations(executor::Executor& executor, store::Store& store, cons
                           {"function"}),
       registry->gauge("gatehouse_warm_environments", "Idle execution environments kept warm", {}),
       registry->gauge("gatehouse_concurrent_executions", "Invocations running now", {})});
+}
+
+store::FunctionView Invocations::route(store::FunctionView view) const {
+  if (!view.additional_version) return view;
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return route_invocation(std::move(view), std::uniform_real_distribution<double>(0.0, 1.0)(engine));
 }
 
 std::variant<executor::InvokeOutput, executor::Failure> Invocations::execute(const store::FunctionView& view,
@@ -178,19 +197,22 @@ std::variant<executor::InvokeOutput, executor::Failure> Invocations::execute(con
   return result;
 }
 
-policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const store::FunctionView& view,
+policy::Result<http::HttpResponse, lambda::LambdaError> Invocations::run(const store::FunctionView& invoked,
                                                                          const lambda::InvokeOptions& options,
                                                                          std::string_view payload,
                                                                          std::string_view request_id) const {
+  // Through an alias with RoutingConfig: the version this invocation runs (and reports).
+  const store::FunctionView view = route(invoked);
   std::string client_context;
   if (options.client_context) {
     auto context = decode_client_context(*options.client_context);
     if (!context) return context.error();
     client_context = std::move(context).value();
   }
-  // The account's concurrency: a synchronous call beyond it is throttled (lambda-api 6).
+  // The account's concurrency: a synchronous call beyond it is throttled (lambda-api 6); so is
+  // one that would leave too few request threads to the rest of the API.
   const std::string& name = view.function.name;
-  if (running_.fetch_add(1) >= concurrency_) {
+  if (running_.fetch_add(1) >= synchronous_limit_) {
     running_.fetch_sub(1);
     if (metrics_) metrics_->throttles.with({name}).inc();
     http::HttpResponse throttled;

@@ -103,3 +103,20 @@ TEST_CASE("Roles and function policies written before principal binding decode w
   old_policy.pop_back();
   CHECK(decode<FunctionPolicy>(old_policy).revision_id == "r1");
 }
+
+TEST_CASE("Functions written before their creation id decode without it", "[codec]") {
+  Function function;
+  function.name = "f";
+  function.created = 1700000000000;
+  function.id = "0e5a1c52-0000-4000-8000-00000000a004";
+  CHECK(decode<Function>(encode(function)).id == function.id);
+  Function older = function;
+  older.id.clear();
+  std::string old_bytes = encode(older);
+  REQUIRE(old_bytes.back() == '\0');  // the empty string's length, the last field
+  old_bytes.pop_back();
+  const auto decoded = decode<Function>(old_bytes);
+  CHECK(decoded.name == "f");
+  CHECK(decoded.created == function.created);
+  CHECK(decoded.id.empty());
+}
